@@ -1,0 +1,34 @@
+/* cmd-acquire.c - mcle acquire: take the lease, or renew it if ours. */
+#include "config.h"
+
+#include "cmd.h"
+#include "lease.h"
+
+static int
+acquire_exec(struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	struct lease_result res;
+	struct elect_params p;
+	struct mcle_err perr = MCLE_ERR_INIT;
+	int rc;
+
+	cmd_elect_params(ctx, &p);
+	rc = lease_acquire(ctx->store, ctx->st.namespace, &p, NULL, 0, &res, err);
+	if (rc == 0 || err->code == MCLE_EBUSY) {
+		if (cmd_print_lease(ctx, ctx->st.namespace, &res, &perr) < 0 && rc == 0)
+			return mcle_err_set(err, perr.code, "%s", perr.msg);
+	}
+	return rc;
+}
+
+const struct cmd_entry cmd_acquire_entry = {
+	.name = "acquire",
+	.usage = "-n NAMESPACE [options]",
+	.summary = "take the lease for a namespace, or renew it if already ours",
+	.help = "Take the lease of NAMESPACE for --identity if it is free, released or\n"
+		"expired by the store's clock, or renew it if --identity holds it.\n"
+		"Exits 0 when --identity holds the lease, 1 when another identity does.",
+	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE,
+	.options = { OPT__COUNT },
+	.exec = acquire_exec,
+};

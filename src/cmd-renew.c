@@ -1,0 +1,29 @@
+/* cmd-renew.c - mcle renew: extend a lease we hold. */
+#include "config.h"
+
+#include "cmd.h"
+#include "lease.h"
+
+static int
+renew_exec(struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	struct lease_result res;
+	struct elect_params p;
+
+	cmd_elect_params(ctx, &p);
+	if (lease_renew(ctx->store, ctx->st.namespace, &p, &res, err) < 0)
+		return -1;
+	return cmd_print_lease(ctx, ctx->st.namespace, &res, err);
+}
+
+const struct cmd_entry cmd_renew_entry = {
+	.name = "renew",
+	.usage = "-n NAMESPACE [options]",
+	.summary = "extend a lease this identity holds",
+	.help = "Extend the lease of NAMESPACE held by --identity, conditional on the\n"
+		"exact version last read.  Exits 3 if --identity does not hold it, if it\n"
+		"expired, or if it changed under us: the lease is lost, stop acting.",
+	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE,
+	.options = { OPT__COUNT },
+	.exec = renew_exec,
+};

@@ -1,0 +1,116 @@
+/* cmd.c - the command table and the help it generates. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cmd.h"
+#include "election.h"
+#include "output.h"
+
+/* Alphabetical. */
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_acquire_entry,
+	&cmd_reconcile_all_entry,
+	&cmd_release_entry,
+	&cmd_renew_entry,
+	&cmd_status_entry,
+};
+
+#define NCMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmd_table[i]->name, name) == 0)
+			return cmd_table[i];
+	return NULL;
+}
+
+int
+cmd_accepts(const struct cmd_entry *c, enum opt_id id)
+{
+	size_t i;
+
+	if (opt_table[id].global)
+		return 1;
+	for (i = 0; i < CMD_OPTIONS_MAX && c->options[i] != OPT__COUNT; i++)
+		if (c->options[i] == id)
+			return 1;
+	return 0;
+}
+
+void
+cmd_print_usage(FILE *f, const struct cmd_entry *c)
+{
+	fprintf(f, "usage: mcle %s %s\n", c->name, c->usage);
+}
+
+static void
+print_globals(FILE *f)
+{
+	size_t i;
+
+	fputs("\nGlobal options (before or after the command):\n", f);
+	for (i = 0; i < OPT__COUNT; i++)
+		if (opt_table[i].global)
+			opts_print_help(f, opt_table[i].id);
+}
+
+void
+cmd_print_help(FILE *f, const struct cmd_entry *c)
+{
+	size_t i;
+
+	cmd_print_usage(f, c);
+	fprintf(f, "\n%s\n", c->help);
+	if (c->options[0] != OPT__COUNT) {
+		fputs("\nOptions:\n", f);
+		for (i = 0; i < CMD_OPTIONS_MAX && c->options[i] != OPT__COUNT; i++)
+			opts_print_help(f, c->options[i]);
+	}
+	print_globals(f);
+	fprintf(f, "\nSee mcle-%s(1).\n", c->name);
+}
+
+void
+cmd_print_main_help(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: mcle [options] COMMAND [options]\n\n"
+	      "Elect one leader per Kubernetes namespace across clusters, using lock\n"
+	      "objects in Google Cloud Storage (or a local directory).\n\n"
+	      "Commands:\n", f);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-15s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	print_globals(f);
+	fputs("\nExit status: 0 ok, 1 held by another identity, 2 usage error,\n"
+	      "3 lease lost, 4 temporarily unavailable, 5 configuration, credential,\n"
+	      "permission or data error, 6 reconcile-all: some namespaces failed.\n"
+	      "\nSee mcle(1) and 'mcle COMMAND --help'.\n", f);
+}
+
+void
+cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p)
+{
+	p->identity = ctx->st.identity;
+	p->duration = ctx->st.lease_duration;
+	p->skew = ctx->st.skew;
+}
+
+int
+cmd_print_lease(struct cmd_ctx *ctx, const char *ns,
+		const struct lease_result *res, struct mcle_err *err)
+{
+	struct lease_view v;
+
+	memset(&v, 0, sizeof(v));
+	v.ns = ns;
+	v.res = res;
+	v.identity = ctx->st.identity;
+	v.skew = ctx->st.skew;
+	return output_leases(ctx->out, ctx->st.json, 0, &v, 1, err);
+}

@@ -1,0 +1,66 @@
+/*
+ * cmd.h - the command table.  Each command lives in its own cmd-NAME.c and
+ * exports one `const struct cmd_entry`; usage and help come only from it.
+ */
+#ifndef MCLE_CMD_H
+#define MCLE_CMD_H
+
+#include <stdio.h>
+
+#include "err.h"
+#include "options.h"
+#include "store.h"
+
+/* Setup the dispatcher does before a command's exec runs. */
+#define CMD_NEEDS_STORE		0x01	/* open --store */
+#define CMD_NEEDS_IDENTITY	0x02	/* --identity is required */
+#define CMD_NEEDS_NAMESPACE	0x04	/* -n is required */
+
+#define CMD_OPTIONS_MAX 6
+
+struct cmd_entry;
+
+struct cmd_ctx {
+	const struct cmd_entry *entry;
+	const struct opts *opts;
+	struct settings st;
+	struct store *store;
+	FILE *out;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* after "mcle NAME ": "-n NS [options]" */
+	const char *summary;	/* one line for "mcle --help" */
+	const char *help;	/* a paragraph for "mcle NAME --help" */
+	unsigned flags;
+	enum opt_id options[CMD_OPTIONS_MAX];	/* its own options, OPT__COUNT-terminated */
+	int (*exec)(struct cmd_ctx *ctx, struct mcle_err *err);
+};
+
+extern const struct cmd_entry cmd_acquire_entry;
+extern const struct cmd_entry cmd_reconcile_all_entry;
+extern const struct cmd_entry cmd_release_entry;
+extern const struct cmd_entry cmd_renew_entry;
+extern const struct cmd_entry cmd_status_entry;
+
+/* Exact names only: no prefixes, no aliases. */
+const struct cmd_entry *cmd_find(const char *name);
+
+/* 1 if the command accepts option id (global options always). */
+int cmd_accepts(const struct cmd_entry *c, enum opt_id id);
+
+void cmd_print_usage(FILE *f, const struct cmd_entry *c);
+void cmd_print_help(FILE *f, const struct cmd_entry *c);
+void cmd_print_main_help(FILE *f);
+
+/* Election parameters from the settings. */
+struct elect_params;
+void cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p);
+
+/* Print one lease's state in the chosen format (acquire, renew, release, status). */
+struct lease_result;
+int cmd_print_lease(struct cmd_ctx *ctx, const char *ns,
+		    const struct lease_result *res, struct mcle_err *err);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * election.c - the election decisions.  Pure: no I/O, no clock of our own.
+ *
+ * Every judgement of time uses cur->now, the store's clock as the store
+ * reported it when the record was read, against cur->ver.updated, the
+ * store's time of the last write.  No two hosts' clocks are ever compared.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "election.h"
+
+mcle_time
+elect_expire_time(const struct store_entry *cur)
+{
+	return cur->ver.updated + (mcle_time)cur->rec.duration * MCLE_USEC;
+}
+
+int
+elect_is_live(const struct store_entry *cur, int64_t skew)
+{
+	if (cur == NULL || cur->rec.holder[0] == '\0')
+		return 0;
+	/* expired only once the store's clock is past expiry plus the allowance */
+	return cur->now <= elect_expire_time(cur) + skew;
+}
+
+int
+elect_is_leader(const struct store_entry *cur, const char *identity,
+		int64_t skew)
+{
+	return elect_is_live(cur, skew) && strcmp(cur->rec.holder, identity) == 0;
+}
+
+static void
+next_record(struct lease_record *next, const char *holder, int64_t epoch,
+	    int32_t duration)
+{
+	memset(next, 0, sizeof(*next));
+	strncpy(next->holder, holder, sizeof(next->holder) - 1);
+	next->epoch = epoch;
+	next->duration = duration;
+}
+
+/*
+ * A holder of its own live lease renews.  We never renew a lease that only
+ * looks ours once expired: that starts a new term (takeover) instead, so
+ * acquire time and generation mark the gap.
+ */
+enum elect_action
+elect_acquire(const struct store_entry *cur, const struct elect_params *p,
+	      struct lease_record *next)
+{
+	int64_t epoch;
+
+	if (cur == NULL) {
+		next_record(next, p->identity, 1, p->duration);
+		return ELECT_CREATE;
+	}
+	if (elect_is_live(cur, p->skew)) {
+		if (strcmp(cur->rec.holder, p->identity) != 0) {
+			*next = cur->rec;
+			return ELECT_BUSY;
+		}
+		if (cur->now <= elect_expire_time(cur)) {
+			next_record(next, p->identity, cur->rec.epoch, p->duration);
+			return ELECT_RENEW;
+		}
+		/* ours, within the skew allowance only: start a new term */
+	}
+	/* free, released or expired: +1 only on a change of holder */
+	epoch = cur->rec.epoch;
+	if (strcmp(cur->rec.holder, p->identity) != 0)
+		epoch++;
+	next_record(next, p->identity, epoch, p->duration);
+	return ELECT_TAKEOVER;
+}
+
+enum elect_action
+elect_renew(const struct store_entry *cur, const struct elect_params *p,
+	    struct lease_record *next)
+{
+	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0 ||
+	    cur->now > elect_expire_time(cur))
+		return ELECT_LOST;
+	next_record(next, p->identity, cur->rec.epoch, p->duration);
+	return ELECT_RENEW;
+}
+
+enum elect_action
+elect_release(const struct store_entry *cur, const struct elect_params *p,
+	      struct lease_record *next)
+{
+	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0)
+		return ELECT_LOST;
+	/* the holder becomes empty, the epoch and duration stay */
+	next_record(next, "", cur->rec.epoch, cur->rec.duration);
+	return ELECT_RELEASE;
+}
+
+const char *
+elect_action_name(enum elect_action a)
+{
+	switch (a) {
+	case ELECT_CREATE:	return "create";
+	case ELECT_RENEW:	return "renew";
+	case ELECT_TAKEOVER:	return "takeover";
+	case ELECT_RELEASE:	return "release";
+	case ELECT_BUSY:	return "busy";
+	case ELECT_LOST:	return "lost";
+	}
+	return "unknown";
+}

@@ -1,0 +1,59 @@
+/*
+ * election.h - the election decisions.  Pure: no I/O, no clock.
+ *
+ * Given what the store holds (or NULL when the object is absent), the
+ * store's clock, the caller's identity and lease duration, each function
+ * decides what to do and produces the record to write.
+ *
+ * Expiry is judged by the store's clock only: a lease is expired when
+ * now > updated + duration + skew.  A holder may count on its lease until
+ * (time it sent the write that created or renewed it) + duration.
+ */
+#ifndef MCLE_ELECTION_H
+#define MCLE_ELECTION_H
+
+#include "store.h"
+
+enum elect_action {
+	ELECT_CREATE,		/* absent: create (if-absent) */
+	ELECT_RENEW,		/* ours and live: update in place */
+	ELECT_TAKEOVER,		/* free, released or expired: replace (new term) */
+	ELECT_RELEASE,		/* ours: update in place with holder "" */
+	ELECT_BUSY,		/* held by another identity, not expired */
+	ELECT_LOST,		/* renew/release of a lease we do not hold */
+};
+
+struct elect_params {
+	const char *identity;
+	int32_t duration;	/* seconds, for the record we write */
+	int64_t skew;		/* microseconds added before a lease counts as expired */
+};
+
+/* The lease's expiry by the store's clock (updated + record duration). */
+mcle_time elect_expire_time(const struct store_entry *cur);
+
+/* 1 if cur is held (non-empty holder) and not expired at cur->now (+skew). */
+int elect_is_live(const struct store_entry *cur, int64_t skew);
+
+/* 1 if cur is held by identity and live. */
+int elect_is_leader(const struct store_entry *cur, const char *identity,
+		    int64_t skew);
+
+/* acquire: CREATE, RENEW, TAKEOVER or BUSY.  cur may be NULL (absent). */
+enum elect_action elect_acquire(const struct store_entry *cur,
+				const struct elect_params *p,
+				struct lease_record *next);
+
+/* renew: RENEW, or LOST when absent, not ours, or expired. */
+enum elect_action elect_renew(const struct store_entry *cur,
+			      const struct elect_params *p,
+			      struct lease_record *next);
+
+/* release: RELEASE, or LOST when absent or not ours. */
+enum elect_action elect_release(const struct store_entry *cur,
+				const struct elect_params *p,
+				struct lease_record *next);
+
+const char *elect_action_name(enum elect_action a);
+
+#endif

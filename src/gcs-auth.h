@@ -1,0 +1,57 @@
+/*
+ * gcs-auth.h - where the GCS API is and how to authenticate to it.
+ *
+ * Sources, first match wins:
+ *   1. STORAGE_EMULATOR_HOST ("host:port" or "http(s)://host:port"): the API
+ *      base becomes that URL and no credentials are sent;
+ *   2. GOOGLE_APPLICATION_CREDENTIALS: a JSON key file, "service_account"
+ *      (an RS256 JWT signed with the key, exchanged at the key's token_uri)
+ *      or "authorized_user" (a refresh token);
+ *   3. the gcloud application-default credentials file,
+ *      $CLOUDSDK_CONFIG/application_default_credentials.json or
+ *      ~/.config/gcloud/application_default_credentials.json;
+ *   4. the metadata server (GCE_METADATA_HOST or metadata.google.internal),
+ *      retried for up to 30 s, as it is slow when a pod starts.
+ * MCLE_GCS_ENDPOINT (a URL) replaces https://storage.googleapis.com as the
+ * API base without changing how credentials are found.
+ *
+ * The access token is fetched on first use and cached for the run.  Keys and
+ * tokens are wiped when freed and never logged.
+ */
+#ifndef MCLE_GCS_AUTH_H
+#define MCLE_GCS_AUTH_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "http.h"
+
+#define GCS_SCOPE "https://www.googleapis.com/auth/devstorage.read_write"
+#define GCS_DEFAULT_BASE "https://storage.googleapis.com"
+#define GCS_DEFAULT_TOKEN_URI "https://oauth2.googleapis.com/token"
+
+struct gcs_auth;
+
+/*
+ * Find the credentials (reading key files, not yet talking to anyone).
+ * Missing, unreadable or malformed files -> MCLE_ECONFIG naming the file.
+ */
+struct gcs_auth *gcs_auth_new(struct mcle_err *err);
+void gcs_auth_free(struct gcs_auth *a);
+
+/* The API base URL, without a trailing slash ("https://storage.googleapis.com"). */
+const char *gcs_auth_base(const struct gcs_auth *a);
+
+/* A short description of the credential source, for -v ("metadata server"). */
+const char *gcs_auth_source(const struct gcs_auth *a);
+
+/*
+ * The access token to send, fetched through http if none is cached (or the
+ * cached one expires within a minute), or NULL in *token for the emulator.
+ * The token stays owned by a.  Token endpoint rejects -> MCLE_EAUTH;
+ * unreachable -> MCLE_EUNAVAIL.
+ */
+int gcs_auth_token(struct gcs_auth *a, struct http_client *http,
+		   int64_t deadline, const char **token, struct mcle_err *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* log.c - diagnostics on stderr, only with -v. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+static int level;
+
+void
+log_set_level(int l)
+{
+	level = l;
+}
+
+int
+log_level(void)
+{
+	return level;
+}
+
+static void
+vlog(const char *fmt, va_list ap)
+{
+	fputs("mcle: debug: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+log_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < 2)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,300 @@
+/* options.c - the option table and its parser. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config-file.h"
+#include "options.h"
+#include "parse.h"
+
+#define DEFAULT_CONFIG "/etc/mcle/config.yaml"
+
+const struct opt_def opt_table[OPT__COUNT] = {
+	{ OPT_STORE, "store", 0, "MCLE_STORE", "URL",
+	  "lock store: gs://BUCKET[/PREFIX] or file:///DIR", 1, 1, NULL },
+	{ OPT_IDENTITY, "identity", 0, "MCLE_IDENTITY", "ID",
+	  "this cluster's stable identity", 1, 1, NULL },
+	{ OPT_LEASE_DURATION, "lease-duration", 0, "MCLE_LEASE_DURATION", "SECONDS",
+	  "lease duration (default 60)", 1, 1, "60" },
+	{ OPT_CLOCK_SKEW, "clock-skew", 0, "MCLE_CLOCK_SKEW", "SECONDS",
+	  "extra time before a lease counts as expired (default 2)", 1, 1, "2" },
+	{ OPT_TIMEOUT, "timeout", 0, "MCLE_TIMEOUT", "SECONDS",
+	  "deadline for the whole run, retries included (default 30)", 1, 1, "30" },
+	{ OPT_NAMESPACE, "namespace", 'n', NULL, "NS",
+	  "the namespace (a DNS-1123 label)", 1, 0, NULL },
+	{ OPT_OUTPUT, "output", 'o', "MCLE_OUTPUT", "FORMAT",
+	  "output format: text (default) or json", 1, 1, "text" },
+	{ OPT_KUBECONFIG, "kubeconfig", 0, NULL, "FILE",
+	  "kubeconfig of the cluster to write Lease resources in", 1, 1, NULL },
+	{ OPT_CONTEXT, "context", 0, NULL, "NAME",
+	  "kubeconfig context to use", 1, 1, NULL },
+	{ OPT_CONFIG, "config", 0, "MCLE_CONFIG", "FILE",
+	  "config file (default " DEFAULT_CONFIG " if it exists)", 1, 0, NULL },
+	{ OPT_VERBOSE, "verbose", 'v', NULL, NULL,
+	  "log requests and decisions to stderr (twice for more)", 1, 0, NULL },
+	{ OPT_HELP, "help", 'h', NULL, NULL,
+	  "show help and exit", 1, 0, NULL },
+	{ OPT_VERSION, "version", 0, NULL, NULL,
+	  "show the version and exit", 1, 0, NULL },
+	{ OPT_ALL, "all", 0, NULL, NULL,
+	  "every lease in the store", 0, 0, NULL },
+	{ OPT_CHECK, "check", 0, NULL, NULL,
+	  "exit 0 if --identity holds the lease, 1 if not", 0, 0, NULL },
+	{ OPT_NAMESPACES, "namespaces", 0, NULL, "NS,NS,...",
+	  "namespaces to reconcile when no cluster is configured", 0, 1, NULL },
+	{ OPT_NAMESPACES_FILE, "namespaces-file", 0, NULL, "FILE",
+	  "read namespaces from FILE, one per line ('#' comments)", 0, 1, NULL },
+};
+
+const struct opt_def *
+opt_find_long(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < OPT__COUNT; i++)
+		if (strlen(opt_table[i].name) == len &&
+		    strncmp(opt_table[i].name, name, len) == 0)
+			return &opt_table[i];
+	return NULL;
+}
+
+const struct opt_def *
+opt_find_short(char c)
+{
+	size_t i;
+
+	for (i = 0; i < OPT__COUNT; i++)
+		if (c != 0 && opt_table[i].short_name == c)
+			return &opt_table[i];
+	return NULL;
+}
+
+static int
+set_flag(struct opts *o, const struct opt_def *d, const char *value)
+{
+	o->val[d->id] = value != NULL ? value : "1";
+	o->src[d->id] = SRC_FLAG;
+	o->count[d->id]++;
+	return 0;
+}
+
+/* "--name", "--name=value", "--name value". */
+static int
+parse_long(struct opts *o, int argc, char **argv, int *i, struct mcle_err *err)
+{
+	const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct opt_def *d = opt_find_long(arg, len);
+
+	if (d == NULL)
+		return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'", (int)len, arg);
+	if (d->metavar == NULL) {
+		if (eq != NULL)
+			return mcle_err_set(err, MCLE_EUSAGE,
+					    "option '--%s' takes no value", d->name);
+		return set_flag(o, d, NULL);
+	}
+	if (eq != NULL)
+		return set_flag(o, d, eq + 1);
+	if (*i + 1 >= argc)
+		return mcle_err_set(err, MCLE_EUSAGE, "option '--%s' needs a value (%s)",
+				    d->name, d->metavar);
+	return set_flag(o, d, argv[++*i]);
+}
+
+/* "-n NS", "-nNS", "-vv". */
+static int
+parse_short(struct opts *o, int argc, char **argv, int *i, struct mcle_err *err)
+{
+	const char *p = argv[*i] + 1;
+	const struct opt_def *d;
+
+	for (; *p != '\0'; p++) {
+		if ((d = opt_find_short(*p)) == NULL)
+			return mcle_err_set(err, MCLE_EUSAGE, "unknown option '-%c'", *p);
+		if (d->metavar == NULL) {
+			set_flag(o, d, NULL);
+			continue;
+		}
+		if (p[1] != '\0')
+			return set_flag(o, d, p + 1);
+		if (*i + 1 >= argc)
+			return mcle_err_set(err, MCLE_EUSAGE, "option '-%c' needs a value (%s)",
+					    *p, d->metavar);
+		return set_flag(o, d, argv[++*i]);
+	}
+	return 0;
+}
+
+int
+opts_parse(struct opts *o, int argc, char **argv, struct mcle_err *err)
+{
+	int i, dashdash = 0;
+
+	memset(o, 0, sizeof(*o));
+	if ((o->args = calloc((size_t)argc + 1, sizeof(*o->args))) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+		} else if (!dashdash && a[0] == '-' && a[1] == '-') {
+			if (parse_long(o, argc, argv, &i, err) < 0)
+				return -1;
+		} else if (!dashdash && a[0] == '-' && a[1] != '\0') {
+			if (parse_short(o, argc, argv, &i, err) < 0)
+				return -1;
+		} else if (o->command == NULL) {
+			o->command = a;
+		} else {
+			o->args[o->nargs++] = argv[i];
+		}
+	}
+	return 0;
+}
+
+static int
+config_cb(void *arg, const char *key, const char *value, const char *where,
+	  struct mcle_err *err)
+{
+	struct opts *o = arg;
+	const struct opt_def *d = opt_find_long(key, strlen(key));
+
+	if (d == NULL || !d->in_config)
+		return mcle_err_set(err, MCLE_ECONFIG, "%s: unknown setting '%s'", where, key);
+	if (o->src[d->id] != SRC_DEFAULT)
+		return 0;	/* a flag or the environment wins */
+	free(o->owned[d->id]);
+	free(o->where[d->id]);
+	o->owned[d->id] = strdup(value);
+	o->where[d->id] = strdup(where);
+	if (o->owned[d->id] == NULL || o->where[d->id] == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	o->val[d->id] = o->owned[d->id];
+	o->src[d->id] = SRC_CONFIG;
+	return 0;
+}
+
+int
+opts_resolve(struct opts *o, struct mcle_err *err)
+{
+	const char *path, *v;
+	size_t i;
+
+	for (i = 0; i < OPT__COUNT; i++) {
+		if (o->src[i] != SRC_DEFAULT || opt_table[i].env == NULL)
+			continue;
+		if ((v = getenv(opt_table[i].env)) != NULL && *v != '\0') {
+			o->val[i] = v;
+			o->src[i] = SRC_ENV;
+		}
+	}
+	path = o->val[OPT_CONFIG];
+	if (path != NULL && *path == '\0')
+		return mcle_err_set(err, MCLE_EUSAGE, "empty config file name");
+	if (config_file_read(path ? path : DEFAULT_CONFIG, path == NULL,
+			     config_cb, o, err) < 0)
+		return -1;
+	for (i = 0; i < OPT__COUNT; i++)
+		if (o->val[i] == NULL && opt_table[i].def != NULL)
+			o->val[i] = opt_table[i].def;
+	return 0;
+}
+
+void
+opts_origin(const struct opts *o, enum opt_id id, char *buf, size_t len)
+{
+	const struct opt_def *d = &opt_table[id];
+
+	switch (o->src[id]) {
+	case SRC_ENV:
+		snprintf(buf, len, "%s", d->env);
+		break;
+	case SRC_CONFIG:
+		snprintf(buf, len, "'%s' in %s", d->name, o->where[id]);
+		break;
+	default:
+		snprintf(buf, len, "--%s", d->name);
+		break;
+	}
+}
+
+static int
+bad_value(const struct opts *o, enum opt_id id, const char *what,
+	  struct mcle_err *err)
+{
+	char origin[300];
+
+	opts_origin(o, id, origin, sizeof(origin));
+	return mcle_err_set(err, o->src[id] == SRC_CONFIG ? MCLE_ECONFIG : MCLE_EUSAGE,
+			    "invalid value '%.64s' for %s: %s", o->val[id], origin, what);
+}
+
+int
+opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
+{
+	int64_t v;
+
+	memset(st, 0, sizeof(*st));
+	st->store = o->val[OPT_STORE];
+	st->identity = o->val[OPT_IDENTITY];
+	if (st->identity != NULL && !valid_identity(st->identity))
+		return bad_value(o, OPT_IDENTITY,
+				 "expected 1-253 printable characters without spaces or quotes", err);
+	if (parse_duration(o->val[OPT_LEASE_DURATION], INT32_MAX, 0, &v) < 0)
+		return bad_value(o, OPT_LEASE_DURATION,
+				 "expected a positive number of seconds (e.g. 60, 90s, 2m)", err);
+	st->lease_duration = (int32_t)v;
+	if (parse_duration(o->val[OPT_CLOCK_SKEW], 3600, 1, &v) < 0)
+		return bad_value(o, OPT_CLOCK_SKEW,
+				 "expected seconds between 0 and 3600", err);
+	st->skew = v * 1000000;
+	if (parse_duration(o->val[OPT_TIMEOUT], 86400, 0, &v) < 0)
+		return bad_value(o, OPT_TIMEOUT,
+				 "expected a positive number of seconds up to 86400", err);
+	st->timeout = v * 1000000;
+	st->namespace = o->val[OPT_NAMESPACE];
+	if (st->namespace != NULL && !valid_namespace(st->namespace))
+		return bad_value(o, OPT_NAMESPACE,
+				 "not a DNS-1123 label (1-63 of a-z, 0-9, '-')", err);
+	if (strcmp(o->val[OPT_OUTPUT], "json") == 0)
+		st->json = 1;
+	else if (strcmp(o->val[OPT_OUTPUT], "text") != 0)
+		return bad_value(o, OPT_OUTPUT, "expected 'text' or 'json'", err);
+	st->kubeconfig = o->val[OPT_KUBECONFIG];
+	st->context = o->val[OPT_CONTEXT];
+	st->verbose = o->count[OPT_VERBOSE];
+	return 0;
+}
+
+void
+opts_free(struct opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < OPT__COUNT; i++) {
+		free(o->owned[i]);
+		free(o->where[i]);
+	}
+	free(o->args);
+}
+
+void
+opts_print_help(FILE *f, enum opt_id id)
+{
+	const struct opt_def *d = &opt_table[id];
+	char lhs[64];
+
+	if (d->short_name != 0)
+		snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", d->short_name, d->name,
+			 d->metavar ? " " : "", d->metavar ? d->metavar : "");
+	else
+		snprintf(lhs, sizeof(lhs), "    --%s%s%s", d->name,
+			 d->metavar ? " " : "", d->metavar ? d->metavar : "");
+	fprintf(f, "  %-30s %s", lhs, d->help);
+	if (d->env != NULL)
+		fprintf(f, " [%s]", d->env);
+	fputc('\n', f);
+}

@@ -1,0 +1,104 @@
+/*
+ * options.h - the option table: flags, MCLE_* environment and config file.
+ *
+ * Every option is declared once, in options.c.  The table drives parsing,
+ * --help, the config file's keys and the precedence
+ * flags > environment > config file > defaults.
+ */
+#ifndef MCLE_OPTIONS_H
+#define MCLE_OPTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+enum opt_id {
+	/* global */
+	OPT_STORE,
+	OPT_IDENTITY,
+	OPT_LEASE_DURATION,
+	OPT_CLOCK_SKEW,
+	OPT_TIMEOUT,
+	OPT_NAMESPACE,
+	OPT_OUTPUT,
+	OPT_KUBECONFIG,
+	OPT_CONTEXT,
+	OPT_CONFIG,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
+	/* per command */
+	OPT_ALL,
+	OPT_CHECK,
+	OPT_NAMESPACES,
+	OPT_NAMESPACES_FILE,
+	OPT__COUNT
+};
+
+enum opt_source { SRC_DEFAULT, SRC_CONFIG, SRC_ENV, SRC_FLAG };
+
+struct opt_def {
+	enum opt_id id;
+	const char *name;	/* long name, also the config file key */
+	char short_name;	/* 0 if none */
+	const char *env;	/* environment variable, or NULL */
+	const char *metavar;	/* NULL for a flag without a value */
+	const char *help;
+	int global;		/* valid with every command */
+	int in_config;		/* may be set in the config file */
+	const char *def;	/* default value, or NULL */
+};
+
+extern const struct opt_def opt_table[OPT__COUNT];
+
+/* Values as resolved: the winning string and where it came from. */
+struct opts {
+	const char *val[OPT__COUNT];
+	enum opt_source src[OPT__COUNT];
+	char *where[OPT__COUNT];	/* config file position, for messages */
+	int count[OPT__COUNT];		/* times a flag was given (-v -v) */
+	char *owned[OPT__COUNT];	/* config values we must free */
+	const char *command;		/* command name as given, or NULL */
+	char **args;			/* positional arguments after the command */
+	int nargs;
+};
+
+/* Typed settings derived from struct opts after validation. */
+struct settings {
+	const char *store;
+	const char *identity;
+	int32_t lease_duration;		/* seconds */
+	int64_t skew;			/* microseconds */
+	int64_t timeout;		/* microseconds */
+	const char *namespace;
+	int json;			/* -o json */
+	const char *kubeconfig;
+	const char *context;
+	int verbose;
+};
+
+const struct opt_def *opt_find_long(const char *name, size_t len);
+const struct opt_def *opt_find_short(char c);
+
+/*
+ * Parse argv into o (flags only; then opts_resolve adds env, config file
+ * and defaults).  Usage errors are MCLE_EUSAGE.
+ */
+int opts_parse(struct opts *o, int argc, char **argv, struct mcle_err *err);
+
+/* Fill what flags did not set from the environment, the config file, defaults. */
+int opts_resolve(struct opts *o, struct mcle_err *err);
+
+/* Validate and convert the global options. */
+int opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err);
+
+void opts_free(struct opts *o);
+
+/* "--store" or "'store' in /etc/mcle/config.yaml:3" or "MCLE_STORE", for messages. */
+void opts_origin(const struct opts *o, enum opt_id id, char *buf, size_t len);
+
+/* One help line per option: "  -n, --namespace NS   the namespace ...". */
+void opts_print_help(FILE *f, enum opt_id id);
+
+#endif
