@@ -64,7 +64,7 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 		return -1;
 	if (cmd_print_lease(ctx, ctx->st.namespace, &res, err) < 0)
 		return -1;
-	if (check && !(res.found && elect_is_leader(&res.entry, ctx->st.identity, ctx->st.skew)))
+	if (check && !(res.found && elect_is_leader(&res.entry, ctx->st.identity)))
 		return mcle_err_set(err, MCLE_EBUSY, "lease '%s' is not held by '%s'",
 				    ctx->st.namespace, ctx->st.identity);
 	return 0;

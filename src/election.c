@@ -27,10 +27,12 @@ elect_is_live(const struct store_entry *cur, int64_t skew)
 }
 
 int
-elect_is_leader(const struct store_entry *cur, const char *identity,
-		int64_t skew)
+elect_is_leader(const struct store_entry *cur, const char *identity)
 {
-	return elect_is_live(cur, skew) && strcmp(cur->rec.holder, identity) == 0;
+	/* the holder gets no skew allowance: that is for its rivals */
+	return cur != NULL && cur->rec.holder[0] != '\0' &&
+	       strcmp(cur->rec.holder, identity) == 0 &&
+	       cur->now <= elect_expire_time(cur);
 }
 
 static void

@@ -35,9 +35,8 @@ mcle_time elect_expire_time(const struct store_entry *cur);
 /* 1 if cur is held (non-empty holder) and not expired at cur->now (+skew). */
 int elect_is_live(const struct store_entry *cur, int64_t skew);
 
-/* 1 if cur is held by identity and live. */
-int elect_is_leader(const struct store_entry *cur, const char *identity,
-		    int64_t skew);
+/* 1 if cur is held by identity and not past its expiry (no skew for the holder). */
+int elect_is_leader(const struct store_entry *cur, const char *identity);
 
 /* acquire: CREATE, RENEW, TAKEOVER or BUSY.  cur may be NULL (absent). */
 enum elect_action elect_acquire(const struct store_entry *cur,

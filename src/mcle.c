@@ -92,8 +92,11 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.out = stdout;
-	if (opts_parse(&o, argc, argv, &err) < 0)
+	if (opts_parse(&o, argc, argv, &err) < 0) {
+		if (o.command != NULL)
+			c = cmd_find(o.command);	/* for the "try" hint */
 		goto done;
+	}
 	if (o.command != NULL && (c = cmd_find(o.command)) == NULL) {
 		mcle_err_set(&err, MCLE_EUSAGE, "unknown command '%s'", o.command);
 		goto done;

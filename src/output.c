@@ -14,7 +14,7 @@ static int
 is_leader(const struct lease_view *v)
 {
 	return v->res != NULL && v->res->found && v->identity != NULL &&
-	       elect_is_leader(&v->res->entry, v->identity, v->skew);
+	       elect_is_leader(&v->res->entry, v->identity);
 }
 
 static int
@@ -115,10 +115,13 @@ remaining(const struct lease_view *v, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	}
-	left = (elect_expire_time(e) - e->now) / MCLE_USEC;
-	if (left < 0)
+	left = elect_expire_time(e) - e->now;
+	if (left < 0) {
 		snprintf(buf, len, "expired");
-	else if (left < 60)
+		return;
+	}
+	left /= MCLE_USEC;
+	if (left < 60)
 		snprintf(buf, len, "%" PRId64 "s", left);
 	else
 		snprintf(buf, len, "%" PRId64 "m%" PRId64 "s", left / 60, left % 60);

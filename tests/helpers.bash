@@ -1,0 +1,84 @@
+# helpers.bash - shared set-up for mcle's bats tests.
+#
+# make check exports MCLE (the binary) and MCLE_SRCDIR (the source tree);
+# running a file by hand, set them yourself.
+
+: "${MCLE:?set MCLE to the mcle binary (make check does)}"
+: "${MCLE_SRCDIR:=$(cd "$(dirname "${BATS_TEST_FILENAME}")/.." && pwd)}"
+: "${PYTHON3:=/usr/bin/python3}"
+export MCLE MCLE_SRCDIR PYTHON3
+
+# A clean environment: no MCLE_* settings leak in from the caller, and the
+# system config file is not read.
+mcle_clean_env() {
+	local v
+	for v in $(env | sed -n 's/^\(MCLE_[A-Z_]*\)=.*/\1/p'); do
+		case "$v" in MCLE_SRCDIR) ;; *) unset "$v" ;; esac
+	done
+	unset STORAGE_EMULATOR_HOST GOOGLE_APPLICATION_CREDENTIALS KUBECONFIG
+	export MCLE_CONFIG="$BATS_TEST_TMPDIR/empty-config.yaml"
+	: >"$MCLE_CONFIG"
+	chmod 0644 "$MCLE_CONFIG"
+}
+
+# A fresh file store in this test's tmpdir: exports STORE_DIR and MCLE_STORE.
+file_store() {
+	STORE_DIR="$BATS_TEST_TMPDIR/store"
+	mkdir -p "$STORE_DIR"
+	chmod 0755 "$STORE_DIR"
+	export STORE_DIR MCLE_STORE="file://$STORE_DIR"
+}
+
+common_setup() {
+	mcle_clean_env
+	file_store
+}
+
+# assert_status N: the last `run` exited N (print output when not).
+assert_status() {
+	if [ "$status" -ne "$1" ]; then
+		printf 'expected exit %s, got %s\noutput:\n%s\n' "$1" "$status" "$output" >&2
+		return 1
+	fi
+}
+
+# assert_match REGEX: the last `run`'s output matches.
+assert_match() {
+	if ! printf '%s\n' "$output" | grep -Eq -- "$1"; then
+		printf 'output does not match /%s/:\n%s\n' "$1" "$output" >&2
+		return 1
+	fi
+}
+
+assert_no_match() {
+	if printf '%s\n' "$output" | grep -Eq -- "$1"; then
+		printf 'output unexpectedly matches /%s/:\n%s\n' "$1" "$output" >&2
+		return 1
+	fi
+}
+
+# The error is one "mcle: ..." line, with at most a "try" hint after it
+# (checks $stderr after `run --separate-stderr`, else $output).
+assert_one_error_line() {
+	local text="${stderr-$output}" n
+	n=$(printf '%s\n' "$text" | grep -vc "^try 'mcle")
+	if [ "$n" -ne 1 ] || ! printf '%s\n' "$text" | head -n 1 | grep -q '^mcle: '; then
+		printf 'expected one "mcle:" line, got:\n%s\n' "$text" >&2
+		return 1
+	fi
+}
+
+# json_get FILTER: evaluate a python expression on the JSON in $output (j).
+json_get() {
+	printf '%s' "$output" | "$PYTHON3" -c '
+import json, sys
+j = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
+}
+
+# Checksums of every file in the store, to prove nothing was overwritten.
+store_digest() {
+	(cd "$STORE_DIR" && find . -type f ! -name '.*.lock' -print0 | sort -z |
+		xargs -0 -r sha256sum)
+}

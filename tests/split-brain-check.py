@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""split-brain-check.py LOGDIR: fail if two identities ever led one namespace at once.
+
+Reads the worker logs of tests/split-brain-run.sh.  Each OK line is an
+interval [start, end) in which that identity may act; a STOP line ends that
+identity's intervals for the namespace early (it stops acting before it
+releases).  Exits 1 on any overlap between different identities, or if no
+worker ever won; prints a one-line summary.
+"""
+import glob
+import os
+import sys
+from collections import defaultdict
+
+
+def read_intervals(logdir):
+    intervals = defaultdict(list)      # ns -> [(start, end, id)]
+    codes = defaultdict(int)
+    for path in sorted(glob.glob(os.path.join(logdir, "worker-*.log"))):
+        mine = defaultdict(list)       # ns -> this worker's intervals so far
+        ident = None
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if not p:
+                    continue
+                if p[0] == "OK":
+                    ident, ns, start, end = p[1], p[2], int(p[3]), int(p[4])
+                    mine[ns].append([start, end])
+                elif p[0] == "STOP":
+                    ident, ns, t = p[1], p[2], int(p[3])
+                    for iv in mine[ns]:
+                        iv[1] = min(iv[1], t)
+                elif p[0] == "RC":
+                    codes[(p[3], p[4])] += 1
+        for ns, ivs in mine.items():
+            for s, e in ivs:
+                if e > s:
+                    intervals[ns].append((s, e, ident))
+    return intervals, codes
+
+
+def overlaps(ivs):
+    """(a, b) pairs of intervals of different identities that overlap."""
+    found = []
+    latest = {}                        # identity -> (end, interval)
+    for iv in sorted(ivs):
+        s, e, who = iv
+        for other, (oend, oiv) in latest.items():
+            if other != who and oend > s:
+                found.append((oiv, iv))
+        if who not in latest or latest[who][0] < e:
+            latest[who] = (e, iv)
+    return found
+
+
+def main():
+    intervals, codes = read_intervals(sys.argv[1])
+    bad = []
+    for ns, ivs in intervals.items():
+        bad.extend((ns, a, b) for a, b in overlaps(ivs))
+    wins = sum(len(v) for v in intervals.values())
+    holders = {iv[2] for v in intervals.values() for iv in v}
+    summary = " ".join(f"{op}:{rc}={n}" for (op, rc), n in sorted(codes.items()))
+    print(f"split-brain check: {wins} intervals, {len(holders)} identities won, "
+          f"{len(bad)} overlaps; exits {summary}")
+    for ns, a, b in bad[:10]:
+        print(f"OVERLAP {ns}: {a[2]} [{a[0]}, {a[1]}) and {b[2]} [{b[0]}, {b[1]})")
+    if bad or wins == 0:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+/* test-election.c - the election decisions, without I/O. */
+#include "config.h"
+
+#include <string.h>
+
+#include "election.h"
+#include "tap.h"
+
+#define S MCLE_USEC
+#define T0 ((mcle_time)1700000000 * S)
+
+static struct store_entry
+entry(const char *holder, int64_t epoch, int32_t duration, mcle_time updated,
+      mcle_time now)
+{
+	struct store_entry e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "team-a");
+	snprintf(e.rec.holder, sizeof(e.rec.holder), "%s", holder);
+	e.rec.epoch = epoch;
+	e.rec.duration = duration;
+	snprintf(e.ver.generation, sizeof(e.ver.generation), "42");
+	e.ver.metageneration = 1;
+	e.ver.created = updated;
+	e.ver.updated = updated;
+	e.now = now;
+	return e;
+}
+
+static void
+test_acquire(void)
+{
+	struct elect_params me = { "me", 30, 2 * S };
+	struct lease_record next;
+	struct store_entry e;
+
+	is_int(elect_acquire(NULL, &me, &next), ELECT_CREATE, "absent: create");
+	is_str(next.holder, "me", "create: holder is us");
+	is_int(next.epoch, 1, "create: first epoch is 1");
+	is_int(next.duration, 30, "create: our duration");
+
+	e = entry("other", 4, 60, T0, T0 + 10 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_BUSY, "live, another holder: busy");
+
+	e = entry("other", 4, 60, T0, T0 + 60 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_BUSY, "at expiry: still busy");
+	e = entry("other", 4, 60, T0, T0 + 62 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_BUSY, "within the skew allowance: busy");
+	e = entry("other", 4, 60, T0, T0 + 62 * S + 1);
+	is_int(elect_acquire(&e, &me, &next), ELECT_TAKEOVER, "past expiry + skew: takeover");
+	is_int(next.epoch, 5, "takeover from another: epoch + 1");
+	is_str(next.holder, "me", "takeover: holder is us");
+
+	e = entry("me", 4, 60, T0, T0 + 30 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_RENEW, "ours and live: renew");
+	is_int(next.epoch, 4, "renew keeps the epoch");
+	is_int(next.duration, 30, "renew writes our duration");
+
+	e = entry("me", 4, 60, T0, T0 + 61 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_TAKEOVER,
+	       "ours, past expiry within skew: new term, not renew");
+	is_int(next.epoch, 4, "own expired lease: same holder, same epoch");
+
+	e = entry("", 7, 60, T0, T0 + 1 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_TAKEOVER, "released: takeover at once");
+	is_int(next.epoch, 8, "released then acquired: epoch + 1");
+
+	/* the local clock plays no part: only e.now and e.ver.updated */
+	e = entry("other", 1, 60, T0 + 3600 * S, T0 + 3600 * S + 5 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_BUSY, "store clock far from ours: still busy");
+}
+
+static void
+test_renew_release(void)
+{
+	struct elect_params me = { "me", 30, 2 * S };
+	struct lease_record next;
+	struct store_entry e;
+
+	is_int(elect_renew(NULL, &me, &next), ELECT_LOST, "renew absent: lost");
+	e = entry("other", 3, 60, T0, T0 + S);
+	is_int(elect_renew(&e, &me, &next), ELECT_LOST, "renew another's: lost");
+	e = entry("me", 3, 60, T0, T0 + 60 * S + 1);
+	is_int(elect_renew(&e, &me, &next), ELECT_LOST, "renew after expiry: lost");
+	e = entry("me", 3, 60, T0, T0 + 60 * S);
+	is_int(elect_renew(&e, &me, &next), ELECT_RENEW, "renew at expiry: renew");
+	is_int(next.epoch, 3, "renew keeps the epoch");
+	e = entry("", 3, 60, T0, T0 + S);
+	is_int(elect_renew(&e, &me, &next), ELECT_LOST, "renew released: lost");
+
+	is_int(elect_release(NULL, &me, &next), ELECT_LOST, "release absent: lost");
+	e = entry("other", 3, 60, T0, T0 + S);
+	is_int(elect_release(&e, &me, &next), ELECT_LOST, "release another's: lost");
+	e = entry("me", 3, 60, T0, T0 + S);
+	is_int(elect_release(&e, &me, &next), ELECT_RELEASE, "release ours");
+	is_str(next.holder, "", "release empties the holder");
+	is_int(next.epoch, 3, "release keeps the epoch");
+	is_int(next.duration, 60, "release keeps the duration");
+}
+
+static void
+test_views(void)
+{
+	struct store_entry e = entry("me", 1, 10, T0, T0 + 5 * S);
+
+	is_int(elect_expire_time(&e), T0 + 10 * S, "expire = updated + duration");
+	ok(elect_is_leader(&e, "me"), "holder within duration is leader");
+	ok(!elect_is_leader(&e, "you"), "another identity is not leader");
+	e.now = T0 + 11 * S;
+	ok(!elect_is_leader(&e, "me"), "past expiry: not leader");
+	ok(elect_is_live(&e, 2 * S), "past expiry within skew: still live for rivals");
+	e.rec.holder[0] = '\0';
+	ok(!elect_is_live(&e, 0), "released: not live");
+	is_str(elect_action_name(ELECT_TAKEOVER), "takeover", "action names");
+}
+
+int
+main(void)
+{
+	test_acquire();
+	test_renew_release();
+	test_views();
+	return done_testing();
+}
