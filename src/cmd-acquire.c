@@ -14,10 +14,14 @@ acquire_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 	cmd_elect_params(ctx, &p);
 	rc = lease_acquire(ctx->store, ctx->st.namespace, &p, NULL, 0, &res, err);
-	if (rc == 0 || err->code == MCLE_EBUSY) {
-		if (cmd_print_lease(ctx, ctx->st.namespace, &res, &perr) < 0 && rc == 0)
-			return mcle_err_set(err, perr.code, "%s", perr.msg);
-	}
+	if (rc < 0 && err->code != MCLE_EBUSY)
+		return -1;
+	/* the cluster's Lease resource follows the store, held or not */
+	if (cmd_cluster_sync(ctx, ctx->st.namespace, &res, 1, 1, NULL, &perr) < 0 && rc == 0)
+		return mcle_err_set(err, perr.code, "%s", perr.msg);
+	mcle_err_clear(&perr);
+	if (cmd_print_lease(ctx, ctx->st.namespace, &res, &perr) < 0 && rc == 0)
+		return mcle_err_set(err, perr.code, "%s", perr.msg);
 	return rc;
 }
 
@@ -27,7 +31,9 @@ const struct cmd_entry cmd_acquire_entry = {
 	.summary = "take the lease for a namespace, or renew it if already ours",
 	.help = "Take the lease of NAMESPACE for --identity if it is free, released or\n"
 		"expired by the store's clock, or renew it if --identity holds it.\n"
-		"Exits 0 when --identity holds the lease, 1 when another identity does.",
+		"Exits 0 when --identity holds the lease, 1 when another identity does.\n"
+		"With a cluster configured, the namespace's Lease resource is created if\n"
+		"missing and its status written (--no-cluster skips this).",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE,
 	.options = { OPT__COUNT },
 	.exec = acquire_exec,

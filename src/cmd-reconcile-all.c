@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "cmd.h"
+#include "kube.h"
 #include "lease.h"
 #include "log.h"
 #include "output.h"
@@ -189,7 +191,50 @@ struct pass {
 	struct lease_view *view;
 	struct mcle_err *errs;
 	size_t leader, standby, failed;
+	struct kube_client *kube;	/* NULL: no cluster, print only */
+	struct kube_lease *crs;		/* the listed Lease resources */
+	size_t ncrs;
+	size_t created, written;
 };
+
+static const struct kube_lease *
+find_cr(const struct pass *p, const char *ns)
+{
+	size_t lo = 0, hi = p->ncrs, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = strcmp(ns, p->crs[mid].ns);
+		if (c == 0)
+			return &p->crs[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The cluster side before contending: the Lease resource must exist (we
+ * never lead a namespace whose status we cannot write), and its
+ * spec.leaseDurationSeconds is the namespace's lease duration.
+ */
+static int
+prepare_cr(struct cmd_ctx *ctx, struct pass *p, const char *ns,
+	   struct kube_lease *cr, int32_t *duration, struct mcle_err *e)
+{
+	int created;
+
+	if (cluster_ensure(p->kube, ns, find_cr(p, ns), ctx->st.identity,
+			   ctx->st.lease_duration, cr, &created, e) < 0)
+		return -1;
+	p->created += (size_t)created;
+	if (kube_lease_duration(cr, duration) < 0)
+		*duration = ctx->st.lease_duration;
+	return 0;
+}
 
 static const char *
 action_word(enum elect_action a)
@@ -213,21 +258,38 @@ reconcile_one(struct cmd_ctx *ctx, const char *ns, const struct store_entry *lis
 	struct elect_params ep;
 	struct lease_result *r = &p->res[i];
 	struct mcle_err *e = &p->errs[i];
+	struct kube_lease cr = { "", NULL };
+	int32_t duration = ctx->st.lease_duration;
+	int written = 0, ok = 0;
 
 	cmd_elect_params(ctx, &ep);
 	p->view[i].ns = ns;
 	p->view[i].identity = ctx->st.identity;
 	p->view[i].skew = ctx->st.skew;
 	p->view[i].res = r;
-	if (listed != NULL && listed->err.code != MCLE_OK) {
+	if (p->kube != NULL && prepare_cr(ctx, p, ns, &cr, &duration, e) < 0) {
+		/* no resource, no leadership: say why and leave the store alone */
+	} else if (listed != NULL && listed->err.code != MCLE_OK) {
 		*e = listed->err;	/* never overwrite what we cannot read */
-	} else if (lease_acquire(ctx->store, ns, &ep, listed, listed == NULL, r, e) == 0) {
+	} else if ((ep.duration = duration,
+		    lease_acquire(ctx->store, ns, &ep, listed, listed == NULL, r, e)) == 0) {
 		p->view[i].action = action_word(r->action);
-		p->leader++;
-		return;
+		ok = 1;
 	} else if (e->code == MCLE_EBUSY) {
 		mcle_err_clear(e);
 		p->view[i].action = "standby";
+		ok = 2;
+	}
+	if (ok && p->kube != NULL &&
+	    cluster_sync_status(p->kube, &cr, r, ctx->st.identity, &written, e) < 0)
+		ok = 0;
+	json_object_put(cr.obj);
+	p->written += (size_t)written;
+	if (ok == 1) {
+		p->leader++;
+		return;
+	}
+	if (ok == 2) {
 		p->standby++;
 		return;
 	}
@@ -238,7 +300,8 @@ reconcile_one(struct cmd_ctx *ctx, const char *ns, const struct store_entry *lis
 }
 
 static int
-run_pass(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
+run_pass(struct cmd_ctx *ctx, struct ns_list *l, struct kube_client *kube,
+	 struct mcle_err *err)
 {
 	struct store_entry *listed = NULL;
 	struct pass p;
@@ -246,8 +309,13 @@ run_pass(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
 	int rc = -1;
 
 	memset(&p, 0, sizeof(p));
-	if (lease_list(ctx->store, &listed, &nlisted, err) < 0)
+	p.kube = kube;
+	if (kube != NULL && kube_list_leases(kube, &p.crs, &p.ncrs, err) < 0)
 		return -1;
+	if (lease_list(ctx->store, &listed, &nlisted, err) < 0) {
+		kube_leases_free(p.crs, p.ncrs);
+		return -1;
+	}
 	p.res = calloc(l->n + 1, sizeof(*p.res));
 	p.view = calloc(l->n + 1, sizeof(*p.view));
 	p.errs = calloc(l->n + 1, sizeof(*p.errs));
@@ -260,11 +328,16 @@ run_pass(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
 	if (output_leases(ctx->out, ctx->st.json, OUT_ARRAY | OUT_STATUS | OUT_ACTION,
 			  p.view, l->n, err) < 0)
 		goto out;
-	if (!ctx->st.json)
+	if (!ctx->st.json && kube != NULL)
+		fprintf(ctx->out, "\n%zu namespaces: %zu leader, %zu standby, %zu failed; "
+			"%zu Lease resources created, %zu statuses written\n",
+			l->n, p.leader, p.standby, p.failed, p.created, p.written);
+	else if (!ctx->st.json)
 		fprintf(ctx->out, "\n%zu namespaces: %zu leader, %zu standby, %zu failed\n",
 			l->n, p.leader, p.standby, p.failed);
-	log_debug("pass: %zu namespaces, %zu leader, %zu standby, %zu failed",
-		  l->n, p.leader, p.standby, p.failed);
+	log_debug("pass: %zu namespaces, %zu leader, %zu standby, %zu failed, "
+		  "%zu created, %zu written", l->n, p.leader, p.standby, p.failed,
+		  p.created, p.written);
 	rc = 0;
 	if (p.failed > 0)
 		rc = mcle_err_set(err, MCLE_EPARTIAL, "%zu of %zu namespaces failed",
@@ -274,6 +347,46 @@ out:
 	free(p.view);
 	free(p.res);
 	free(listed);
+	kube_leases_free(p.crs, p.ncrs);
+	return rc;
+}
+
+/* The namespaces of the cluster: selected, not excluded, not Terminating. */
+static int
+gather_cluster(struct cmd_ctx *ctx, struct kube_client *k, struct ns_list *l,
+	       struct mcle_err *err)
+{
+	const struct opts *o = ctx->opts;
+	struct kube_namespace *v = NULL;
+	struct ns_list excl = { NULL, 0, 0 };
+	char origin[300];
+	size_t n = 0, i, j;
+	int rc = -1, skip;
+
+	if (o->src[OPT_NAMESPACES] != SRC_DEFAULT || o->src[OPT_NAMESPACES_FILE] != SRC_DEFAULT ||
+	    ctx->st.namespace != NULL)
+		return mcle_err_set(err, MCLE_EUSAGE,
+				    "with a cluster the namespaces come from it: use --selector or --exclude, or --no-cluster");
+	opts_origin(o, OPT_EXCLUDE, origin, sizeof(origin));
+	if (*o->val[OPT_EXCLUDE] != '\0' && ns_from_csv(&excl, o->val[OPT_EXCLUDE], origin, err) < 0)
+		goto out;
+	if (kube_list_namespaces(k, o->val[OPT_SELECTOR], &v, &n, err) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		skip = v[i].terminating;
+		for (j = 0; j < excl.n && !skip; j++)
+			skip = strcmp(excl.v[j], v[i].name) == 0;
+		if (skip)
+			log_debug("namespace '%s': %s", v[i].name,
+				  v[i].terminating ? "terminating, skipped" : "excluded");
+		else if (ns_add(l, v[i].name, strlen(v[i].name), "namespace list", err) < 0)
+			goto out;
+	}
+	ns_sort_unique(l);
+	rc = 0;
+out:
+	free(v);
+	ns_free(&excl);
 	return rc;
 }
 
@@ -281,30 +394,43 @@ static int
 reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
 	struct ns_list l = { NULL, 0, 0 };
-	int rc;
+	struct kube_client *kube = NULL;
+	struct kube_lease_kind kind = { ctx->st.lease_group, ctx->st.lease_version,
+					ctx->st.lease_plural, ctx->st.lease_name };
+	int rc = 0;
 
-	if (ctx->st.kubeconfig != NULL || ctx->st.context != NULL) {
-		ns_free(&l);
-		return mcle_err_set(err, MCLE_ECONFIG,
-				    "writing Lease resources to a cluster is not supported by this build");
+	if (!ctx->st.no_cluster)
+		rc = kube_open(ctx->st.kubeconfig, ctx->st.context, &kind,
+			       ctx->store->params.deadline, &kube, err);
+	if (rc < 0)
+		return -1;
+	if (kube != NULL) {
+		log_debug("cluster: %s", kube_describe(kube));
+		rc = gather_cluster(ctx, kube, &l, err);
+	} else {
+		rc = gather(ctx, &l, err);
 	}
-	rc = gather(ctx, &l, err);
 	if (rc == 0)
-		rc = run_pass(ctx, &l, err);
+		rc = run_pass(ctx, &l, kube, err);
 	ns_free(&l);
+	kube_close(kube);
 	return rc;
 }
 
 const struct cmd_entry cmd_reconcile_all_entry = {
 	.name = "reconcile-all",
-	.usage = "(--namespaces NS,NS,... | --namespaces-file FILE) [options]",
-	.summary = "one pass: contend for every namespace and report the Lease status",
+	.usage = "[--selector SELECTOR] [--exclude NS,...] [--namespaces NS,... | --namespaces-file FILE] [options]",
+	.summary = "one pass: contend for every namespace and write its Lease status",
 	.help = "Observe the store with one listing, then for every namespace renew the\n"
 		"lease if --identity holds it, take it if it is free or expired, and\n"
-		"otherwise stand by without writing.  Prints the Lease status each\n"
-		"namespace would get.  Exits 6 when the pass finished but some\n"
+		"otherwise stand by without writing.  With a cluster (--kubeconfig,\n"
+		"KUBECONFIG, ~/.kube/config or in-cluster) the namespaces come from it\n"
+		"and each namespace's Lease resource is created if missing and its\n"
+		"status written when it changes.  Without one (or with --no-cluster)\n"
+		"the namespaces come from --namespaces / --namespaces-file and the\n"
+		"status is only printed.  Exits 6 when the pass finished but some\n"
 		"namespaces failed.",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY,
-	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT__COUNT },
+	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE, OPT__COUNT },
 	.exec = reconcile_exec,
 };

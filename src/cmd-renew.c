@@ -10,8 +10,17 @@ renew_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	struct lease_result res;
 	struct elect_params p;
 
+	struct mcle_err cerr = MCLE_ERR_INIT;
+	int rc;
+
 	cmd_elect_params(ctx, &p);
-	if (lease_renew(ctx->store, ctx->st.namespace, &p, &res, err) < 0)
+	rc = lease_renew(ctx->store, ctx->st.namespace, &p, &res, err);
+	if (rc < 0 && !(err->code == MCLE_ELOST && res.found))
+		return -1;
+	/* also when lost: the Lease resource must stop saying we lead */
+	if (cmd_cluster_sync(ctx, ctx->st.namespace, &res, 0, 1, NULL, &cerr) < 0 && rc == 0)
+		return mcle_err_set(err, cerr.code, "%s", cerr.msg);
+	if (rc < 0)
 		return -1;
 	return cmd_print_lease(ctx, ctx->st.namespace, &res, err);
 }

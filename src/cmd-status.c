@@ -50,7 +50,9 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
 	const struct opts *o = ctx->opts;
 	struct lease_result res;
-	int all = o->count[OPT_ALL] > 0, check = o->count[OPT_CHECK] > 0;
+	struct mcle_err cerr = MCLE_ERR_INIT;
+	json_object *rs = NULL;
+	int all = o->count[OPT_ALL] > 0, check = o->count[OPT_CHECK] > 0, rc, crc;
 
 	if (all && ctx->st.namespace != NULL)
 		return mcle_err_set(err, MCLE_EUSAGE, "use either -n NAMESPACE or --all, not both");
@@ -62,8 +64,14 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 		return status_all(ctx, err);
 	if (lease_read(ctx->store, ctx->st.namespace, &res, err) < 0)
 		return -1;
-	if (cmd_print_lease(ctx, ctx->st.namespace, &res, err) < 0)
+	/* with a cluster, show the Lease resource's status too (read only) */
+	crc = cmd_cluster_sync(ctx, ctx->st.namespace, &res, 0, 0, &rs, &cerr);
+	rc = cmd_print_lease_resource(ctx, ctx->st.namespace, &res, rs, err);
+	json_object_put(rs);
+	if (rc < 0)
 		return -1;
+	if (crc < 0)
+		return mcle_err_set(err, cerr.code, "%s", cerr.msg);
 	if (check && !(res.found && elect_is_leader(&res.entry, ctx->st.identity)))
 		return mcle_err_set(err, MCLE_EBUSY, "lease '%s' is not held by '%s'",
 				    ctx->st.namespace, ctx->st.identity);
@@ -76,7 +84,9 @@ const struct cmd_entry cmd_status_entry = {
 	.summary = "show who holds a lease, or every lease in the store",
 	.help = "Show the lease of NAMESPACE, or with --all every lease in the store,\n"
 		"judged by the store's clock.  isLeader/LEADER says whether --identity\n"
-		"holds it.  With --check, exit 1 unless --identity holds the lease.",
+		"holds it.  With --check, exit 1 unless --identity holds the lease.\n"
+		"With a cluster configured, -o json adds the namespace's Lease\n"
+		"resource status as \"resourceStatus\" (status never writes).",
 	.flags = CMD_NEEDS_STORE,
 	.options = { OPT_ALL, OPT_CHECK, OPT__COUNT },
 	.exec = status_exec,

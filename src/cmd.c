@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cluster.h"
 #include "election.h"
+#include "kube.h"
+#include "log.h"
 #include "output.h"
 
 /* Alphabetical. */
@@ -105,12 +108,69 @@ int
 cmd_print_lease(struct cmd_ctx *ctx, const char *ns,
 		const struct lease_result *res, struct mcle_err *err)
 {
+	return cmd_print_lease_resource(ctx, ns, res, NULL, err);
+}
+
+int
+cmd_print_lease_resource(struct cmd_ctx *ctx, const char *ns,
+			 const struct lease_result *res, json_object *rs,
+			 struct mcle_err *err)
+{
 	struct lease_view v;
 
 	memset(&v, 0, sizeof(v));
+	v.resource_status = rs;
 	v.ns = ns;
 	v.res = res;
 	v.identity = ctx->st.identity;
 	v.skew = ctx->st.skew;
 	return output_leases(ctx->out, ctx->st.json, 0, &v, 1, err);
+}
+
+int
+cmd_cluster_sync(struct cmd_ctx *ctx, const char *ns,
+		 const struct lease_result *res, int create, int write,
+		 json_object **status_out, struct mcle_err *err)
+{
+	struct kube_lease_kind kind = { ctx->st.lease_group, ctx->st.lease_version,
+					ctx->st.lease_plural, ctx->st.lease_name };
+	struct kube_client *k = NULL;
+	struct kube_lease l;
+	struct mcle_err gerr = MCLE_ERR_INIT;
+	int rc, written = 0;
+
+	if (status_out != NULL)
+		*status_out = NULL;
+	if (ctx->st.no_cluster)
+		return 0;
+	rc = kube_open(ctx->st.kubeconfig, ctx->st.context, &kind,
+		       ctx->store->params.deadline, &k, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	memset(&l, 0, sizeof(l));
+	rc = -1;
+	if (kube_get_lease(k, ns, &l, &gerr) < 0) {
+		if (gerr.code != MCLE_ENOTFOUND) {
+			mcle_err_set(err, gerr.code, "%s", gerr.msg);
+			goto out;
+		}
+		if (!create) {
+			log_debug("no Lease resource in namespace '%s'", ns);
+			rc = 0;
+			goto out;
+		}
+		if (kube_create_lease(k, ns, ctx->st.identity, ctx->st.lease_duration,
+				      &l, err) < 0)
+			goto out;
+	}
+	if (write && cluster_sync_status(k, &l, res, ctx->st.identity, &written, err) < 0)
+		goto out;
+	log_debug("Lease resource in '%s': %s", ns, written ? "status written" : "unchanged");
+	if (status_out != NULL && kube_lease_status(&l) != NULL)
+		*status_out = json_object_get(kube_lease_status(&l));
+	rc = 0;
+out:
+	json_object_put(l.obj);
+	kube_close(k);
+	return rc;
 }

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "err.h"
 #include "options.h"
 #include "store.h"
@@ -16,7 +18,7 @@
 #define CMD_NEEDS_IDENTITY	0x02	/* --identity is required */
 #define CMD_NEEDS_NAMESPACE	0x04	/* -n is required */
 
-#define CMD_OPTIONS_MAX 6
+#define CMD_OPTIONS_MAX 8
 
 struct cmd_entry;
 
@@ -62,5 +64,21 @@ void cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p);
 struct lease_result;
 int cmd_print_lease(struct cmd_ctx *ctx, const char *ns,
 		    const struct lease_result *res, struct mcle_err *err);
+
+/* The same, with the Lease resource's status in the JSON ("resourceStatus"). */
+int cmd_print_lease_resource(struct cmd_ctx *ctx, const char *ns,
+			     const struct lease_result *res, json_object *rs,
+			     struct mcle_err *err);
+
+/*
+ * Bring the namespace's Lease resource in step with res, when a cluster is
+ * configured and --no-cluster is not given: create it if `create`, write its
+ * status if it changed.  Without a resource (and !create) nothing happens.
+ * If status_out is not NULL it gets the resource's status after the call
+ * (a new reference, or NULL).
+ */
+int cmd_cluster_sync(struct cmd_ctx *ctx, const char *ns,
+		     const struct lease_result *res, int create, int write,
+		     json_object **status_out, struct mcle_err *err);
 
 #endif

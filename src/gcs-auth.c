@@ -116,6 +116,16 @@ read_key_file(const char *path, size_t *len, struct mcle_err *err)
 	return buf;
 }
 
+/* Why a parse failed: json-c says "continue" for a truncated text. */
+static const char *
+json_error(json_tokener *tok)
+{
+	enum json_tokener_error e = json_tokener_get_error(tok);
+
+	return e == json_tokener_continue ? "truncated JSON" :
+	    json_tokener_error_desc(e);
+}
+
 static json_object *
 parse_key_file(const char *path, struct mcle_err *err)
 {
@@ -133,8 +143,7 @@ parse_key_file(const char *path, struct mcle_err *err)
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		mcle_err_set(err, MCLE_ECONFIG, "malformed credentials file '%s': %s",
-		    path, o == NULL ? json_tokener_error_desc(
-		    json_tokener_get_error(tok)) : "not a JSON object");
+		    path, o != NULL ? "not a JSON object" : json_error(tok));
 		json_object_put(o);
 		o = NULL;
 	}

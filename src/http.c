@@ -376,7 +376,8 @@ set_common(struct http_client *c, struct sink *s, int64_t timeout_us)
 	SETOPT(h, CURLOPT_TIMEOUT_MS, ms);
 	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, ms < CONNECT_TIMEOUT_MS ? ms : CONNECT_TIMEOUT_MS);
 	SETOPT(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	SETOPT(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	/* Google compresses responses only for agents that say "gzip" */
+	SETOPT(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION " (gzip)");
 	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(h, CURLOPT_WRITEDATA, s);

@@ -45,6 +45,22 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "namespaces to reconcile when no cluster is configured", 0, 1, NULL },
 	{ OPT_NAMESPACES_FILE, "namespaces-file", 0, NULL, "FILE",
 	  "read namespaces from FILE, one per line ('#' comments)", 0, 1, NULL },
+	{ OPT_SELECTOR, "selector", 'l', "MCLE_SELECTOR", "SELECTOR",
+	  "only namespaces matching this label selector", 0, 1, NULL },
+	{ OPT_EXCLUDE, "exclude", 0, "MCLE_EXCLUDE", "NS,NS,...",
+	  "namespaces to leave alone (default kube-system,kube-public,kube-node-lease)",
+	  0, 1, "kube-system,kube-public,kube-node-lease" },
+	{ OPT_LEASE_NAME, "lease-name", 0, "MCLE_LEASE_NAME", "NAME",
+	  "name of the Lease resource in each namespace (default lease-gsc)", 1, 1, "lease-gsc" },
+	{ OPT_LEASE_GROUP, "lease-group", 0, NULL, "GROUP",
+	  "API group of the Lease resource (default leaderelection.600lyy.io)", 1, 1,
+	  "leaderelection.600lyy.io" },
+	{ OPT_LEASE_VERSION, "lease-version", 0, NULL, "VERSION",
+	  "API version of the Lease resource (default v1)", 1, 1, "v1" },
+	{ OPT_LEASE_PLURAL, "lease-plural", 0, NULL, "PLURAL",
+	  "resource name (plural) of the Lease kind (default leases)", 1, 1, "leases" },
+	{ OPT_NO_CLUSTER, "no-cluster", 0, NULL, NULL,
+	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
 };
 
 const struct opt_def *
@@ -266,6 +282,19 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	st->kubeconfig = o->val[OPT_KUBECONFIG];
 	st->context = o->val[OPT_CONTEXT];
 	st->verbose = o->count[OPT_VERBOSE];
+	st->lease_name = o->val[OPT_LEASE_NAME];
+	st->lease_group = o->val[OPT_LEASE_GROUP];
+	st->lease_version = o->val[OPT_LEASE_VERSION];
+	st->lease_plural = o->val[OPT_LEASE_PLURAL];
+	st->no_cluster = o->count[OPT_NO_CLUSTER] > 0;
+	if (!valid_subdomain(st->lease_name))
+		return bad_value(o, OPT_LEASE_NAME, "not a DNS-1123 subdomain", err);
+	if (!valid_subdomain(st->lease_group))
+		return bad_value(o, OPT_LEASE_GROUP, "not a DNS-1123 subdomain", err);
+	if (!valid_namespace(st->lease_version))
+		return bad_value(o, OPT_LEASE_VERSION, "not a DNS-1123 label", err);
+	if (!valid_namespace(st->lease_plural))
+		return bad_value(o, OPT_LEASE_PLURAL, "not a DNS-1123 label", err);
 	return 0;
 }
 

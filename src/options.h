@@ -33,6 +33,13 @@ enum opt_id {
 	OPT_CHECK,
 	OPT_NAMESPACES,
 	OPT_NAMESPACES_FILE,
+	OPT_SELECTOR,
+	OPT_EXCLUDE,
+	OPT_LEASE_NAME,
+	OPT_LEASE_GROUP,
+	OPT_LEASE_VERSION,
+	OPT_LEASE_PLURAL,
+	OPT_NO_CLUSTER,
 	OPT__COUNT
 };
 
@@ -76,6 +83,11 @@ struct settings {
 	const char *kubeconfig;
 	const char *context;
 	int verbose;
+	const char *lease_name;		/* the Lease resource: name, group, version, plural */
+	const char *lease_group;
+	const char *lease_version;
+	const char *lease_plural;
+	int no_cluster;			/* --no-cluster */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);

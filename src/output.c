@@ -23,6 +23,8 @@ held(const struct lease_view *v)
 	return v->res != NULL && v->res->found && v->res->entry.rec.holder[0] != '\0';
 }
 
+static json_object *status_object(const struct lease_view *v);
+
 static json_object *
 json_time(int present, mcle_time t)
 {
@@ -32,6 +34,17 @@ json_time(int present, mcle_time t)
 		return NULL;
 	time_format(t, buf);
 	return json_object_new_string(buf);
+}
+
+json_object *
+lease_status_json(const struct lease_result *res, const char *identity)
+{
+	struct lease_view v;
+
+	memset(&v, 0, sizeof(v));
+	v.res = res;
+	v.identity = identity;
+	return status_object(&v);
 }
 
 /* The Lease status the Kubernetes side writes for this namespace. */
@@ -80,6 +93,8 @@ view_object(const struct lease_view *v, unsigned flags)
 	}
 	if ((flags & OUT_STATUS) && v->res != NULL)
 		json_object_object_add(o, "status", status_object(v));
+	if (v->resource_status != NULL)
+		json_object_object_add(o, "resourceStatus", json_object_get(v->resource_status));
 	return o;
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "lease.h"
 
 struct lease_view {
@@ -16,6 +18,7 @@ struct lease_view {
 	int64_t skew;
 	const char *action;		/* reconcile-all: what the pass did; else NULL */
 	const struct mcle_err *err;	/* per-namespace failure, or NULL */
+	json_object *resource_status;	/* status -n: the Lease resource's status (borrowed) */
 };
 
 #define OUT_ARRAY	0x01	/* JSON: always an array */
@@ -28,6 +31,13 @@ struct lease_view {
  */
 int output_leases(FILE *f, int json, unsigned flags, const struct lease_view *v,
 		  size_t n, struct mcle_err *err);
+
+/*
+ * The status of the Lease resource for this lease as seen by identity:
+ * isLeader, observedHolderIdentity, observedAcquireTime, observedRenewTime,
+ * leaseTransitions, observedExpireTime, epoch.  New object (caller puts it).
+ */
+json_object *lease_status_json(const struct lease_result *res, const char *identity);
 
 /* Flush f and report a write error (e.g. >/dev/full) as MCLE_EIO. */
 int output_flush(FILE *f, struct mcle_err *err);

@@ -127,3 +127,27 @@ valid_identity(const char *s)
 	}
 	return 1;
 }
+
+int
+valid_subdomain(const char *s)
+{
+	char label[64];
+	const char *dot;
+	size_t n;
+
+	if (s == NULL || strlen(s) == 0 || strlen(s) > 253)
+		return 0;
+	for (;;) {
+		dot = strchr(s, '.');
+		n = dot ? (size_t)(dot - s) : strlen(s);
+		if (n == 0 || n > 63)
+			return 0;
+		memcpy(label, s, n);
+		label[n] = '\0';
+		if (!valid_namespace(label))
+			return 0;
+		if (dot == NULL)
+			return 1;
+		s = dot + 1;
+	}
+}

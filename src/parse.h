@@ -25,4 +25,7 @@ int valid_namespace(const char *s);
  */
 int valid_identity(const char *s);
 
+/* A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
+int valid_subdomain(const char *s);
+
 #endif

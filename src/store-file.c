@@ -308,8 +308,8 @@ file_list(struct store *s,
 {
 	struct file_store *fs = priv(s);
 	struct store_entry *e;
-	char **names;
-	size_t n, i;
+	char **names = NULL;
+	size_t n = 0, i;
 	int rc = 0;
 
 	if (list_names(fs, &names, &n, err) < 0)
@@ -342,7 +342,8 @@ lock_name(struct store *s, const char *name, int *lockfd, struct mcle_err *err)
 	int fd;
 
 	snprintf(lname, sizeof(lname), ".%s.lock", name);
-	fd = openat(fs->dirfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* read-only is enough for flock, so users sharing a store share lock files */
+	fd = openat(fs->dirfd, lname, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return mcle_err_errno(err, errno_code(errno), errno,
 				      "cannot lock '%s/%s'", fs->dir, lname);
@@ -490,7 +491,7 @@ mutate(struct store *s, enum file_op op, const char *name,
 	struct file_store *fs = priv(s);
 	struct store_entry *cur;
 	struct mcle_err rerr = MCLE_ERR_INIT;
-	int lockfd, found, rc = -1;
+	int lockfd = -1, found, rc = -1;
 	mcle_time now;
 
 	if ((cur = calloc(1, sizeof(*cur))) == NULL)

@@ -99,9 +99,9 @@ parse_url(struct store *s, struct gcs *g, const char *rest, struct mcle_err *err
 		    "invalid store '%s': expected gs://BUCKET[/PREFIX] with a valid bucket name",
 		    s->url);
 	memcpy(g->bucket, rest, n);
-	while (*p == '/')
+	if (*p == '/')
 		p++;
-	if (!valid_prefix(p))
+	if (!valid_prefix(p) || *p == '/')
 		return mcle_err_set(err, MCLE_EUSAGE, "invalid store '%s': bad prefix",
 		    s->url);
 	snprintf(g->prefix, sizeof(g->prefix), "%s", p);
@@ -202,6 +202,16 @@ describe(const struct op *op, char *buf, size_t size)
 		snprintf(buf, size, "cannot %s locks in '%s'", op->verb, op->s->url);
 }
 
+/* Why a parse failed: json-c says "continue" for a truncated text. */
+static const char *
+json_error(json_tokener *tok)
+{
+	enum json_tokener_error e = json_tokener_get_error(tok);
+
+	return e == json_tokener_continue ? "truncated JSON" :
+	    json_tokener_error_desc(e);
+}
+
 static json_object *
 parse_json(const struct http_response *r, const struct op *op,
 	   struct mcle_err *err)
@@ -219,8 +229,7 @@ parse_json(const struct http_response *r, const struct op *op,
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		describe(op, what, sizeof(what));
 		mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: %s", what,
-		    o == NULL ? json_tokener_error_desc(json_tokener_get_error(tok)) :
-		    "not a JSON object");
+		    o != NULL ? "not a JSON object" : json_error(tok));
 		json_object_put(o);
 		o = NULL;
 	}
@@ -461,8 +470,8 @@ upload(struct store *s, const struct op *op, const char *query,
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	if ((body = upload_body(g, op->ns, rec, &len)) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM, "cannot %s lock '%s': out of memory",
-		    op->verb, op->ns);
+		return mcle_err_set(err, MCLE_ENOMEM,
+		    "cannot %s lock '%s': cannot encode the upload", op->verb, op->ns);
 	n = snprintf(url, sizeof(url), "%s/upload/storage/v1/b/%s/o?uploadType=multipart&%s",
 	    gcs_auth_base(g->auth), g->bucket_esc, query);
 	if (n < 0 || (size_t)n >= sizeof(url)) {
@@ -506,6 +515,25 @@ gcs_replace(struct store *s, const char *name, const struct store_version *expec
 	return upload(s, &op, query, rec, out, err);
 }
 
+/* {"metadata": {...}} for a PATCH, malloc'd; NULL if out of memory. */
+static char *
+patch_body(const struct lease_record *rec)
+{
+	json_object *o = json_object_new_object(), *meta = record_encode(rec);
+	const char *js;
+	char *body = NULL;
+
+	if (o != NULL && meta != NULL &&
+	    json_object_object_add(o, "metadata", meta) == 0) {
+		meta = NULL;
+		js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		body = js == NULL ? NULL : strdup(js);
+	}
+	json_object_put(meta);
+	json_object_put(o);
+	return body;
+}
+
 static int
 gcs_update(struct store *s, const char *name, const struct store_version *expect,
 	   const struct lease_record *rec, struct store_entry *out,
@@ -514,9 +542,7 @@ gcs_update(struct store *s, const char *name, const struct store_version *expect
 	struct op op = { "update", name, s };
 	struct http_request req;
 	struct http_response resp;
-	json_object *o = json_object_new_object(), *meta = record_encode(rec);
-	char query[128], url[URL_MAX];
-	const char *body;
+	char query[128], url[URL_MAX], *body = NULL;
 	mcle_time now;
 	int rc = -1;
 
@@ -531,13 +557,7 @@ gcs_update(struct store *s, const char *name, const struct store_version *expect
 		mcle_err_set(err, MCLE_EUSAGE, "cannot update lock '%s': name too long", name);
 		goto out;
 	}
-	if (o == NULL || meta == NULL ||
-	    json_object_object_add(o, "metadata", meta) != 0) {
-		mcle_err_set(err, MCLE_ENOMEM, "cannot update lock '%s': out of memory", name);
-		goto out;
-	}
-	meta = NULL;
-	if ((body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) == NULL) {
+	if ((body = patch_body(rec)) == NULL) {
 		mcle_err_set(err, MCLE_ENOMEM, "cannot update lock '%s': out of memory", name);
 		goto out;
 	}
@@ -550,8 +570,7 @@ gcs_update(struct store *s, const char *name, const struct store_version *expect
 		rc = take_object(&op, &resp, now, out, err);
 out:
 	http_response_free(&resp);
-	json_object_put(meta);
-	json_object_put(o);
+	free(body);
 	return rc;
 }
 

@@ -48,9 +48,12 @@ time_format(mcle_time t, char buf[MCLE_RFC3339_MAX])
 		snprintf(buf, MCLE_RFC3339_MAX, "0001-01-01T00:00:00.000000Z");
 		return;
 	}
-	snprintf(buf, MCLE_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)us);
+	/* the moduli only tell the compiler each field's width */
+	snprintf(buf, MCLE_RFC3339_MAX, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
+		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
+		 (unsigned)us % 1000000u);
 }
 
 /* Read exactly n digits. */

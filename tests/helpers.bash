@@ -16,6 +16,10 @@ mcle_clean_env() {
 		case "$v" in MCLE_SRCDIR) ;; *) unset "$v" ;; esac
 	done
 	unset STORAGE_EMULATOR_HOST GOOGLE_APPLICATION_CREDENTIALS KUBECONFIG
+	unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT GCE_METADATA_HOST
+	# no ~/.kube/config, no gcloud credentials: a private, empty home
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
 	export MCLE_CONFIG="$BATS_TEST_TMPDIR/empty-config.yaml"
 	: >"$MCLE_CONFIG"
 	chmod 0644 "$MCLE_CONFIG"

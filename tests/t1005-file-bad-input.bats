@@ -101,7 +101,7 @@ good_lock() {
 	"$MCLE" --store "file://$top/store" acquire -n team-a --identity c1 >/dev/null
 	before=$(cd "$top/store" && sha256sum team-a)
 	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups
-		env MCLE_CONFIG="$top/config.yaml" "$MCLE" --store "file://$top/store")
+		env MCLE_CONFIG="$top/config.yaml" HOME="$top" "$MCLE" --store "file://$top/store")
 	run --separate-stderr "${nobody[@]}" acquire -n team-b --identity c2
 	after=$(cd "$top/store" && sha256sum team-a)
 	ls -A "$top/store" >"$top/ls"

@@ -1,0 +1,577 @@
+/*
+ * kube.c - the Kubernetes API calls of reconcile-all, by hand.
+ *
+ * One http_client per run (one connection, kept alive).  Credentials come
+ * from kube-config.c each pass; a 401 drops cached exec credentials and is
+ * retried once with fresh ones.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "kube-config.h"
+#include "kube.h"
+#include "log.h"
+#include "parse.h"
+
+#define KUBE_BODY_MAX (32 * 1024 * 1024)	/* one list page */
+#define KUBE_JSON_DEPTH 64
+#define KUBE_TRIES 4
+
+struct kube_client {
+	struct kube_config *cfg;
+	struct http_client *http;
+	struct kube_auth auth;
+	unsigned cert_gen;
+	int64_t deadline;
+	struct kube_lease_kind kind;
+	char describe[512];
+};
+
+/* (Re)build the HTTP client when the client certificate changes. */
+static int
+ensure_http(struct kube_client *k, struct mcle_err *err)
+{
+	struct http_tls tls;
+
+	if (k->http != NULL && k->cert_gen == k->auth.cert_gen)
+		return 0;
+	http_client_free(k->http);
+	kube_config_tls(k->cfg, &k->auth, &tls);
+	if ((k->http = http_client_new(&tls, err)) == NULL)
+		return -1;
+	http_client_set_body_max(k->http, KUBE_BODY_MAX);
+	k->cert_gen = k->auth.cert_gen;
+	return 0;
+}
+
+static int
+authenticate(struct kube_client *k, struct mcle_err *err)
+{
+	if (kube_config_auth(k->cfg, k->deadline, &k->auth, err) < 0)
+		return -1;
+	return ensure_http(k, err);
+}
+
+int
+kube_open(const char *kubeconfig, const char *context,
+	  const struct kube_lease_kind *kind, int64_t deadline,
+	  struct kube_client **out, struct mcle_err *err)
+{
+	struct kube_config_opts o = { kubeconfig, context };
+	struct kube_client *k;
+	int rc;
+
+	*out = NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	rc = kube_config_load(&o, &k->cfg, err);
+	if (rc != 0) {
+		free(k);
+		return rc;
+	}
+	k->kind = *kind;
+	k->deadline = deadline;
+	if (k->cfg->context != NULL)
+		snprintf(k->describe, sizeof(k->describe), "%s (context '%s' in %s)",
+			 k->cfg->server, k->cfg->context, k->cfg->source);
+	else
+		snprintf(k->describe, sizeof(k->describe), "%s (%s)", k->cfg->server,
+			 k->cfg->source);
+	if (authenticate(k, err) < 0) {
+		kube_close(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+void
+kube_close(struct kube_client *k)
+{
+	if (k == NULL)
+		return;
+	http_client_free(k->http);
+	kube_config_free(k->cfg);
+	free(k);
+}
+
+const char *
+kube_describe(const struct kube_client *k)
+{
+	return k->describe;
+}
+
+static json_object *
+parse_body(const char *body, size_t len)
+{
+	json_tokener *tok;
+	json_object *o;
+
+	if ((tok = json_tokener_new_ex(KUBE_JSON_DEPTH)) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static const char *
+get_string(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static json_object *
+get_object(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+/* Map a non-2xx answer to an error with the server's message. */
+static int
+api_error(struct kube_client *k, const char *what, const struct http_response *r,
+	  struct mcle_err *err)
+{
+	json_object *st = r->len > 0 ? parse_body(r->body, r->len) : NULL;
+	const char *msg = get_string(st, "message");
+	char clip[256];
+	enum mcle_code code;
+
+	http_clip(msg != NULL ? msg : (r->body != NULL ? r->body : ""), clip, sizeof(clip));
+	switch (r->status) {
+	case 401: code = MCLE_EAUTH; break;
+	case 403: code = MCLE_EPERM; break;
+	case 404: code = MCLE_ENOTFOUND; break;
+	case 409: code = MCLE_EPRECOND; break;
+	case 422: case 400: code = MCLE_ECONFIG; break;
+	default: code = http_status_retryable(r->status) ? MCLE_EUNAVAIL : MCLE_ECONFIG; break;
+	}
+	mcle_err_set(err, code, "%s: %ld %s", what, r->status, clip[0] ? clip : "(no message)");
+	(void)k;
+	json_object_put(st);
+	return -1;
+}
+
+/*
+ * One API call: method on path (relative to the server), optional JSON body.
+ * 2xx -> 0 with *out (owned; may be NULL for an empty body).  Otherwise -1
+ * with err set and *status the HTTP status (0 without a response).
+ */
+static int
+call(struct kube_client *k, const char *method, const char *path,
+     json_object *body, const char *what, json_object **out, long *status,
+     struct mcle_err *err)
+{
+	struct http_request req;
+	struct http_response resp;
+	char url[4096];
+	const char *text = NULL;
+	int rc = -1, reauth;
+
+	*out = NULL;
+	*status = 0;
+	if (body != NULL)
+		text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", k->cfg->url, path) >= sizeof(url))
+		return mcle_err_set(err, MCLE_ECONFIG, "%s: URL too long", what);
+	for (reauth = 0; reauth < 2; reauth++) {
+		memset(&req, 0, sizeof(req));
+		memset(&resp, 0, sizeof(resp));
+		req.method = method;
+		req.url = url;
+		req.headers[0] = "Accept: application/json";
+		req.bearer = k->auth.token;
+		req.body = text;
+		req.body_len = text ? strlen(text) : 0;
+		req.content_type = text ? "application/json" : NULL;
+		req.deadline = k->deadline;
+		if (http_do_retry(k->http, &req, KUBE_TRIES, &resp, err) < 0) {
+			http_response_free(&resp);
+			return -1;
+		}
+		*status = resp.status;
+		if (resp.status == 401 && reauth == 0) {
+			/* an expired exec credential or a rotated token: once more */
+			http_response_free(&resp);
+			kube_config_invalidate(k->cfg);
+			if (authenticate(k, err) < 0)
+				return -1;
+			continue;
+		}
+		break;
+	}
+	if (resp.status >= 200 && resp.status < 300) {
+		if (resp.len > 0 && (*out = parse_body(resp.body, resp.len)) == NULL)
+			mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed JSON from %s",
+				     what, k->cfg->server);
+		else
+			rc = 0;
+	} else {
+		api_error(k, what, &resp, err);
+	}
+	http_response_free(&resp);
+	return rc;
+}
+
+static int
+add_query(char *buf, size_t size, const char *key, const char *value)
+{
+	char *esc;
+	size_t len = strlen(buf);
+	int n;
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	if ((esc = http_escape(value)) == NULL)
+		return -1;
+	n = snprintf(buf + len, size - len, "%c%s=%s", strchr(buf, '?') ? '&' : '?', key, esc);
+	free(esc);
+	return n < 0 || (size_t)n >= size - len ? -1 : 0;
+}
+
+/* A paged list: calls fn for every item; restarts on 410 Expired. */
+static int
+list_all(struct kube_client *k, const char *base, const char *selector,
+	 const char *what, int (*fn)(void *arg, json_object *item, struct mcle_err *err),
+	 int (*reset)(void *arg), void *arg, struct mcle_err *err)
+{
+	char path[4096], limit[16], *cont = NULL;
+	json_object *page, *items, *meta;
+	const char *next;
+	size_t i, pages = 0;
+	int restarts = 0, rc = -1;
+	long status;
+
+	snprintf(limit, sizeof(limit), "%d", KUBE_PAGE_LIMIT);
+	for (;;) {
+		snprintf(path, sizeof(path), "%s", base);
+		if (add_query(path, sizeof(path), "limit", limit) < 0 ||
+		    add_query(path, sizeof(path), "labelSelector", selector) < 0 ||
+		    add_query(path, sizeof(path), "continue", cont) < 0) {
+			mcle_err_set(err, MCLE_EUSAGE, "%s: query too long", what);
+			break;
+		}
+		if (call(k, "GET", path, NULL, what, &page, &status, err) < 0) {
+			if (status == 410 && cont != NULL && restarts < KUBE_LIST_RESTARTS) {
+				/* the continue token expired: start over, consistently */
+				log_debug("%s: continue token expired, restarting", what);
+				mcle_err_clear(err);
+				free(cont);
+				cont = NULL;
+				restarts++;
+				if (reset(arg) < 0)
+					break;
+				continue;
+			}
+			break;
+		}
+		if (page == NULL || !json_object_object_get_ex(page, "items", &items) ||
+		    !(json_object_is_type(items, json_type_array) ||
+		      json_object_is_type(items, json_type_null))) {
+			json_object_put(page);
+			mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed list from %s", what,
+				     k->cfg->server);
+			break;
+		}
+		for (i = 0; json_object_is_type(items, json_type_array) &&
+			    i < json_object_array_length(items); i++)
+			if (fn(arg, json_object_array_get_idx(items, i), err) < 0)
+				break;
+		meta = get_object(page, "metadata");
+		next = get_string(meta, "continue");
+		free(cont);
+		cont = next != NULL && *next != '\0' ? strdup(next) : NULL;
+		json_object_put(page);
+		if (err->code != MCLE_OK)
+			break;
+		if (cont == NULL) {
+			rc = 0;
+			break;
+		}
+		if (++pages >= KUBE_PAGES_MAX) {
+			mcle_err_set(err, MCLE_ECORRUPT, "%s: over %d pages", what, KUBE_PAGES_MAX);
+			break;
+		}
+	}
+	free(cont);
+	return rc;
+}
+
+struct ns_acc {
+	struct kube_namespace *v;
+	size_t n, cap;
+};
+
+static int
+ns_reset(void *arg)
+{
+	((struct ns_acc *)arg)->n = 0;
+	return 0;
+}
+
+static int
+ns_item(void *arg, json_object *item, struct mcle_err *err)
+{
+	struct ns_acc *acc = arg;
+	json_object *meta = get_object(item, "metadata");
+	const char *name = get_string(meta, "name");
+	const char *phase = get_string(get_object(item, "status"), "phase");
+	void *tmp;
+
+	if (name == NULL || !valid_namespace(name))
+		return 0;	/* not a namespace we can lock; the API never sends one */
+	if (acc->n == acc->cap) {
+		acc->cap = acc->cap ? acc->cap * 2 : 64;
+		if ((tmp = realloc(acc->v, acc->cap * sizeof(*acc->v))) == NULL)
+			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		acc->v = tmp;
+	}
+	snprintf(acc->v[acc->n].name, sizeof(acc->v[acc->n].name), "%s", name);
+	acc->v[acc->n].terminating = get_string(meta, "deletionTimestamp") != NULL ||
+		(phase != NULL && strcmp(phase, "Terminating") == 0);
+	acc->n++;
+	return 0;
+}
+
+int
+kube_list_namespaces(struct kube_client *k, const char *selector,
+		     struct kube_namespace **out, size_t *n, struct mcle_err *err)
+{
+	struct ns_acc acc = { NULL, 0, 0 };
+	char what[600];
+
+	snprintf(what, sizeof(what), "cannot list namespaces in %s", k->describe);
+	if (list_all(k, "/api/v1/namespaces", selector, what, ns_item, ns_reset,
+		     &acc, err) < 0) {
+		free(acc.v);
+		return -1;
+	}
+	*out = acc.v;
+	*n = acc.n;
+	return 0;
+}
+
+struct lease_acc {
+	struct kube_lease *v;
+	size_t n, cap;
+	const char *name;
+};
+
+static int
+lease_reset(void *arg)
+{
+	struct lease_acc *acc = arg;
+
+	kube_leases_free(acc->v, acc->n);
+	acc->v = NULL;
+	acc->n = acc->cap = 0;
+	return 0;
+}
+
+static int
+lease_item(void *arg, json_object *item, struct mcle_err *err)
+{
+	struct lease_acc *acc = arg;
+	json_object *meta = get_object(item, "metadata");
+	const char *name = get_string(meta, "name"), *ns = get_string(meta, "namespace");
+	void *tmp;
+
+	if (name == NULL || ns == NULL || strcmp(name, acc->name) != 0 || !valid_namespace(ns))
+		return 0;
+	if (acc->n == acc->cap) {
+		acc->cap = acc->cap ? acc->cap * 2 : 64;
+		if ((tmp = realloc(acc->v, acc->cap * sizeof(*acc->v))) == NULL)
+			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		acc->v = tmp;
+	}
+	snprintf(acc->v[acc->n].ns, sizeof(acc->v[acc->n].ns), "%s", ns);
+	acc->v[acc->n].obj = json_object_get(item);
+	acc->n++;
+	return 0;
+}
+
+static int
+cmp_lease(const void *a, const void *b)
+{
+	return strcmp(((const struct kube_lease *)a)->ns, ((const struct kube_lease *)b)->ns);
+}
+
+int
+kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
+		 struct mcle_err *err)
+{
+	struct lease_acc acc = { NULL, 0, 0, k->kind.name };
+	struct mcle_err lerr = MCLE_ERR_INIT;
+	char base[512], what[800];
+
+	snprintf(base, sizeof(base), "/apis/%s/%s/%s", k->kind.group, k->kind.version,
+		 k->kind.plural);
+	snprintf(what, sizeof(what), "cannot list %s.%s in %s", k->kind.plural,
+		 k->kind.group, k->describe);
+	if (list_all(k, base, NULL, what, lease_item, lease_reset, &acc, &lerr) < 0) {
+		kube_leases_free(acc.v, acc.n);
+		if (lerr.code == MCLE_ENOTFOUND)	/* the resource type, not an object */
+			return mcle_err_set(err, MCLE_ECONFIG,
+					    "no %s.%s/%s resource type in %s: install the CRD (examples/crd.yaml)",
+					    k->kind.plural, k->kind.group, k->kind.version,
+					    k->describe);
+		return mcle_err_set(err, lerr.code, "%s", lerr.msg);
+	}
+	if (acc.n > 1)
+		qsort(acc.v, acc.n, sizeof(*acc.v), cmp_lease);
+	*out = acc.v;
+	*n = acc.n;
+	return 0;
+}
+
+void
+kube_leases_free(struct kube_lease *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_put(v[i].obj);
+	free(v);
+}
+
+static void
+object_path(const struct kube_client *k, const char *ns, const char *suffix,
+	    char *buf, size_t size)
+{
+	snprintf(buf, size, "/apis/%s/%s/namespaces/%s/%s/%s%s", k->kind.group,
+		 k->kind.version, ns, k->kind.plural, k->kind.name, suffix);
+}
+
+int
+kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
+	       struct mcle_err *err)
+{
+	char path[1024], what[300];
+	json_object *o;
+	long status;
+
+	object_path(k, ns, "", path, sizeof(path));
+	snprintf(what, sizeof(what), "cannot read %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, ns);
+	if (call(k, "GET", path, NULL, what, &o, &status, err) < 0)
+		return -1;
+	if (o == NULL)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
+	json_object_put(l->obj);
+	l->obj = o;
+	snprintf(l->ns, sizeof(l->ns), "%s", ns);
+	return 0;
+}
+
+int
+kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
+		  int32_t duration, struct kube_lease *l, struct mcle_err *err)
+{
+	char path[1024], apiv[256], what[300];
+	json_object *body, *meta, *spec, *o;
+	long status;
+	int rc;
+
+	snprintf(path, sizeof(path), "/apis/%s/%s/namespaces/%s/%s", k->kind.group,
+		 k->kind.version, ns, k->kind.plural);
+	snprintf(apiv, sizeof(apiv), "%s/%s", k->kind.group, k->kind.version);
+	snprintf(what, sizeof(what), "cannot create %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, ns);
+	body = json_object_new_object();
+	meta = json_object_new_object();
+	spec = json_object_new_object();
+	json_object_object_add(body, "apiVersion", json_object_new_string(apiv));
+	json_object_object_add(body, "kind", json_object_new_string("Lease"));
+	json_object_object_add(meta, "name", json_object_new_string(k->kind.name));
+	json_object_object_add(meta, "namespace", json_object_new_string(ns));
+	json_object_object_add(body, "metadata", meta);
+	json_object_object_add(spec, "holderIdentity", json_object_new_string(holder));
+	json_object_object_add(spec, "leaseDurationSeconds", json_object_new_int(duration));
+	json_object_object_add(body, "spec", spec);
+	rc = call(k, "POST", path, body, what, &o, &status, err);
+	json_object_put(body);
+	if (rc < 0 && status == 409) {
+		/* created meanwhile (or by our own retried POST): read it */
+		mcle_err_clear(err);
+		return kube_get_lease(k, ns, l, err);
+	}
+	if (rc < 0)
+		return -1;
+	if (o == NULL)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
+	log_debug("created %s '%s' in namespace '%s'", k->kind.plural, k->kind.name, ns);
+	json_object_put(l->obj);
+	l->obj = o;
+	snprintf(l->ns, sizeof(l->ns), "%s", ns);
+	return 0;
+}
+
+int
+kube_put_status(struct kube_client *k, struct kube_lease *l, json_object *status,
+		struct mcle_err *err)
+{
+	char path[1024], what[300];
+	json_object *body, *o;
+	long code;
+	int rc;
+
+	object_path(k, l->ns, "/status", path, sizeof(path));
+	snprintf(what, sizeof(what), "cannot write the status of %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, l->ns);
+	if (get_string(get_object(l->obj, "metadata"), "resourceVersion") == NULL)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: no resourceVersion", what);
+	/* a deep copy: the listed object keeps its status until the write succeeds */
+	body = NULL;
+	if (json_object_deep_copy(l->obj, &body, NULL) != 0)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	json_object_object_add(body, "status", json_object_get(status));
+	rc = call(k, "PUT", path, body, what, &o, &code, err);
+	json_object_put(body);
+	if (rc < 0)
+		return -1;
+	if (o != NULL) {
+		json_object_put(l->obj);
+		l->obj = o;
+	}
+	return 0;
+}
+
+json_object *
+kube_lease_status(const struct kube_lease *l)
+{
+	return get_object(l->obj, "status");
+}
+
+int
+kube_lease_duration(const struct kube_lease *l, int32_t *out)
+{
+	json_object *spec = get_object(l->obj, "spec"), *v;
+	int64_t d;
+
+	if (spec == NULL || !json_object_object_get_ex(spec, "leaseDurationSeconds", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	d = json_object_get_int64(v);
+	if (d < 1 || d > INT32_MAX)
+		return -1;
+	*out = (int32_t)d;
+	return 0;
+}

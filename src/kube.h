@@ -1,0 +1,88 @@
+/*
+ * kube.h - the handful of Kubernetes API calls reconcile-all needs,
+ * written by hand over http.c: list namespaces, list/get/create the Lease
+ * resources, and write their /status subresource with a resourceVersion
+ * precondition.  Errors carry the API's metav1.Status message.
+ */
+#ifndef MCLE_KUBE_H
+#define MCLE_KUBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "record.h"
+
+#define KUBE_PAGE_LIMIT 500		/* items per list page */
+#define KUBE_PAGES_MAX 10000		/* pages in one listing */
+#define KUBE_LIST_RESTARTS 3		/* restarts after 410 Expired */
+
+/* Where the Lease resources live (all configurable, defaults as the original controller). */
+struct kube_lease_kind {
+	const char *group;		/* leaderelection.600lyy.io */
+	const char *version;		/* v1 */
+	const char *plural;		/* leases */
+	const char *name;		/* lease-gsc: the resource's name in every namespace */
+};
+
+struct kube_client;
+
+/*
+ * Connect to the cluster named by kubeconfig/context (either may be NULL:
+ * KUBECONFIG, ~/.kube/config, then in-cluster).  Returns 0, 1 when no
+ * cluster is configured at all (*out NULL), or -1 with err set.
+ */
+int kube_open(const char *kubeconfig, const char *context,
+	      const struct kube_lease_kind *kind, int64_t deadline,
+	      struct kube_client **out, struct mcle_err *err);
+void kube_close(struct kube_client *k);
+
+/* Where the client points, for messages ("https://host:port (context 'x')"). */
+const char *kube_describe(const struct kube_client *k);
+
+struct kube_namespace {
+	char name[MCLE_NAMESPACE_MAX + 1];
+	int terminating;
+};
+
+/* Every namespace matching selector (may be NULL), following pagination. */
+int kube_list_namespaces(struct kube_client *k, const char *selector,
+			 struct kube_namespace **out, size_t *n,
+			 struct mcle_err *err);
+
+struct kube_lease {
+	char ns[MCLE_NAMESPACE_MAX + 1];
+	json_object *obj;		/* the resource as the server returned it (owned) */
+};
+
+/* Every Lease resource named kind->name, cluster-wide, sorted by namespace. */
+int kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
+		     struct mcle_err *err);
+void kube_leases_free(struct kube_lease *v, size_t n);
+
+/* GET one resource into l (l->obj replaced).  MCLE_ENOTFOUND if absent. */
+int kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
+		   struct mcle_err *err);
+
+/*
+ * Create the resource in ns with spec.holderIdentity and
+ * spec.leaseDurationSeconds; if it exists already, read it instead.
+ */
+int kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
+		      int32_t duration, struct kube_lease *l, struct mcle_err *err);
+
+/*
+ * Replace l's status through the /status subresource, conditional on l's
+ * resourceVersion.  409 -> MCLE_EPRECOND (re-read and decide again).  On
+ * success l->obj is the server's answer.
+ */
+int kube_put_status(struct kube_client *k, struct kube_lease *l,
+		    json_object *status, struct mcle_err *err);
+
+/* Borrowed views of a resource. */
+json_object *kube_lease_status(const struct kube_lease *l);
+int kube_lease_duration(const struct kube_lease *l, int32_t *out);
+
+#endif

@@ -1,0 +1,94 @@
+# Helpers for bats tests that talk to the GCS stand-in
+# (tests/servers/gcs-server.py).  Source with `load gcs-helpers`.
+#
+#   gcs_start [server args...]   start a server (127.0.0.1, ephemeral port);
+#                                exports GCS_PORT, GCS_URL, GCS_PID, GCS_DIR,
+#                                STORAGE_EMULATOR_HOST
+#   gcs_stop                     SIGTERM it and wait; returns its exit status
+#   gcs_ctl METHOD PATH [JSON]   call a control endpoint, print the answer;
+#                                fails on an HTTP status >= 400
+#   gcs_count METHOD REGEX       how many logged requests have METHOD ('*' for
+#                                any) and a path?query matching REGEX (re.search)
+#   gcs_log                      the request log, one JSON object a line
+
+GCS_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+GCS_SERVER="$GCS_HELPERS_DIR/servers/gcs-server.py"
+
+gcs_start() {
+	local base dir i
+	base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
+	dir=$(mktemp -d "$base/gcs.XXXXXX") || return 1
+	"${PYTHON3:-/usr/bin/python3}" "$GCS_SERVER" --port-file "$dir/port" \
+		"$@" >"$dir/server.log" 2>&1 3>&- &
+	GCS_PID=$!
+	GCS_DIR=$dir
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $dir/port ]] && break
+		if ! kill -0 "$GCS_PID" 2>/dev/null; then
+			echo "gcs-server exited early:" >&2
+			cat "$dir/server.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	if [[ ! -s $dir/port ]]; then
+		echo "gcs-server did not write its port file in 10 s" >&2
+		kill -KILL "$GCS_PID" 2>/dev/null
+		return 1
+	fi
+	GCS_PORT=$(<"$dir/port")
+	GCS_URL="http://127.0.0.1:$GCS_PORT"
+	STORAGE_EMULATOR_HOST="127.0.0.1:$GCS_PORT"
+	export GCS_PID GCS_DIR GCS_PORT GCS_URL STORAGE_EMULATOR_HOST
+}
+
+gcs_stop() {
+	local pid=${1:-$GCS_PID} i rc
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		echo "gcs-server $pid ignored SIGTERM" >&2
+		return 1
+	fi
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	# wait answers 127 when the server is not our child: no status to report
+	[[ $rc -eq 127 ]] && rc=0
+	[[ $pid == "$GCS_PID" ]] && GCS_PID=
+	return "$rc"
+}
+
+gcs_ctl() {
+	local method=$1 path=$2 json=${3-}
+	local args=(-sS --max-time 30 -X "$method" --fail-with-body)
+	if [[ $# -ge 3 ]]; then
+		args+=(-H 'Content-Type: application/json' --data-binary "$json")
+	fi
+	curl "${args[@]}" "$GCS_URL$path"
+}
+
+gcs_log() {
+	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
+		"${PYTHON3:-/usr/bin/python3}" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    print(json.dumps(e, sort_keys=True))'
+}
+
+gcs_count() {
+	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
+		"${PYTHON3:-/usr/bin/python3}" -c '
+import json, re, sys
+method, rx = sys.argv[1].upper(), re.compile(sys.argv[2])
+n = 0
+for e in json.load(sys.stdin):
+    target = e["path"] + ("?" + e["query"] if e["query"] else "")
+    if method in ("*", e["method"]) and rx.search(target):
+        n += 1
+print(n)' "$1" "$2"
+}

@@ -1,0 +1,1442 @@
+#!/usr/bin/python3
+"""Google Cloud Storage stand-in for mcle's tests.
+
+A small, strict, single-process imitation of the GCS JSON API (v1), the
+OAuth 2.0 token endpoint and the GCE metadata server's token endpoint,
+plus control endpoints for tests (fault injection, clock offset, request
+log, raw state).  Python 3 stdlib only, plus python3-cryptography to
+verify RS256 JWT assertions.  Binds 127.0.0.1 only.
+
+The interface contract is /work/briefs/gcs-standin.md (tests/gcs-helpers.bash
+wraps it).  Behaviour was checked against Google's published JSON API docs
+(objects resource, request preconditions, status codes, list, patch) and
+against the real `gcloud storage` client (tests/t2000-gcs-standin.bats).
+
+Implemented
+  GET    /storage/v1/b                         list buckets (all of them)
+  GET    /storage/v1/b/B                       bucket resource
+  GET    /storage/v1/b/B/o                     list: prefix, delimiter,
+         maxResults (cap 1000, --max-results-cap), pageToken, startOffset,
+         endOffset; sorted by name; items/prefixes omitted when empty;
+         maxResults counts items + prefixes, as Google documents
+  GET    /storage/v1/b/B/o/NAME[?alt=media]    object resource or content
+         (also /download/storage/v1/...; single byte Range -> 206)
+  POST   /upload/storage/v1/b/B/o?uploadType=media|multipart
+  PATCH  /storage/v1/b/B/o/NAME                merge (null removes)
+  PUT    /storage/v1/b/B/o/NAME                replace writable metadata
+  DELETE /storage/v1/b/B/o/NAME                204, empty body
+  Preconditions ifGenerationMatch (0 = must not exist), ifGenerationNotMatch,
+  ifMetagenerationMatch, ifMetagenerationNotMatch: 412 conditionNotMet;
+  NotMatch failing on GET answers 304 with no body (mutations: 412).
+  Generations: microseconds, strictly increasing within the process.
+  md5Hash/crc32c computed (and checked when a multipart upload gives them),
+  etag encodes generation+metageneration the way GCS's JSON etag does.
+  Custom metadata limited to 8 KiB (keys + values) like GCS; object names
+  1..1024 bytes of UTF-8 without CR/LF.
+  POST /token (jwt-bearer with RS256, refresh_token), metadata server token,
+  --require-auth with Bearer tokens, --forbidden-token (403).
+  Date header from the offset clock on every response; `Server: UploadServer`.
+  JSON answers are pretty-printed (as GCS does unless prettyPrint=false).
+
+Not covered (answers 400/404/405 or is ignored)
+  resumable uploads (uploadType=resumable -> 400), XML API, compose, copy,
+  rewrite, ACLs/IAM, object versioning (versions=true and generation= on GET
+  are ignored: only the live generation exists), soft delete, holds,
+  retention, customTime, KMS/CSEK, `fields=` partial responses (the full
+  resource is always returned, a superset), projection, userProject,
+  bucket create/patch/delete through the API (use POST /_control/bucket),
+  multi-range downloads, gzip transcoding, batch requests, HTTP/2.
+  An object name must be percent-encoded in the path: a raw '/' there is
+  404 (stricter than GCS, to catch clients that splice names unescaped).
+  JWT iat/exp are judged by the real clock (not the offset clock), with
+  300 s leeway: the offset models the storage server's clock only.
+  Rate limiting (--rate-limit) is per object, on successful mutations only.
+"""
+
+import argparse
+import base64
+import binascii
+import collections
+import datetime
+import email.utils
+import hashlib
+import http.server
+import io
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+MAX_BODY = 16 * 1024 * 1024
+MAX_METADATA = 8 * 1024
+MAX_LOG = 200000
+MAX_TOKENS = 10000
+MAX_DELAY = 120.0
+DEFAULT_CAP = 1000
+IDLE_TIMEOUT = 30
+TOKEN_LIFETIME = 3599
+JWT_LEEWAY = 300
+JSON_TYPE = "application/json; charset=UTF-8"
+WRITABLE = ("cacheControl", "contentType", "contentDisposition",
+            "contentEncoding", "contentLanguage")
+SCOPES = ("https://www.googleapis.com/auth/devstorage.read_write",
+          "https://www.googleapis.com/auth/devstorage.full_control",
+          "https://www.googleapis.com/auth/cloud-platform")
+PRECONDITION_MSG = "At least one of the pre-conditions you specified did not hold."
+REASONS = {
+    400: ("invalid", "Invalid argument."),
+    401: ("authError", "Invalid Credentials"),
+    403: ("forbidden", "Forbidden"),
+    404: ("notFound", "Not Found"),
+    405: ("methodNotAllowed", "Method Not Allowed"),
+    408: ("requestTimeout", "Request Timeout"),
+    409: ("conflict", "Conflict"),
+    411: ("lengthRequired", "Length Required"),
+    412: ("conditionNotMet", PRECONDITION_MSG),
+    413: ("uploadTooLarge", "Request body too large."),
+    429: ("rateLimitExceeded", "Rate Limit Exceeded"),
+    500: ("backendError", "Backend Error"),
+    502: ("backendError", "Bad Gateway"),
+    503: ("backendError", "Backend Error"),
+    504: ("backendError", "Gateway Timeout"),
+}
+
+
+# --- small helpers ---------------------------------------------------------
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli) of data, as an int."""
+    crc = 0xFFFFFFFF
+    table = CRC32C_TABLE
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def b64(raw):
+    return base64.b64encode(raw).decode("ascii")
+
+
+def b64url_decode(text):
+    text += "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(text.encode("ascii"))
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def etag_for(generation, metageneration):
+    """GCS JSON etags are base64 protobuf: field 1 generation, 2 metageneration."""
+    return b64(b"\x08" + varint(generation) + b"\x10" + varint(metageneration))
+
+
+def rfc3339(t):
+    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (d.microsecond // 1000)
+
+
+def imf_fixdate(t):
+    return email.utils.formatdate(t, usegmt=True)
+
+
+class Response:
+    def __init__(self, status, body=b"", ctype=None, headers=None):
+        self.status = status
+        self.body = body
+        self.ctype = ctype
+        self.headers = dict(headers or {})
+
+
+class HttpError(Exception):
+    def __init__(self, response):
+        super().__init__(response.status)
+        self.response = response
+
+
+def json_response(status, obj, pretty=True, headers=None):
+    text = json.dumps(obj, indent=1 if pretty else None, sort_keys=False)
+    return Response(status, (text + "\n").encode(), JSON_TYPE, headers)
+
+
+def error_response(status, message=None, reason=None, extra=None, headers=None):
+    """Google's JSON API error body."""
+    if status < 200 or status in (204, 304):
+        return Response(status)
+    dreason, dmessage = REASONS.get(status, ("backendError", "Error"))
+    message = message or dmessage
+    item = {"domain": "global", "reason": reason or dreason, "message": message}
+    item.update(extra or {})
+    body = {"error": {"code": status, "message": message, "errors": [item]}}
+    return json_response(status, body, headers=headers)
+
+
+def fail(status, message=None, reason=None, extra=None, headers=None):
+    raise HttpError(error_response(status, message, reason, extra, headers))
+
+
+def precondition_failed():
+    fail(412, PRECONDITION_MSG, "conditionNotMet",
+         {"locationType": "header", "location": "If-Match"})
+
+
+def oauth_error(status, error, description):
+    return json_response(status, {"error": error,
+                                  "error_description": description})
+
+
+# --- state -----------------------------------------------------------------
+
+class Obj:
+    __slots__ = ("bucket", "name", "data", "generation", "metageneration",
+                 "fields", "metadata", "created", "updated", "md5", "crc")
+
+    def __init__(self, bucket, name, data, generation, now):
+        self.bucket = bucket
+        self.name = name
+        self.data = data
+        self.generation = generation
+        self.metageneration = 1
+        self.fields = {}
+        self.metadata = {}
+        self.created = now
+        self.updated = now
+        self.md5 = b64(hashlib.md5(data).digest())
+        self.crc = b64(struct.pack(">I", crc32c(data)))
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()        # the object store
+        self.ctl = threading.Lock()         # faults, log, tokens, clock
+        self.buckets = {}
+        self.bucket_created = {}
+        self.last_gen = 0
+        self.offset = args.clock_offset
+        self.cap = args.max_results_cap
+        self.rate_limit = args.rate_limit
+        self.rate_interval = 1.0
+        self.last_mutation = {}
+        self.faults = collections.deque()
+        self.random = None
+        self.log = []
+        self.tokens = collections.OrderedDict()
+        self.require_auth = args.require_auth
+        self.static_tokens = set(args.static_token or [])
+        self.forbidden_tokens = set(args.forbidden_token or [])
+        self.public_key = load_public_key(args.sa_public_key)
+        self.refresh = (args.refresh_token, args.client_id, args.client_secret)
+        self.verbose = args.verbose
+        for name in args.bucket or []:
+            self.add_bucket(name)
+
+    def now(self):
+        with self.ctl:
+            return time.time() + self.offset
+
+    def add_bucket(self, name):
+        with self.lock:
+            if name not in self.buckets:
+                self.buckets[name] = {}
+                self.bucket_created[name] = time.time() + self.offset
+
+    def new_generation(self):
+        """Called with self.lock held."""
+        gen = max(int(time.time() * 1e6), self.last_gen + 1)
+        self.last_gen = gen
+        return gen
+
+    def issue_token(self):
+        token = "ya29.standin-" + secrets.token_urlsafe(24)
+        with self.ctl:
+            self.tokens[token] = time.time()
+            while len(self.tokens) > MAX_TOKENS:
+                self.tokens.popitem(last=False)
+        return token
+
+    def token_valid(self, token):
+        with self.ctl:
+            if token in self.static_tokens:
+                return True
+            issued = self.tokens.get(token)
+        return issued is not None and time.time() - issued < TOKEN_LIFETIME + 1
+
+    def append_log(self, entry):
+        with self.ctl:
+            if len(self.log) < MAX_LOG:
+                self.log.append(entry)
+
+    def take_fault(self, method, target):
+        """The first queued fault matching this request, else a random one."""
+        with self.ctl:
+            for fault in self.faults:
+                if fault["method"] and fault["method"] != method:
+                    continue
+                if not fault["regex"].search(target):
+                    continue
+                fault["count"] -= 1
+                if fault["count"] <= 0:
+                    self.faults.remove(fault)
+                return dict(fault, random=False)
+            return self.take_random(method, target)
+
+    def take_random(self, method, target):
+        rnd = self.random
+        if rnd is None or rnd["probability"] <= 0:
+            return None
+        if rnd["method"] and rnd["method"] != method:
+            return None
+        if not rnd["regex"].search(target):
+            return None
+        if rnd["rng"].random() >= rnd["probability"]:
+            return None
+        spec = rnd["rng"].choice(rnd["actions"])
+        return dict(spec, random=True)
+
+
+def load_public_key(path):
+    if not path:
+        return None
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    with open(path, "rb") as f:
+        pem = f.read()
+    if b"BEGIN CERTIFICATE" in pem:
+        return x509.load_pem_x509_certificate(pem).public_key()
+    if b"PRIVATE KEY" in pem:
+        return serialization.load_pem_private_key(pem, None).public_key()
+    return serialization.load_pem_public_key(pem)
+
+
+# --- request parsing -------------------------------------------------------
+
+def query_dict(query):
+    out = {}
+    for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        out.setdefault(key, value)
+    return out
+
+
+def int_param(q, key):
+    if key not in q:
+        return None
+    try:
+        return int(q[key], 10)
+    except ValueError:
+        fail(400, "Invalid value for %s: %s" % (key, q[key]), "invalid")
+
+
+def parse_json_body(body):
+    try:
+        obj = json.loads(body.decode("utf-8") if body else "")
+    except (ValueError, UnicodeDecodeError):
+        fail(400, "Parse Error", "parseError")
+    if not isinstance(obj, dict):
+        fail(400, "Invalid JSON payload: expected an object.", "invalid")
+    return obj
+
+
+def check_name(name):
+    raw = name.encode("utf-8", "surrogatepass")
+    if not name or len(raw) > 1024 or "\r" in name or "\n" in name:
+        fail(400, "The specified object name is not valid.", "invalid")
+
+
+def clean_metadata(value):
+    """Custom metadata from a request: strings only; null drops a key."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail(400, "Invalid value for field 'metadata'.", "invalid")
+    out = {}
+    for key, v in value.items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        elif isinstance(v, (int, float)):
+            v = str(v)
+        elif not isinstance(v, str):
+            fail(400, "Invalid value for metadata key '%s'." % key, "invalid")
+        out[key] = v
+    return out
+
+
+def check_metadata_size(metadata):
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items())
+    if size > MAX_METADATA:
+        fail(400, "Metadata part is too large.", "invalid")
+
+
+def split_multipart(body, ctype):
+    """multipart/related parts as (headers dict, content); CRLF or LF."""
+    # gcloud (apitools) quotes the boundary with single quotes; GCS takes it
+    match = re.search(r"""boundary=(?:"([^"]+)"|'([^']+)'|([^;\s]+))""",
+                      ctype or "", re.I)
+    if not match:
+        fail(400, "Missing boundary in multipart/related Content-Type.", "invalid")
+    boundary = next(g for g in match.groups() if g).encode("latin-1")
+    delim = re.compile(rb"\r?\n--" + re.escape(boundary))
+    pieces = delim.split(b"\r\n" + body)
+    parts = []
+    closed = False
+    for piece in pieces[1:]:
+        if piece.startswith(b"--"):
+            closed = True
+            break
+        piece = piece.lstrip(b" \t")
+        if piece.startswith(b"\r\n"):
+            piece = piece[2:]
+        elif piece.startswith(b"\n"):
+            piece = piece[1:]
+        else:
+            fail(400, "Malformed multipart body.", "invalid")
+        parts.append(parse_part(piece))
+    if not closed:
+        fail(400, "Malformed multipart body: no closing delimiter.", "invalid")
+    return parts
+
+
+def parse_part(piece):
+    headers = {}
+    while True:
+        eol = piece.find(b"\n")
+        if eol < 0:
+            fail(400, "Malformed multipart part.", "invalid")
+        line = piece[:eol].rstrip(b"\r")
+        piece = piece[eol + 1:]
+        if not line:
+            return headers, piece
+        key, sep, value = line.decode("latin-1").partition(":")
+        if not sep:
+            fail(400, "Malformed multipart part header.", "invalid")
+        headers[key.strip().lower()] = value.strip()
+
+
+def parse_range(header, size):
+    match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header or "")
+    if not match or (not match.group(1) and not match.group(2)):
+        return None
+    if match.group(1):
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) else size - 1
+    else:
+        start = max(0, size - int(match.group(2)))
+        end = size - 1
+    if start >= size:
+        fail(416, "Request range not satisfiable", "requestedRangeNotSatisfiable")
+    return start, min(end, size - 1)
+
+
+# --- the GCS API -----------------------------------------------------------
+
+class Api:
+    """Route handlers.  Each returns a Response or raises HttpError."""
+
+    OBJ_RE = re.compile(r"^/(?:storage|download/storage)/v1/b/([^/]+)/o/([^/]+)$")
+    LIST_RE = re.compile(r"^/storage/v1/b/([^/]+)/o$")
+    BUCKET_RE = re.compile(r"^/storage/v1/b/([^/]+)$")
+    UPLOAD_RE = re.compile(r"^/upload/storage/v1/b/([^/]+)/o$")
+
+    def __init__(self, state, base, query):
+        self.st = state
+        self.base = base
+        self.q = query
+        self.pretty = query.get("prettyPrint", "true").lower() != "false"
+
+    def json(self, status, obj, headers=None):
+        return json_response(status, obj, self.pretty, headers)
+
+    # resources
+
+    def object_resource(self, o):
+        qname = urllib.parse.quote(o.name, safe="")
+        res = {
+            "kind": "storage#object",
+            "id": "%s/%s/%d" % (o.bucket, o.name, o.generation),
+            "selfLink": "%s/storage/v1/b/%s/o/%s" % (self.base, o.bucket, qname),
+            "mediaLink": "%s/download/storage/v1/b/%s/o/%s?generation=%d&alt=media"
+                         % (self.base, o.bucket, qname, o.generation),
+            "name": o.name,
+            "bucket": o.bucket,
+            "generation": str(o.generation),
+            "metageneration": str(o.metageneration),
+        }
+        if "contentType" in o.fields:
+            res["contentType"] = o.fields["contentType"]
+        res.update({
+            "storageClass": "STANDARD",
+            "size": str(len(o.data)),
+            "md5Hash": o.md5,
+            "crc32c": o.crc,
+            "etag": etag_for(o.generation, o.metageneration),
+            "timeCreated": rfc3339(o.created),
+            "updated": rfc3339(o.updated),
+            "timeStorageClassUpdated": rfc3339(o.created),
+        })
+        for key in WRITABLE:
+            if key != "contentType" and key in o.fields:
+                res[key] = o.fields[key]
+        if o.metadata:
+            res["metadata"] = dict(o.metadata)
+        return res
+
+    def bucket_resource(self, name):
+        created = rfc3339(self.st.bucket_created[name])
+        return {
+            "kind": "storage#bucket",
+            "selfLink": "%s/storage/v1/b/%s" % (self.base, name),
+            "id": name, "name": name, "projectNumber": "123456789012",
+            "metageneration": "1", "location": "US", "storageClass": "STANDARD",
+            "etag": "CAE=", "timeCreated": created, "updated": created,
+            "locationType": "multi-region",
+            "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True}},
+        }
+
+    # lookups (self.st.lock held)
+
+    def bucket(self, name):
+        objects = self.st.buckets.get(name)
+        if objects is None:
+            fail(404, "The specified bucket does not exist.", "notFound")
+        return objects
+
+    def existing(self, bucket, name):
+        o = self.bucket(bucket).get(name)
+        if o is None:
+            fail(404, "No such object: %s/%s" % (bucket, name), "notFound")
+        return o
+
+    def preconditions(self, o, read):
+        """Check if*Match/NotMatch against o (None: absent)."""
+        gm = int_param(self.q, "ifGenerationMatch")
+        gnm = int_param(self.q, "ifGenerationNotMatch")
+        mm = int_param(self.q, "ifMetagenerationMatch")
+        mnm = int_param(self.q, "ifMetagenerationNotMatch")
+        gen = o.generation if o else 0
+        if gm is not None and gm != gen:
+            precondition_failed()
+        if mm is not None and (o is None or mm != o.metageneration):
+            precondition_failed()
+        if (gnm is not None and gnm == gen) or \
+                (mnm is not None and o is not None and mnm == o.metageneration):
+            if read:
+                raise HttpError(Response(304))
+            precondition_failed()
+
+    def rate_check(self, bucket, name):
+        if not self.st.rate_limit:
+            return
+        last = self.st.last_mutation.get((bucket, name))
+        if last is not None and time.time() - last < self.st.rate_interval:
+            fail(429, "The object %s/%s exceeded the rate limit for object "
+                 "mutation operations (create, update, and delete). Please "
+                 "reduce your request rate. See "
+                 "https://cloud.google.com/storage/docs/gcs429." % (bucket, name),
+                 "rateLimitExceeded")
+
+    def mutated(self, bucket, name):
+        self.st.last_mutation[(bucket, name)] = time.time()
+        if len(self.st.last_mutation) > 100000:
+            self.st.last_mutation.clear()
+
+    # handlers
+
+    def list_buckets(self):
+        with self.st.lock:
+            names = sorted(self.st.buckets)
+            items = [self.bucket_resource(n) for n in names]
+        res = {"kind": "storage#buckets"}
+        if items:
+            res["items"] = items
+        return self.json(200, res)
+
+    def get_bucket(self, bucket):
+        with self.st.lock:
+            self.bucket(bucket)
+            return self.json(200, self.bucket_resource(bucket))
+
+    def get_object(self, bucket, name, media, range_header):
+        with self.st.lock:
+            o = self.existing(bucket, name)
+            self.preconditions(o, read=True)
+            if not media:
+                return self.json(200, self.object_resource(o))
+            data, fields = o.data, dict(o.fields)
+            gen, mgen, md5, crc = o.generation, o.metageneration, o.md5, o.crc
+            updated = o.updated
+        headers = {
+            "X-Goog-Generation": str(gen),
+            "X-Goog-Metageneration": str(mgen),
+            "X-Goog-Hash": "crc32c=%s,md5=%s" % (crc, md5),
+            "X-Goog-Stored-Content-Length": str(len(data)),
+            "X-Goog-Stored-Content-Encoding": "identity",
+            "X-Goog-Storage-Class": "STANDARD",
+            "ETag": etag_for(gen, mgen),
+            "Last-Modified": imf_fixdate(updated),
+            "Cache-Control": fields.get("cacheControl", "private, max-age=0"),
+            "Accept-Ranges": "bytes",
+        }
+        ctype = fields.get("contentType", "application/octet-stream")
+        rng = parse_range(range_header, len(data)) if range_header else None
+        if rng is None:
+            return Response(200, data, ctype, headers)
+        start, end = rng
+        headers["Content-Range"] = "bytes %d-%d/%d" % (start, end, len(data))
+        return Response(206, data[start:end + 1], ctype, headers)
+
+    def list_objects(self, bucket):
+        prefix = self.q.get("prefix", "")
+        delim = self.q.get("delimiter", "")
+        start_off = self.q.get("startOffset", "")
+        end_off = self.q.get("endOffset", "")
+        limit = int_param(self.q, "maxResults")
+        if limit is not None and limit < 0:
+            fail(400, "Invalid value for maxResults: %d" % limit, "invalid")
+        if not limit or limit > self.st.cap:
+            limit = self.st.cap
+        after, after_prefix = self.decode_token(prefix, delim)
+        with self.st.lock:
+            objects = self.bucket(bucket)
+            names = sorted(n for n in objects if n.startswith(prefix))
+            items, prefixes, last = [], [], None
+            more = False
+            for n in names:
+                if after is not None and (n <= after or
+                                          (after_prefix and n.startswith(after))):
+                    continue
+                if start_off and n < start_off:
+                    continue
+                if end_off and n >= end_off:
+                    continue
+                cut = n.find(delim, len(prefix)) if delim else -1
+                key = n[:cut + len(delim)] if cut >= 0 else n
+                if cut >= 0 and prefixes and prefixes[-1] == key:
+                    continue
+                if len(items) + len(prefixes) >= limit:
+                    more = True
+                    break
+                if cut >= 0:
+                    prefixes.append(key)
+                else:
+                    items.append(self.object_resource(objects[n]))
+                last = (key, cut >= 0)
+        res = {"kind": "storage#objects"}
+        if more:
+            res["nextPageToken"] = self.encode_token(prefix, delim, last)
+        if prefixes:
+            res["prefixes"] = prefixes
+        if items:
+            res["items"] = items
+        return self.json(200, res)
+
+    @staticmethod
+    def encode_token(prefix, delim, last):
+        scope = hashlib.sha256((prefix + "\0" + delim).encode()).hexdigest()[:12]
+        raw = json.dumps({"s": scope, "k": last[0], "p": last[1]})
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def decode_token(self, prefix, delim):
+        token = self.q.get("pageToken")
+        if not token:
+            return None, False
+        scope = hashlib.sha256((prefix + "\0" + delim).encode()).hexdigest()[:12]
+        try:
+            obj = json.loads(b64url_decode(token).decode())
+            if obj["s"] != scope or not isinstance(obj["k"], str):
+                raise ValueError("scope")
+            return obj["k"], bool(obj["p"])
+        except (ValueError, KeyError, TypeError, binascii.Error,
+                UnicodeDecodeError):
+            fail(400, "Invalid page token.", "invalid")
+
+    def upload(self, bucket, body, headers):
+        kind = self.q.get("uploadType")
+        if kind == "media":
+            name = self.q.get("name")
+            if name is None:
+                fail(400, "Required", "required",
+                     {"locationType": "parameter", "location": "name"})
+            ctype = headers.get("Content-Type")
+            if not ctype:
+                fail(400, "Media upload requires a Content-Type header "
+                     "(the body could not be read).", "invalid")
+            return self.store(bucket, name, body, {"contentType": ctype}, {})
+        if kind == "multipart":
+            return self.upload_multipart(bucket, body, headers)
+        if kind == "resumable":
+            fail(400, "uploadType=resumable is not supported by the stand-in.",
+                 "invalid")
+        fail(400, "Upload requests must include an uploadType URL parameter "
+             "and a URL-encoded object name.", "invalid")
+
+    def upload_multipart(self, bucket, body, headers):
+        ctype = headers.get("Content-Type", "")
+        if not ctype.lower().startswith("multipart/related"):
+            fail(400, "uploadType=multipart needs Content-Type "
+                 "multipart/related.", "invalid")
+        parts = split_multipart(body, ctype)
+        if len(parts) != 2:
+            fail(400, "A multipart upload needs exactly 2 parts, got %d."
+                 % len(parts), "invalid")
+        meta = parse_json_body(parts[0][1])
+        data = parts[1][1]
+        name = self.q.get("name")
+        if name is not None and meta.get("name") not in (None, name):
+            fail(400, "Value '%s' in content does not agree with value '%s'."
+                 % (meta.get("name"), name), "invalid")
+        name = name if name is not None else meta.get("name")
+        if not isinstance(name, str):
+            fail(400, "Required", "required",
+                 {"locationType": "parameter", "location": "name"})
+        fields = {k: meta[k] for k in WRITABLE
+                  if isinstance(meta.get(k), str)}
+        if "contentType" not in fields and parts[1][0].get("content-type"):
+            fields["contentType"] = parts[1][0]["content-type"]
+        self.check_hashes(meta, data)
+        return self.store(bucket, name, data, fields,
+                          clean_metadata(meta.get("metadata")))
+
+    @staticmethod
+    def check_hashes(meta, data):
+        md5 = b64(hashlib.md5(data).digest())
+        crc = b64(struct.pack(">I", crc32c(data)))
+        if meta.get("md5Hash") not in (None, md5):
+            fail(400, 'Provided MD5 hash "%s" doesn\'t match calculated MD5 '
+                 'hash "%s".' % (meta["md5Hash"], md5), "invalid")
+        if meta.get("crc32c") not in (None, crc):
+            fail(400, 'Provided CRC32C "%s" doesn\'t match calculated CRC32C '
+                 '"%s".' % (meta["crc32c"], crc), "invalid")
+
+    def store(self, bucket, name, data, fields, metadata):
+        check_name(name)
+        check_metadata_size(metadata)
+        with self.st.lock:
+            objects = self.bucket(bucket)
+            self.rate_check(bucket, name)
+            self.preconditions(objects.get(name), read=False)
+            o = Obj(bucket, name, data, self.st.new_generation(), self.st.now())
+            o.fields = fields
+            o.metadata = metadata
+            objects[name] = o
+            self.mutated(bucket, name)
+            return self.json(200, self.object_resource(o))
+
+    def patch(self, bucket, name, body, replace):
+        req = parse_json_body(body)
+        with self.st.lock:
+            o = self.existing(bucket, name)
+            self.rate_check(bucket, name)
+            self.preconditions(o, read=False)
+            fields, metadata = self.patched(o, req, replace)
+            check_metadata_size(metadata)
+            o.fields, o.metadata = fields, metadata
+            o.metageneration += 1
+            o.updated = self.st.now()
+            self.mutated(bucket, name)
+            return self.json(200, self.object_resource(o))
+
+    @staticmethod
+    def patched(o, req, replace):
+        fields = {} if replace else dict(o.fields)
+        for key in WRITABLE:
+            if key not in req:
+                continue
+            if req[key] is None:
+                fields.pop(key, None)
+            elif isinstance(req[key], str):
+                fields[key] = req[key]
+            else:
+                fail(400, "Invalid value for field '%s'." % key, "invalid")
+        if replace:
+            return fields, clean_metadata(req.get("metadata"))
+        if "metadata" not in req:
+            return fields, dict(o.metadata)
+        if req["metadata"] is None:
+            return fields, {}
+        metadata = dict(o.metadata)
+        if not isinstance(req["metadata"], dict):
+            fail(400, "Invalid value for field 'metadata'.", "invalid")
+        for key, value in req["metadata"].items():
+            if value is None:
+                metadata.pop(key, None)
+            else:
+                metadata.update(clean_metadata({key: value}))
+        return fields, metadata
+
+    def delete(self, bucket, name):
+        with self.st.lock:
+            o = self.existing(bucket, name)
+            self.rate_check(bucket, name)
+            self.preconditions(o, read=False)
+            del self.st.buckets[bucket][name]
+            self.mutated(bucket, name)
+        return Response(204)
+
+    def route(self, method, path, body, headers):
+        """Dispatch a storage request; returns a Response."""
+        m = self.OBJ_RE.match(path)
+        if m:
+            bucket = urllib.parse.unquote(m.group(1))
+            name = urllib.parse.unquote(m.group(2), errors="strict")
+            if method in ("GET", "HEAD"):
+                media = self.q.get("alt") == "media" or path.startswith("/download/")
+                return self.get_object(bucket, name, media, headers.get("Range"))
+            if path.startswith("/download/"):
+                fail(405)
+            if method == "PATCH":
+                return self.patch(bucket, name, body, replace=False)
+            if method == "PUT":
+                return self.patch(bucket, name, body, replace=True)
+            if method == "DELETE":
+                return self.delete(bucket, name)
+            fail(405)
+        m = self.LIST_RE.match(path)
+        if m:
+            if method not in ("GET", "HEAD"):
+                fail(405)
+            return self.list_objects(urllib.parse.unquote(m.group(1)))
+        m = self.UPLOAD_RE.match(path)
+        if m:
+            if method != "POST":
+                fail(405)
+            return self.upload(urllib.parse.unquote(m.group(1)), body, headers)
+        m = self.BUCKET_RE.match(path)
+        if m:
+            if method not in ("GET", "HEAD"):
+                fail(405)
+            return self.get_bucket(urllib.parse.unquote(m.group(1)))
+        if path == "/storage/v1/b" and method in ("GET", "HEAD"):
+            return self.list_buckets()
+        fail(404, "Not Found", "notFound")
+
+
+def permission_for(method, path, query):
+    if Api.OBJ_RE.match(path):
+        verb = {"GET": "get", "HEAD": "get", "PATCH": "update",
+                "PUT": "update", "DELETE": "delete"}.get(method, "get")
+        return "storage.objects." + verb, "object"
+    if Api.LIST_RE.match(path):
+        return "storage.objects.list", "bucket"
+    if Api.UPLOAD_RE.match(path):
+        return "storage.objects.create", "object"
+    if path == "/storage/v1/b":
+        return "storage.buckets.list", "project"
+    return "storage.buckets.get", "bucket"
+
+
+def check_auth(state, method, path, query, headers):
+    if not state.require_auth:
+        return
+    perm, what = permission_for(method, path, query)
+    denied = ("%%s does not have %s access to the Google Cloud Storage %s. "
+              "Permission '%s' denied on resource (or it may not exist)."
+              % (perm, what, perm))
+    auth = headers.get("Authorization", "")
+    challenge = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
+    if not auth:
+        fail(401, denied % "Anonymous caller", "required",
+             {"locationType": "header", "location": "Authorization"}, challenge)
+    scheme, _, token = auth.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        fail(401, "Invalid Credentials", "authError",
+             {"locationType": "header", "location": "Authorization"}, challenge)
+    if token in state.forbidden_tokens:
+        fail(403, denied % "stand-in-caller@test.iam.gserviceaccount.com",
+             "forbidden")
+    if not state.token_valid(token):
+        fail(401, "Invalid Credentials", "authError",
+             {"locationType": "header", "location": "Authorization"}, challenge)
+
+
+# --- OAuth and metadata server ---------------------------------------------
+
+def token_endpoint(state, body, audience):
+    form = query_dict(body.decode("utf-8", "replace"))
+    grant = form.get("grant_type", "")
+    if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+        problem = check_jwt(state, form.get("assertion", ""), audience)
+        if problem:
+            return oauth_error(400, "invalid_grant", problem)
+    elif grant == "refresh_token":
+        want_token, want_id, want_secret = state.refresh
+        if not want_id or form.get("client_id") != want_id or \
+                form.get("client_secret") != want_secret:
+            return oauth_error(401, "invalid_client", "Unauthorized")
+        if not want_token or form.get("refresh_token") != want_token:
+            return oauth_error(400, "invalid_grant", "Bad Request")
+    else:
+        return oauth_error(400, "unsupported_grant_type",
+                           "Invalid grant_type: %s" % grant)
+    return json_response(200, {"access_token": state.issue_token(),
+                               "expires_in": TOKEN_LIFETIME,
+                               "token_type": "Bearer"})
+
+
+def check_jwt(state, assertion, audience):
+    """None if the RS256 assertion is good, else Google-like description."""
+    if state.public_key is None:
+        return "Invalid JWT Signature."
+    pieces = assertion.split(".")
+    if len(pieces) != 3:
+        return "Invalid JWT: malformed assertion."
+    try:
+        header = json.loads(b64url_decode(pieces[0]))
+        claims = json.loads(b64url_decode(pieces[1]))
+        signature = b64url_decode(pieces[2])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return "Invalid JWT: malformed assertion."
+    if not isinstance(header, dict) or not isinstance(claims, dict) or \
+            header.get("alg") != "RS256":
+        return "Invalid JWT: unsupported algorithm."
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    try:
+        state.public_key.verify(signature, (pieces[0] + "." + pieces[1]).encode(),
+                                padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError, TypeError):
+        return "Invalid JWT Signature."
+    return check_claims(claims, audience)
+
+
+def check_claims(claims, audience):
+    if claims.get("aud") != audience:
+        return "Invalid JWT: Failed audience check. The right audience is %s" \
+            % audience
+    if not isinstance(claims.get("iss"), str) or not claims["iss"]:
+        return "Invalid JWT: No issuer (iss) claim."
+    iat, exp = claims.get("iat"), claims.get("exp")
+    now = time.time()
+    if not isinstance(iat, int) or not isinstance(exp, int) or exp <= iat or \
+            exp - iat > 3600 or iat > now + JWT_LEEWAY or exp < now - JWT_LEEWAY:
+        return ("Invalid JWT: Token must be a short-lived token (60 minutes) "
+                "and in a reasonable timeframe. Check your iat and exp values "
+                "in the JWT claim.")
+    scopes = str(claims.get("scope", "")).split()
+    if not any(s in SCOPES for s in scopes):
+        return "Invalid OAuth scope or ID token audience provided."
+    return None
+
+
+def metadata_endpoint(state, path, headers):
+    flavor = {"Metadata-Flavor": "Google"}
+    if headers.get("Metadata-Flavor") != "Google":
+        return Response(403, b"Missing required header: Metadata-Flavor\n",
+                        "text/html; charset=UTF-8", flavor)
+    if path == "/computeMetadata/v1/instance/service-accounts/default/token":
+        return json_response(200, {"access_token": state.issue_token(),
+                                   "expires_in": TOKEN_LIFETIME,
+                                   "token_type": "Bearer"}, False, flavor)
+    plain = {
+        "/computeMetadata/v1/project/project-id": "test-project",
+        "/computeMetadata/v1/instance/service-accounts/default/email":
+            "default@test-project.iam.gserviceaccount.com",
+        "/computeMetadata/v1/": "instance/\nproject/\n",
+    }
+    if path in plain:
+        return Response(200, plain[path].encode(), "application/text", flavor)
+    return Response(404, b"Not Found\n", "text/html; charset=UTF-8", flavor)
+
+
+# --- control endpoints -----------------------------------------------------
+
+def parse_fault(spec, default_count=1):
+    """Validate one fault spec (dict) into the internal form."""
+    action = spec.get("action", "status")
+    if action not in ("status", "reset", "delay", "commit-drop"):
+        raise ValueError("unknown action %r" % action)
+    status = int(spec.get("status", 503))
+    if not 100 <= status <= 599:
+        raise ValueError("bad status %r" % status)
+    delay = float(spec.get("delay", 1.0))
+    if not 0 <= delay <= MAX_DELAY:
+        raise ValueError("bad delay %r" % delay)
+    return {
+        "method": (spec.get("method") or "").upper(),
+        "path": spec.get("path", ""),
+        "regex": re.compile(spec.get("path", "") or ""),
+        "count": int(spec.get("count", default_count)),
+        "action": action, "status": status, "delay": delay,
+        "reason": spec.get("reason"), "message": spec.get("message"),
+    }
+
+
+def parse_random_action(text):
+    kind, _, arg = text.partition(":")
+    if kind == "status":
+        return parse_fault({"action": "status", "status": int(arg or 503)})
+    if kind == "delay":
+        return parse_fault({"action": "delay", "delay": float(arg or 1.0)})
+    return parse_fault({"action": kind})
+
+
+def public_fault(f):
+    return {k: f[k] for k in ("method", "path", "count", "action", "status",
+                              "delay", "reason")}
+
+
+def control(state, method, path, query, body):
+    q = query_dict(query)
+    try:
+        spec = json.loads(body.decode()) if body.strip() else {}
+    except (ValueError, UnicodeDecodeError):
+        return json_response(400, {"error": "request body is not JSON"})
+    if not isinstance(spec, dict):
+        return json_response(400, {"error": "request body must be an object"})
+    try:
+        return control_route(state, method, path, q, spec)
+    except (ValueError, TypeError, re.error) as e:
+        return json_response(400, {"error": str(e)})
+
+
+def control_route(state, method, path, q, spec):
+    if path == "/_control/fault":
+        return control_fault(state, method, spec)
+    if path == "/_control/random-faults" and method == "POST":
+        return control_random(state, spec)
+    if path == "/_control/clock":
+        if method == "POST":
+            with state.ctl:
+                state.offset = float(spec.get("offset", 0))
+        with state.ctl:
+            off = state.offset
+        return json_response(200, {"offset": off, "now": time.time() + off})
+    if path == "/_control/log":
+        with state.ctl:
+            if method == "DELETE":
+                state.log = []
+                return Response(204)
+            log = list(state.log)
+        return json_response(200, log, False)
+    if path == "/_control/bucket" and method == "POST":
+        name = spec.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("name required")
+        state.add_bucket(name)
+        return json_response(200, {"name": name})
+    if path == "/_control/object" and method == "GET":
+        return control_object(state, q)
+    if path == "/_control/tokens" and method == "DELETE":
+        with state.ctl:
+            state.tokens.clear()
+        return Response(204)
+    if path == "/_control/rate-limit" and method == "POST":
+        with state.lock:
+            state.rate_limit = bool(spec.get("enabled", True))
+            state.rate_interval = float(spec.get("interval", 1.0))
+            state.last_mutation.clear()
+        return json_response(200, {"enabled": state.rate_limit})
+    return json_response(404, {"error": "no such control endpoint"})
+
+
+def control_fault(state, method, spec):
+    with state.ctl:
+        if method == "DELETE":
+            state.faults.clear()
+            return Response(204)
+        if method == "POST":
+            fault = parse_fault(spec)
+            if fault["count"] < 1:
+                raise ValueError("count must be >= 1")
+            state.faults.append(fault)
+        return json_response(200, [public_fault(f) for f in state.faults])
+
+
+def control_random(state, spec):
+    prob = float(spec.get("probability", 0))
+    if not 0 <= prob <= 1:
+        raise ValueError("probability must be in [0, 1]")
+    with state.ctl:
+        if prob == 0:
+            state.random = None
+            return json_response(200, {"probability": 0})
+        actions = [parse_random_action(a)
+                   for a in spec.get("actions", ["status:503"])]
+        if not actions:
+            raise ValueError("actions must not be empty")
+        state.random = {
+            "probability": prob, "actions": actions,
+            "rng": random.Random(spec.get("seed")),
+            "method": (spec.get("method") or "").upper(),
+            "regex": re.compile(spec.get("path", "") or ""),
+        }
+    return json_response(200, {"probability": prob})
+
+
+def control_object(state, q):
+    with state.lock:
+        o = state.buckets.get(q.get("bucket", ""), {}).get(q.get("name", ""))
+        if o is None:
+            return json_response(404, {"error": "no such object"})
+        out = {
+            "bucket": o.bucket, "name": o.name,
+            "generation": str(o.generation),
+            "metageneration": str(o.metageneration),
+            "size": len(o.data), "fields": dict(o.fields),
+            "metadata": dict(o.metadata),
+            "timeCreated": rfc3339(o.created), "updated": rfc3339(o.updated),
+            "updatedEpoch": o.updated, "md5Hash": o.md5, "crc32c": o.crc,
+            "data_b64": b64(o.data),
+        }
+        try:
+            out["data"] = o.data.decode("utf-8")
+        except UnicodeDecodeError:
+            out["data"] = None
+    return json_response(200, out)
+
+
+# --- HTTP plumbing ---------------------------------------------------------
+
+class BodyError(Exception):
+    def __init__(self, response, close):
+        super().__init__(response.status)
+        self.response = response
+        self.close = close
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "UploadServer"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+    state = None        # set in main()
+
+    def setup(self):
+        super().setup()
+        self.broken = False
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        if isinstance(self.request, ssl.SSLSocket):
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.broken = True
+
+    def handle(self):
+        if self.broken:
+            return
+        try:
+            super().handle()
+        except (ConnectionError, socket.timeout, ssl.SSLError, OSError):
+            self.close_connection = True
+
+    def version_string(self):
+        return self.server_version
+
+    def date_time_string(self, timestamp=None):
+        return imf_fixdate(self.state.now() if timestamp is None else timestamp)
+
+    def log_message(self, fmt, *args):
+        if self.state.verbose:
+            sys.stderr.write("gcs-server: %s\n" % (fmt % args))
+
+    def handle_expect_100(self):
+        try:
+            too_big = int(self.headers.get("Content-Length", "0")) > MAX_BODY
+        except ValueError:
+            too_big = True
+        if too_big:
+            return True     # answer 413 without inviting the body
+        return super().handle_expect_100()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = \
+        lambda self: self.dispatch()
+
+    # body
+
+    def read_body(self, required):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self.read_chunked()
+        length = self.headers.get("Content-Length")
+        if length is None:
+            if required:
+                raise BodyError(error_response(411), True)
+            return b""
+        try:
+            n = int(length)
+            if n < 0:
+                raise ValueError(length)
+        except ValueError:
+            raise BodyError(error_response(400, "Bad Content-Length.",
+                                           "badRequest"), True)
+        if n > MAX_BODY:
+            raise BodyError(error_response(413, "Request body of %d bytes is "
+                                           "over the 16 MiB limit." % n), True)
+        data = self.rfile.read(n)
+        if len(data) != n:
+            raise ConnectionError("short body")
+        return data
+
+    def read_chunked(self):
+        out = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            if not line:
+                raise ConnectionError("eof in chunked body")
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BodyError(error_response(400, "Bad chunk.", "badRequest"),
+                                True)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return bytes(out)
+            if len(out) + size > MAX_BODY:
+                raise BodyError(error_response(413), True)
+            out += self.rfile.read(size)
+            self.rfile.readline(8)
+
+    # responses
+
+    def send(self, resp, close=False):
+        body = resp.body if self.command != "HEAD" else b""
+        self.send_response(resp.status)
+        if resp.ctype:
+            self.send_header("Content-Type", resp.ctype)
+        for key, value in resp.headers.items():
+            self.send_header(key, value)
+        length = len(resp.body)
+        self.send_header("Content-Length", str(length))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        # one write for head and body: no Nagle/delayed-ACK stalls
+        self._headers_buffer.append(b"\r\n")
+        if body and resp.status not in (204, 304):
+            self._headers_buffer.append(body)
+        self.flush_headers()
+
+    def reset(self):
+        """Close the socket with an RST, answering nothing."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        for f in (self.wfile, self.rfile):
+            try:
+                f.close()
+            except OSError:
+                pass
+        try:
+            self.connection.close()     # last reference: the RST goes out
+        except OSError:
+            pass
+        self.wfile = io.BytesIO()       # for the flush/close that follow
+        self.rfile = io.BytesIO()
+
+    def drain(self):
+        """After an early error answer: discard what the client still sends."""
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(2)
+            left = 4 * MAX_BODY
+            while left > 0:
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except (OSError, ValueError):
+            pass
+
+    def base_url(self):
+        scheme = "https" if isinstance(self.request, ssl.SSLSocket) else "http"
+        host = self.headers.get("Host") or "127.0.0.1:%d" % \
+            self.server.server_address[1]
+        return "%s://%s" % (scheme, host)
+
+    # dispatch
+
+    def dispatch(self):
+        split = urllib.parse.urlsplit(self.path)
+        path, query = split.path, split.query
+        method = self.command
+        if path.startswith("/_control/"):
+            body = self.read_control_body()
+            if body is not None:
+                self.send(control(self.state, method, path, query, body))
+            return
+        entry = {"method": method, "path": path, "query": query,
+                 "status": None, "action": None}
+        try:
+            body = self.read_body(method in ("POST", "PUT", "PATCH")
+                                  and not path.startswith("/computeMetadata/"))
+        except BodyError as e:
+            entry["status"] = e.response.status
+            self.state.append_log(entry)
+            self.send(e.response, close=e.close)
+            if e.close:
+                self.drain()
+            return
+        self.serve(method, path, query, body, entry)
+
+    def read_control_body(self):
+        try:
+            return self.read_body(False)
+        except BodyError as e:
+            self.send(e.response, close=e.close)
+            return None
+
+    def serve(self, method, path, query, body, entry):
+        fault = self.state.take_fault(method, self.path)
+        if fault:
+            entry["action"] = fault["action"]
+            if fault["random"]:
+                entry["random"] = True
+        if fault and fault["action"] == "status":
+            resp = self.fault_response(fault)
+            entry["status"] = resp.status
+            self.state.append_log(entry)
+            self.send(resp)
+            return
+        if fault and fault["action"] == "reset":
+            self.state.append_log(entry)
+            self.reset()
+            return
+        if fault and fault["action"] == "delay":
+            time.sleep(fault["delay"])
+        resp = self.answer(method, path, query, body)
+        if fault and fault["action"] == "commit-drop":
+            entry["outcome"] = resp.status
+            self.state.append_log(entry)
+            self.reset()
+            return
+        entry["status"] = resp.status
+        self.state.append_log(entry)
+        self.send(resp)
+
+    def fault_response(self, fault):
+        status = fault["status"]
+        if status == 412:
+            return error_response(412, PRECONDITION_MSG, "conditionNotMet",
+                                  {"locationType": "header",
+                                   "location": "If-Match"})
+        return error_response(status, fault["message"], fault["reason"])
+
+    def answer(self, method, path, query, body):
+        headers = self.headers
+        try:
+            if path == "/token":
+                if method != "POST":
+                    return oauth_error(405, "invalid_request", "POST required")
+                return token_endpoint(self.state, body,
+                                      self.base_url() + "/token")
+            if path.startswith("/computeMetadata/"):
+                return metadata_endpoint(self.state, path, headers)
+            q = query_dict(query)
+            if path.startswith(("/storage/", "/upload/", "/download/")):
+                check_auth(self.state, method, path, query, headers)
+            return Api(self.state, self.base_url(), q).route(method, path,
+                                                             body, headers)
+        except HttpError as e:
+            return e.response
+        except UnicodeDecodeError:
+            return error_response(400, "Invalid percent-encoding in the path.",
+                                  "invalid")
+        except Exception:
+            traceback.print_exc()
+            return error_response(500)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    allow_reuse_address = True
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="GCS stand-in for mcle's tests")
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--bucket", action="append")
+    p.add_argument("--clock-offset", type=float, default=0.0)
+    p.add_argument("--max-results-cap", type=int, default=DEFAULT_CAP)
+    p.add_argument("--rate-limit", action="store_true")
+    p.add_argument("--require-auth", action="store_true")
+    p.add_argument("--static-token", action="append")
+    p.add_argument("--forbidden-token", action="append")
+    p.add_argument("--sa-public-key")
+    p.add_argument("--refresh-token")
+    p.add_argument("--client-id")
+    p.add_argument("--client-secret")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--verbose", action="store_true")
+    args = p.parse_args(argv)
+    if not 1 <= args.max_results_cap <= DEFAULT_CAP:
+        p.error("--max-results-cap must be in 1..1000")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        p.error("--tls-cert and --tls-key go together")
+    return args
+
+
+def write_port_file(path, port):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, path)
+
+
+def main(argv):
+    args = parse_args(argv)
+    Handler.state = State(args)
+    server = Server(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    write_port_file(args.port_file, server.server_address[1])
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

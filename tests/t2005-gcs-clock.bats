@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# Expiry by the store's clock only: with the stand-in's clock minutes ahead
+# of or behind this host's, a takeover happens exactly when the store's clock
+# (its Date header against the object's `updated`) says the lease expired.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load gcs-helpers
+
+setup() {
+	mcle_clean_env
+	export HOME="$BATS_TEST_TMPDIR"
+	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
+	export MCLE_STORE=gs://bkt/locks MCLE_LEASE_DURATION=20 MCLE_CLOCK_SKEW=10
+}
+
+teardown() {
+	gcs_stop
+}
+
+clock() {
+	gcs_ctl POST /_control/clock "{\"offset\": $1}" >/dev/null
+}
+
+# clock_at SECONDS: set the store's clock to the lock's `updated` + SECONDS
+clock_at() {
+	local off
+	off=$(gcs_ctl GET '/_control/object?bucket=bkt&name=locks/team-a' |
+		"$PYTHON3" -c 'import json, sys, time; print(json.load(sys.stdin)["updatedEpoch"] + float(sys.argv[1]) - time.time())' "$1")
+	clock "$off"
+}
+
+# seconds from this host's clock to an RFC 3339 time
+secs_from_now() {
+	"$PYTHON3" -c '
+import datetime, sys, time
+t = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ")
+print(round(t.replace(tzinfo=datetime.timezone.utc).timestamp() - time.time()))' "$1"
+}
+
+# takeover_at OFFSET: a acquires with the store's clock OFFSET seconds from
+# ours; b may take over once the store's clock passes updated + 20 + 10.
+takeover_at() {
+	local off=$1
+	gcs_start --bucket bkt --clock-offset "$off"
+	run --separate-stderr "$MCLE" --identity a acquire -n team-a -o json
+	assert_status 0
+	# expireTime is on the store's clock: OFFSET + 20 s from our clock
+	d=$(secs_from_now "$(json_get 'j["expireTime"]')")
+	(( d >= off + 18 && d <= off + 21 ))
+	# our own clock has not moved: judged by the store, a's lease is live
+	run --separate-stderr "$MCLE" --identity b acquire -n team-a
+	assert_status 1
+	run --separate-stderr "$MCLE" --identity a status -n team-a --check
+	assert_status 0
+	# 28.5 s after the write by the store's clock (the Date header has
+	# whole seconds): past the 20 s lease, within the 10 s skew allowance
+	clock_at 28.5
+	run --separate-stderr "$MCLE" --identity b acquire -n team-a
+	assert_status 1
+	# (the holder itself stopped counting on it at 20 s)
+	run --separate-stderr "$MCLE" --identity a status -n team-a --check
+	assert_status 1
+	# 31.5 s: expired by the store's clock, b takes over
+	clock_at 31.5
+	run --separate-stderr "$MCLE" --identity b acquire -n team-a -o json
+	assert_status 0
+	[ "$(json_get 'j["leaseTransitions"]')" = 2 ]
+	run --separate-stderr "$MCLE" --identity a renew -n team-a
+	assert_status 3
+}
+
+@test "store clock 10 minutes ahead: takeover exactly when the store says expired" {
+	takeover_at 600
+}
+
+@test "store clock 10 minutes behind: takeover exactly when the store says expired" {
+	takeover_at -600
+}
+
+@test "a renew after expiry by the store's clock is a lost lease" {
+	gcs_start --bucket bkt --clock-offset -300
+	"$MCLE" --identity a acquire -n team-a >/dev/null
+	clock -270
+	run --separate-stderr "$MCLE" --identity a renew -n team-a
+	assert_status 3
+	[[ $stderr == *"expired"* ]]
+	[ "$(gcs_count PATCH .)" = 0 ]
+}
