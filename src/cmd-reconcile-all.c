@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,15 +187,29 @@ gather(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
 	return 0;
 }
 
+/* One pass: what every worker reads, and one slot per namespace. */
 struct pass {
+	struct cmd_ctx *ctx;
+	const struct ns_list *l;
+	const struct store_entry *listed;	/* the store's listing, sorted */
+	size_t nlisted;
+	struct kube_lease *crs;		/* the listed Lease resources, sorted */
+	size_t ncrs;
 	struct lease_result *res;
 	struct lease_view *view;
 	struct mcle_err *errs;
-	size_t leader, standby, failed;
-	struct kube_client *kube;	/* NULL: no cluster, print only */
-	struct kube_lease *crs;		/* the listed Lease resources */
-	size_t ncrs;
-	size_t created, written;
+	unsigned char *created, *written;
+	pthread_mutex_t lock;		/* guards next */
+	size_t next;			/* the next namespace to take */
+};
+
+/* A worker's own handles: a store and a cluster client (NULL: no cluster). */
+struct worker {
+	struct pass *p;
+	struct store *store;
+	struct kube_client *kube;
+	pthread_t thread;
+	int started;
 };
 
 static const struct kube_lease *
@@ -222,17 +237,19 @@ find_cr(const struct pass *p, const char *ns)
  * spec.leaseDurationSeconds is the namespace's lease duration.
  */
 static int
-prepare_cr(struct cmd_ctx *ctx, struct pass *p, const char *ns,
-	   struct kube_lease *cr, int32_t *duration, struct mcle_err *e)
+prepare_cr(struct worker *w, size_t i, struct kube_lease *cr, int32_t *duration,
+	   struct mcle_err *e)
 {
+	struct pass *p = w->p;
+	const char *ns = p->l->v[i];
 	int created;
 
-	if (cluster_ensure(p->kube, ns, find_cr(p, ns), ctx->st.identity,
-			   ctx->st.lease_duration, cr, &created, e) < 0)
+	if (cluster_ensure(w->kube, ns, find_cr(p, ns), p->ctx->st.identity,
+			   p->ctx->st.lease_duration, cr, &created, e) < 0)
 		return -1;
-	p->created += (size_t)created;
+	p->created[i] = (unsigned char)created;
 	if (kube_lease_duration(cr, duration) < 0)
-		*duration = ctx->st.lease_duration;
+		*duration = p->ctx->st.lease_duration;
 	return 0;
 }
 
@@ -250,11 +267,14 @@ action_word(enum elect_action a)
 	}
 }
 
-/* Contend for one namespace from its listed state. */
+/* Contend for namespace i from its listed state; results into its slot. */
 static void
-reconcile_one(struct cmd_ctx *ctx, const char *ns, const struct store_entry *listed,
-	      size_t i, struct pass *p)
+reconcile_one(struct worker *w, size_t i)
 {
+	struct pass *p = w->p;
+	struct cmd_ctx *ctx = p->ctx;
+	const char *ns = p->l->v[i];
+	const struct store_entry *listed = lease_find(p->listed, p->nlisted, ns);
 	struct elect_params ep;
 	struct lease_result *r = &p->res[i];
 	struct mcle_err *e = &p->errs[i];
@@ -267,36 +287,140 @@ reconcile_one(struct cmd_ctx *ctx, const char *ns, const struct store_entry *lis
 	p->view[i].identity = ctx->st.identity;
 	p->view[i].skew = ctx->st.skew;
 	p->view[i].res = r;
-	if (p->kube != NULL && prepare_cr(ctx, p, ns, &cr, &duration, e) < 0) {
+	if (w->kube != NULL && prepare_cr(w, i, &cr, &duration, e) < 0) {
 		/* no resource, no leadership: say why and leave the store alone */
 	} else if (listed != NULL && listed->err.code != MCLE_OK) {
 		*e = listed->err;	/* never overwrite what we cannot read */
 	} else if ((ep.duration = duration,
-		    lease_acquire(ctx->store, ns, &ep, listed, listed == NULL, r, e)) == 0) {
+		    lease_acquire(w->store, ns, &ep, listed, listed == NULL, r, e)) == 0) {
 		p->view[i].action = action_word(r->action);
 		ok = 1;
 	} else if (e->code == MCLE_EBUSY) {
 		mcle_err_clear(e);
 		p->view[i].action = "standby";
-		ok = 2;
+		ok = 1;
 	}
-	if (ok && p->kube != NULL &&
-	    cluster_sync_status(p->kube, &cr, r, ctx->st.identity, &written, e) < 0)
+	if (ok && w->kube != NULL &&
+	    cluster_sync_status(w->kube, &cr, r, ctx->st.identity, &written, e) < 0)
 		ok = 0;
 	json_object_put(cr.obj);
-	p->written += (size_t)written;
-	if (ok == 1) {
-		p->leader++;
-		return;
+	p->written[i] = (unsigned char)written;
+	if (!ok) {
+		p->view[i].action = "error";
+		p->view[i].err = e;
 	}
-	if (ok == 2) {
-		p->standby++;
-		return;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pass *p = w->p;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->l->n)
+			break;
+		reconcile_one(w, i);
 	}
-	p->view[i].action = "error";
-	p->view[i].err = e;
-	p->failed++;
-	fprintf(stderr, "mcle: namespace '%s': %s\n", ns, e->msg);
+	return NULL;
+}
+
+static void
+close_worker(struct worker *w, struct kube_client *kube)
+{
+	if (w->store != w->p->ctx->store)
+		store_close(w->store);
+	if (w->kube != kube)
+		kube_close(w->kube);
+}
+
+/*
+ * Run the pass on n workers.  One worker uses the run's own store and
+ * cluster client in this thread; more get clones sharing the connection
+ * pools and run in their own threads.
+ */
+static int
+run_workers(struct pass *p, struct kube_client *kube, size_t n,
+	    struct mcle_err *err)
+{
+	struct worker *w;
+	size_t k;
+	int rc = 0;
+
+	if ((w = calloc(n, sizeof(*w))) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	for (k = 0; k < n; k++) {
+		w[k].p = p;
+		w[k].store = p->ctx->store;
+		w[k].kube = kube;
+		if (n == 1)
+			break;
+		if ((w[k].store = store_clone(p->ctx->store, err)) == NULL ||
+		    (kube != NULL && (w[k].kube = kube_clone(kube, err)) == NULL) ||
+		    (pthread_create(&w[k].thread, NULL, worker_main, &w[k]) != 0 &&
+		     mcle_err_set(err, MCLE_ENOMEM, "cannot start worker thread") < 0)) {
+			rc = -1;
+			break;
+		}
+		w[k].started = 1;
+	}
+	if (n == 1)
+		worker_main(&w[0]);
+	/* on a failed start the others still finish what they took */
+	if (rc < 0) {
+		pthread_mutex_lock(&p->lock);
+		p->next = p->l->n;
+		pthread_mutex_unlock(&p->lock);
+	}
+	for (k = 0; k < n; k++) {
+		if (w[k].started)
+			pthread_join(w[k].thread, NULL);
+		if (w[k].p != NULL)
+			close_worker(&w[k], kube);
+	}
+	free(w);
+	return rc;
+}
+
+static int
+report(struct pass *p, int with_cluster, struct mcle_err *err)
+{
+	struct cmd_ctx *ctx = p->ctx;
+	size_t i, leader = 0, standby = 0, failed = 0, created = 0, written = 0;
+
+	for (i = 0; i < p->l->n; i++) {
+		if (p->view[i].err != NULL) {
+			failed++;
+			fprintf(stderr, "mcle: namespace '%s': %s\n", p->l->v[i], p->errs[i].msg);
+		} else if (strcmp(p->view[i].action, "standby") == 0) {
+			standby++;
+		} else {
+			leader++;
+		}
+		created += p->created[i];
+		written += p->written[i];
+	}
+	if (output_leases(ctx->out, ctx->st.json, OUT_ARRAY | OUT_STATUS | OUT_ACTION,
+			  p->view, p->l->n, err) < 0)
+		return -1;
+	if (!ctx->st.json && with_cluster)
+		fprintf(ctx->out, "\n%zu namespaces: %zu leader, %zu standby, %zu failed; "
+			"%zu Lease resources created, %zu statuses written\n",
+			p->l->n, leader, standby, failed, created, written);
+	else if (!ctx->st.json)
+		fprintf(ctx->out, "\n%zu namespaces: %zu leader, %zu standby, %zu failed\n",
+			p->l->n, leader, standby, failed);
+	log_debug("pass: %zu namespaces, %zu leader, %zu standby, %zu failed, "
+		  "%zu created, %zu written", p->l->n, leader, standby, failed,
+		  created, written);
+	if (failed > 0)
+		return mcle_err_set(err, MCLE_EPARTIAL, "%zu of %zu namespaces failed",
+				    failed, p->l->n);
+	return 0;
 }
 
 static int
@@ -305,49 +429,45 @@ run_pass(struct cmd_ctx *ctx, struct ns_list *l, struct kube_client *kube,
 {
 	struct store_entry *listed = NULL;
 	struct pass p;
-	size_t nlisted = 0, i;
+	size_t n;
 	int rc = -1;
 
 	memset(&p, 0, sizeof(p));
-	p.kube = kube;
+	p.ctx = ctx;
+	p.l = l;
+	pthread_mutex_init(&p.lock, NULL);
 	if (kube != NULL && kube_list_leases(kube, &p.crs, &p.ncrs, err) < 0)
-		return -1;
-	if (lease_list(ctx->store, &listed, &nlisted, err) < 0) {
-		kube_leases_free(p.crs, p.ncrs);
-		return -1;
-	}
+		goto out;
+	if (lease_list(ctx->store, &listed, &p.nlisted, err) < 0)
+		goto out;
+	p.listed = listed;
 	p.res = calloc(l->n + 1, sizeof(*p.res));
 	p.view = calloc(l->n + 1, sizeof(*p.view));
 	p.errs = calloc(l->n + 1, sizeof(*p.errs));
-	if (p.res == NULL || p.view == NULL || p.errs == NULL) {
+	p.created = calloc(l->n + 1, 1);
+	p.written = calloc(l->n + 1, 1);
+	if (p.res == NULL || p.view == NULL || p.errs == NULL || p.created == NULL ||
+	    p.written == NULL) {
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < l->n; i++)
-		reconcile_one(ctx, l->v[i], lease_find(listed, nlisted, l->v[i]), i, &p);
-	if (output_leases(ctx->out, ctx->st.json, OUT_ARRAY | OUT_STATUS | OUT_ACTION,
-			  p.view, l->n, err) < 0)
+	n = (size_t)ctx->st.parallel;
+	if (n > l->n)
+		n = l->n > 0 ? l->n : 1;
+	if (ctx->store->ops->clone == NULL)
+		n = 1;
+	if (run_workers(&p, kube, n, err) < 0)
 		goto out;
-	if (!ctx->st.json && kube != NULL)
-		fprintf(ctx->out, "\n%zu namespaces: %zu leader, %zu standby, %zu failed; "
-			"%zu Lease resources created, %zu statuses written\n",
-			l->n, p.leader, p.standby, p.failed, p.created, p.written);
-	else if (!ctx->st.json)
-		fprintf(ctx->out, "\n%zu namespaces: %zu leader, %zu standby, %zu failed\n",
-			l->n, p.leader, p.standby, p.failed);
-	log_debug("pass: %zu namespaces, %zu leader, %zu standby, %zu failed, "
-		  "%zu created, %zu written", l->n, p.leader, p.standby, p.failed,
-		  p.created, p.written);
-	rc = 0;
-	if (p.failed > 0)
-		rc = mcle_err_set(err, MCLE_EPARTIAL, "%zu of %zu namespaces failed",
-				  p.failed, l->n);
+	rc = report(&p, kube != NULL, err);
 out:
+	free(p.written);
+	free(p.created);
 	free(p.errs);
 	free(p.view);
 	free(p.res);
 	free(listed);
 	kube_leases_free(p.crs, p.ncrs);
+	pthread_mutex_destroy(&p.lock);
 	return rc;
 }
 
@@ -419,7 +539,7 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 const struct cmd_entry cmd_reconcile_all_entry = {
 	.name = "reconcile-all",
-	.usage = "[--selector SELECTOR] [--exclude NS,...] [--namespaces NS,... | --namespaces-file FILE] [options]",
+	.usage = "[--selector SELECTOR] [--exclude NS,...] [--parallel N] [--namespaces NS,... | --namespaces-file FILE] [options]",
 	.summary = "one pass: contend for every namespace and write its Lease status",
 	.help = "Observe the store with one listing, then for every namespace renew the\n"
 		"lease if --identity holds it, take it if it is free or expired, and\n"
@@ -428,9 +548,10 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"and each namespace's Lease resource is created if missing and its\n"
 		"status written when it changes.  Without one (or with --no-cluster)\n"
 		"the namespaces come from --namespaces / --namespaces-file and the\n"
-		"status is only printed.  Exits 6 when the pass finished but some\n"
-		"namespaces failed.",
+		"status is only printed.  --parallel workers share one connection pool\n"
+		"per server.  Exits 6 when the pass finished but some namespaces failed.",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY,
-	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE, OPT__COUNT },
+	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE,
+		     OPT_PARALLEL, OPT__COUNT },
 	.exec = reconcile_exec,
 };

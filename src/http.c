@@ -1,6 +1,7 @@
 /* http.c - a small HTTP client over libcurl; the only file using curl.h. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,21 @@
 #define HEADER_VALUE_MAX	1024
 #define LOG_URL_MAX		512
 
+/*
+ * One connection pool per server, shared by the clients of one run's
+ * worker threads (http_client_clone): connections, DNS answers and TLS
+ * sessions, each behind its own lock.
+ */
+struct http_share {
+	CURLSH *sh;
+	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t refs_lock;
+	int refs;
+};
+
 struct http_client {
 	CURL *curl;
+	struct http_share *share;	/* NULL until the first clone */
 	size_t body_max;
 	char *ca_file, *ca_pem, *cert_file, *cert_pem, *key_file, *key_pem;
 	char *connect_to;
@@ -102,8 +116,17 @@ copy_tls(struct http_client *c, const struct http_tls *t)
 	return 0;
 }
 
-struct http_client *
-http_client_new(const struct http_tls *tls, struct mcle_err *err)
+static struct http_share *share_new(struct mcle_err *err);
+static void share_release(struct http_share *sh);
+
+/*
+ * A client using the connection pool `share` (a new pool when NULL).  The
+ * handle joins its pool before its first transfer, so no connection is
+ * ever made outside a pool.
+ */
+static struct http_client *
+client_new(const struct http_tls *tls, struct http_share *share,
+	   struct mcle_err *err)
 {
 	struct http_client *c;
 
@@ -124,7 +147,117 @@ http_client_new(const struct http_tls *tls, struct mcle_err *err)
 		http_client_free(c);
 		return NULL;
 	}
+	if (share != NULL) {
+		pthread_mutex_lock(&share->refs_lock);
+		share->refs++;
+		pthread_mutex_unlock(&share->refs_lock);
+		c->share = share;
+	} else if ((c->share = share_new(err)) == NULL) {
+		http_client_free(c);
+		return NULL;
+	}
+	if (curl_easy_setopt(c->curl, CURLOPT_SHARE, c->share->sh) != CURLE_OK) {
+		mcle_err_set(err, MCLE_ECONFIG, "cannot share curl connections");
+		http_client_free(c);
+		return NULL;
+	}
 	return c;
+}
+
+struct http_client *
+http_client_new(const struct http_tls *tls, struct mcle_err *err)
+{
+	return client_new(tls, NULL, err);
+}
+
+static void
+share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	struct http_share *sh = arg;
+
+	(void)h;
+	(void)access;
+	if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_lock(&sh->locks[data]);
+}
+
+static void
+share_unlock(CURL *h, curl_lock_data data, void *arg)
+{
+	struct http_share *sh = arg;
+
+	(void)h;
+	if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_unlock(&sh->locks[data]);
+}
+
+static void
+share_release(struct http_share *sh)
+{
+	int last, i;
+
+	if (sh == NULL)
+		return;
+	pthread_mutex_lock(&sh->refs_lock);
+	last = --sh->refs == 0;
+	pthread_mutex_unlock(&sh->refs_lock);
+	if (!last)
+		return;
+	curl_share_cleanup(sh->sh);
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&sh->locks[i]);
+	pthread_mutex_destroy(&sh->refs_lock);
+	free(sh);
+}
+
+static struct http_share *
+share_new(struct mcle_err *err)
+{
+	struct http_share *sh;
+	int i;
+
+	if ((sh = calloc(1, sizeof(*sh))) == NULL ||
+	    (sh->sh = curl_share_init()) == NULL) {
+		free(sh);
+		mcle_err_set(err, MCLE_ENOMEM, "cannot create a curl share");
+		return NULL;
+	}
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&sh->locks[i], NULL);
+	pthread_mutex_init(&sh->refs_lock, NULL);
+	sh->refs = 1;
+	if (curl_share_setopt(sh->sh, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(sh->sh, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(sh->sh, CURLSHOPT_USERDATA, sh) != CURLSHE_OK ||
+	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		share_release(sh);
+		mcle_err_set(err, MCLE_ECONFIG, "cannot set up a curl share");
+		return NULL;
+	}
+	return sh;
+}
+
+struct http_client *
+http_client_clone(struct http_client *c, struct mcle_err *err)
+{
+	struct http_tls tls;
+	struct http_client *n;
+
+	memset(&tls, 0, sizeof(tls));
+	tls.ca_file = c->ca_file;
+	tls.ca_pem = c->ca_pem;
+	tls.cert_file = c->cert_file;
+	tls.cert_pem = c->cert_pem;
+	tls.key_file = c->key_file;
+	tls.key_pem = c->key_pem;
+	tls.insecure = c->insecure;
+	tls.connect_to = c->connect_to;
+	if ((n = client_new(&tls, c->share, err)) == NULL)
+		return NULL;
+	n->body_max = c->body_max;
+	return n;
 }
 
 void
@@ -134,6 +267,7 @@ http_client_free(struct http_client *c)
 		return;
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
+	share_release(c->share);
 	curl_slist_free_all(c->connect_to_list);
 	free(c->ca_file);
 	free(c->ca_pem);
@@ -721,7 +855,7 @@ http_clip(const char *s, char *buf, size_t size)
 uint64_t
 http_jitter(uint64_t n)
 {
-	static uint64_t x;
+	static _Thread_local uint64_t x;	/* each worker its own sequence */
 
 	if (n == 0)
 		return 0;

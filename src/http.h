@@ -51,6 +51,14 @@ struct http_client *http_client_new(const struct http_tls *tls,
 				    struct mcle_err *err);
 void http_client_free(struct http_client *c);
 
+/*
+ * A new client with c's settings for another thread, sharing c's
+ * connection pool (connections, DNS, TLS sessions; curl's share interface
+ * with locks).  Each client is used by one thread at a time.
+ */
+struct http_client *http_client_clone(struct http_client *c,
+				      struct mcle_err *err);
+
 /* Change the response body cap (default HTTP_BODY_MAX_DEFAULT). */
 void http_client_set_body_max(struct http_client *c, size_t max);
 

@@ -29,6 +29,7 @@ struct kube_client {
 	int64_t deadline;
 	struct kube_lease_kind kind;
 	char describe[512];
+	int is_clone;		/* cfg and auth belong to the original */
 };
 
 /* (Re)build the HTTP client when the client certificate changes. */
@@ -95,8 +96,27 @@ kube_close(struct kube_client *k)
 	if (k == NULL)
 		return;
 	http_client_free(k->http);
-	kube_config_free(k->cfg);
+	if (!k->is_clone)
+		kube_config_free(k->cfg);
 	free(k);
+}
+
+struct kube_client *
+kube_clone(struct kube_client *k, struct mcle_err *err)
+{
+	struct kube_client *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*n = *k;
+	n->is_clone = 1;
+	if ((n->http = http_client_clone(k->http, err)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	return n;
 }
 
 const char *
@@ -208,7 +228,7 @@ call(struct kube_client *k, const char *method, const char *path,
 			return -1;
 		}
 		*status = resp.status;
-		if (resp.status == 401 && reauth == 0) {
+		if (resp.status == 401 && reauth == 0 && !k->is_clone) {
 			/* an expired exec credential or a rotated token: once more */
 			http_response_free(&resp);
 			kube_config_invalidate(k->cfg);

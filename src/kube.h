@@ -39,6 +39,14 @@ int kube_open(const char *kubeconfig, const char *context,
 	      struct kube_client **out, struct mcle_err *err);
 void kube_close(struct kube_client *k);
 
+/*
+ * A client for another thread: same configuration and credentials of this
+ * pass, its own handle on the shared connection pool.  A clone does not
+ * re-authenticate on 401 (the original's credentials are shared); close
+ * clones before the original.
+ */
+struct kube_client *kube_clone(struct kube_client *k, struct mcle_err *err);
+
 /* Where the client points, for messages ("https://host:port (context 'x')"). */
 const char *kube_describe(const struct kube_client *k);
 

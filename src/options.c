@@ -61,6 +61,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "resource name (plural) of the Lease kind (default leases)", 1, 1, "leases" },
 	{ OPT_NO_CLUSTER, "no-cluster", 0, NULL, NULL,
 	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
+	{ OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
+	  "namespaces handled at once, 1-64 (default 4)", 0, 1, "4" },
 };
 
 const struct opt_def *
@@ -287,6 +289,9 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	st->lease_version = o->val[OPT_LEASE_VERSION];
 	st->lease_plural = o->val[OPT_LEASE_PLURAL];
 	st->no_cluster = o->count[OPT_NO_CLUSTER] > 0;
+	if (parse_int(o->val[OPT_PARALLEL], 1, 64, &v) < 0)
+		return bad_value(o, OPT_PARALLEL, "expected a number from 1 to 64", err);
+	st->parallel = (int)v;
 	if (!valid_subdomain(st->lease_name))
 		return bad_value(o, OPT_LEASE_NAME, "not a DNS-1123 subdomain", err);
 	if (!valid_subdomain(st->lease_group))

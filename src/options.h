@@ -40,6 +40,7 @@ enum opt_id {
 	OPT_LEASE_VERSION,
 	OPT_LEASE_PLURAL,
 	OPT_NO_CLUSTER,
+	OPT_PARALLEL,
 	OPT__COUNT
 };
 
@@ -88,6 +89,7 @@ struct settings {
 	const char *lease_version;
 	const char *lease_plural;
 	int no_cluster;			/* --no-cluster */
+	int parallel;			/* reconcile-all workers */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);

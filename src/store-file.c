@@ -569,6 +569,22 @@ file_remove(struct store *s, const char *name, const struct store_version *expec
 	return mutate(s, OP_REMOVE, name, expect, NULL, NULL, err);
 }
 
+static int
+file_clone(struct store *src, struct store *dst, struct mcle_err *err)
+{
+	struct file_store *a = priv(src), *b = priv(dst);
+
+	if ((b->dir = strdup(a->dir)) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	if ((b->dirfd = fcntl(a->dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		free(b->dir);
+		b->dir = NULL;
+		return mcle_err_errno(err, MCLE_EIO, errno, "cannot reopen store directory '%s'",
+				      a->dir);
+	}
+	return 0;
+}
+
 const struct store_ops store_file_ops = {
 	.scheme = "file",
 	.priv_size = sizeof(struct file_store),
@@ -580,4 +596,5 @@ const struct store_ops store_file_ops = {
 	.replace = file_replace,
 	.update = file_update,
 	.remove = file_remove,
+	.clone = file_clone,
 };

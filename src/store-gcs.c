@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +43,12 @@ struct gcs {
 	char prefix[PREFIX_MAX + 1];	/* "" or "a/b", no slash at either end */
 	char *bucket_esc;
 	struct gcs_auth *auth;
+	int shared_auth;		/* a clone: auth belongs to the original */
 	struct http_client *http;
 };
+
+/* Clones on other threads share one gcs_auth: one token per run. */
+static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* What a call is about, for its messages. */
 struct op {
@@ -117,7 +123,8 @@ gcs_close(struct store *s)
 	struct gcs *g = priv(s);
 
 	http_client_free(g->http);
-	gcs_auth_free(g->auth);
+	if (!g->shared_auth)
+		gcs_auth_free(g->auth);
 	free(g->bucket_esc);
 	memset(g, 0, sizeof(*g));
 }
@@ -305,11 +312,14 @@ call(struct store *s, const struct op *op, struct http_request *req,
 	struct gcs *g = priv(s);
 	struct mcle_err e = MCLE_ERR_INIT;
 	char what[160];
-	int write = strcmp(req->method, "GET") != 0;
+	int write = strcmp(req->method, "GET") != 0, rc;
 
 	memset(resp, 0, sizeof(*resp));
 	req->deadline = s->params.deadline;
-	if (gcs_auth_token(g->auth, g->http, req->deadline, &req->bearer, err) == -1)
+	pthread_mutex_lock(&auth_lock);
+	rc = gcs_auth_token(g->auth, g->http, req->deadline, &req->bearer, err);
+	pthread_mutex_unlock(&auth_lock);
+	if (rc == -1)
 		return -1;
 	if (http_do_retry(g->http, req, TRIES_MAX, resp, &e) == -1) {
 		describe(op, what, sizeof(what));
@@ -729,6 +739,27 @@ gcs_list(struct store *s,
 	    "cannot list locks in '%s': more than %d pages", s->url, PAGES_MAX);
 }
 
+static int
+gcs_clone(struct store *src, struct store *dst, struct mcle_err *err)
+{
+	struct gcs *a = priv(src), *b = priv(dst);
+
+	memcpy(b->bucket, a->bucket, sizeof(b->bucket));
+	memcpy(b->prefix, a->prefix, sizeof(b->prefix));
+	b->auth = a->auth;
+	b->shared_auth = 1;
+	if ((b->bucket_esc = strdup(a->bucket_esc)) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((b->http = http_client_clone(a->http, err)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	gcs_close(dst);
+	return -1;
+}
+
 const struct store_ops store_gcs_ops = {
 	.scheme = "gs",
 	.priv_size = sizeof(struct gcs),
@@ -740,4 +771,5 @@ const struct store_ops store_gcs_ops = {
 	.replace = gcs_replace,
 	.update = gcs_update,
 	.remove = gcs_remove,
+	.clone = gcs_clone,
 };

@@ -72,3 +72,32 @@ store_close(struct store *s)
 	free(s->url);
 	free(s);
 }
+
+struct store *
+store_clone(struct store *s, struct mcle_err *err)
+{
+	struct store *c;
+
+	if (s->ops->clone == NULL) {
+		mcle_err_set(err, MCLE_ECONFIG, "store '%s' cannot be shared between threads",
+			     s->url);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->url = strdup(s->url)) == NULL ||
+	    (s->ops->priv_size > 0 && (c->priv = calloc(1, s->ops->priv_size)) == NULL)) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		if (c != NULL)
+			free(c->url);
+		free(c);
+		return NULL;
+	}
+	c->ops = s->ops;
+	c->params = s->params;
+	if (s->ops->clone(s, c, err) < 0) {
+		free(c->priv);
+		free(c->url);
+		free(c);
+		return NULL;
+	}
+	return c;
+}

@@ -93,6 +93,14 @@ struct store_ops {
 	/* Remove, only if the object is exactly at *expect.  May be NULL. */
 	int (*remove)(struct store *s, const char *name,
 		      const struct store_version *expect, struct mcle_err *err);
+
+	/*
+	 * Make dst (zeroed private state) a handle on the same store for
+	 * another thread, sharing what can be shared (credentials, the
+	 * connection pool).  May be NULL: then the store is used by one
+	 * thread only.
+	 */
+	int (*clone)(struct store *src, struct store *dst, struct mcle_err *err);
 };
 
 struct store {
@@ -109,5 +117,12 @@ extern const struct store_ops store_gcs_ops;
 struct store *store_open(const char *url, const struct store_params *params,
 			 struct mcle_err *err);
 void store_close(struct store *s);
+
+/*
+ * A handle on the same store for another thread, or NULL with err set;
+ * MCLE_ECONFIG "cannot be shared" when the backend has no clone.  Close
+ * clones before the original.
+ */
+struct store *store_clone(struct store *s, struct mcle_err *err);
 
 #endif

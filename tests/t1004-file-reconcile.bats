@@ -95,3 +95,34 @@ setup() {
 	assert_match '^NAMESPACE +ACTION +HOLDER +LEADER +EPOCH +DURATION +EXPIRES +REMAINING$'
 	assert_match '^2 namespaces: 1 leader, 1 standby, 0 failed$'
 }
+
+@test "--parallel: workers give the same pass as one, one holder per namespace" {
+	ns=$(seq -f 'p-%g' 1 40 | paste -sd,)
+	for id in c1 c2 c3; do
+		"$MCLE" reconcile-all --identity "$id" --namespaces "$ns" --parallel 8 \
+			>/dev/null 2>"$BATS_TEST_TMPDIR/err.$id" &
+	done
+	wait
+	run --separate-stderr "$MCLE" -o json status --all
+	assert_status 0
+	[ "$(json_get 'len(j)')" = 40 ]
+	[ "$(json_get 'all(x["leaseTransitions"] == 1 for x in j)')" = true ]
+	run --separate-stderr "$MCLE" -o json reconcile-all --identity c1 --namespaces "$ns" --parallel 16
+	assert_status 0
+	# output stays sorted and complete whatever order the workers took
+	[ "$(json_get '[x["namespace"] for x in j] == sorted(x["namespace"] for x in j)')" = true ]
+	[ "$(json_get 'len(j)')" = 40 ]
+	held=$(json_get 'sum(x["status"]["isLeader"] for x in j)')
+	run --separate-stderr "$MCLE" -o json reconcile-all --identity c1 --namespaces "$ns" --parallel 1
+	[ "$(json_get 'sum(x["status"]["isLeader"] for x in j)')" = "$held" ]
+}
+
+@test "--parallel takes 1 to 64" {
+	for n in 0 65 -1 x 1.5; do
+		run --separate-stderr "$MCLE" reconcile-all --identity c1 --namespaces a --parallel "$n"
+		assert_status 2
+		[[ "$stderr" == "mcle: invalid value '$n' for --parallel: expected a number from 1 to 64"* ]]
+	done
+	MCLE_PARALLEL=64 run "$MCLE" reconcile-all --identity c1 --namespaces a,b
+	assert_status 0
+}
