@@ -64,16 +64,28 @@ make -j"$(nproc)" check
 rc=$?
 set -e
 # One closing line for people and CI: counts of individual test cases.
-pass=$(sed -n 's/^# PASS: *//p' test-suite.log 2>/dev/null | head -n 1)
-fail=$(sed -n 's/^# FAIL: *//p' test-suite.log 2>/dev/null | head -n 1)
-xpass=$(sed -n 's/^# XPASS: *//p' test-suite.log 2>/dev/null | head -n 1)
-error=$(sed -n 's/^# ERROR: *//p' test-suite.log 2>/dev/null | head -n 1)
+count() { sed -n "s/^# $1: *//p" test-suite.log 2>/dev/null | head -n 1; }
+pass=$(count PASS) fail=$(count FAIL) xpass=$(count XPASS) error=$(count ERROR)
+failed=$(( ${fail:-0} + ${xpass:-0} + ${error:-0} ))
 if [ "$rc" -ne 0 ]; then
 	for f in $(find . -name '*.log' ! -name test-suite.log ! -name config.log); do
 		grep -q '^not ok\|^ERROR\|^FAIL' "$f" 2>/dev/null && { echo "=== $f"; cat "$f"; }
 	done
-	echo "$pass passed, $(( ${fail:-0} + ${xpass:-0} + ${error:-0} )) failed"
+	[ "$failed" -gt 0 ] || failed=1	# make failed before any test could
+	echo "${pass:-0} passed, $failed failed"
 	exit "$rc"
 fi
-make --quiet distcheck
-echo "$pass passed, $(( ${fail:-0} + ${xpass:-0} + ${error:-0} )) failed"
+echo "make check: ${pass:-0} passed, $failed failed; now make distcheck"
+set +e
+make --quiet distcheck >distcheck.log 2>&1
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+	tail -n 60 distcheck.log
+	find . -path '*_build*' -name '*.log' ! -name test-suite.log ! -name config.log \
+		-exec grep -l '^not ok\|^ERROR\|^FAIL' {} + 2>/dev/null | while read -r f; do
+		echo "=== $f"; cat "$f"; done
+	echo "${pass:-0} passed, 1 failed"
+	exit "$rc"
+fi
+echo "${pass:-0} passed, $failed failed"

@@ -22,7 +22,11 @@ Implemented
   GET    /storage/v1/b/B/o/NAME[?alt=media]    object resource or content
          (also /download/storage/v1/...; single byte Range -> 206)
   POST   /upload/storage/v1/b/B/o?uploadType=media|multipart
-  PATCH  /storage/v1/b/B/o/NAME                merge (null removes)
+  PATCH  /storage/v1/b/B/o/NAME                merge: custom metadata key by
+         key, a null value removes a key, "metadata": null removes all; a
+         key absent from the patch is kept (gcloud 528's objects update
+         --remove-custom-metadata / --clear-custom-metadata send the map
+         without the key / an empty map, so here they remove nothing)
   PUT    /storage/v1/b/B/o/NAME                replace writable metadata
   DELETE /storage/v1/b/B/o/NAME                204, empty body
   Preconditions ifGenerationMatch (0 = must not exist), ifGenerationNotMatch,
@@ -1426,11 +1430,15 @@ def main(argv):
                                         do_handshake_on_connect=False)
 
     def stop(signum, frame):
+        sys.stderr.write("gcs-server: signal %d, exiting\n" % signum)
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     write_port_file(args.port_file, server.server_address[1])
+    sys.stderr.write("gcs-server: pid %d listening on 127.0.0.1:%d\n"
+                     % (os.getpid(), server.server_address[1]))
+    sys.stderr.flush()
     try:
         server.serve_forever(poll_interval=0.1)
     finally:

@@ -1,0 +1,217 @@
+# Helpers for bats tests that talk to the Kubernetes API stand-in
+# (tests/servers/kube-server.py).  Source with `load kube-helpers`.
+#
+#   kube_start [--instance NAME] [server args...]
+#        make a test CA, a server certificate (SAN IP:127.0.0.1 and
+#        DNS:localhost) and a client certificate, start a server with one
+#        random bearer token, write a kubeconfig; exports KUBE_PORT,
+#        KUBE_URL, KUBE_CA, KUBE_TOKEN, KUBE_CLIENT_CERT, KUBE_CLIENT_KEY,
+#        KUBE_PID, KUBE_DIR, KUBECONFIG_FILE.  Several instances may run at
+#        once (--instance a, b, ...); the exports describe the last started.
+#   kube_use NAME        export the variables of instance NAME again
+#   kube_stop [NAME]     SIGTERM the instance (default: every one started)
+#                        and wait; returns the server's exit status
+#   kube_ctl METHOD PATH [JSON]   call a control endpoint, print the answer;
+#                        fails on an HTTP status >= 400
+#   kube_count METHOD REGEX   how many logged API requests have METHOD ('*'
+#                        for any) and a path?query matching REGEX (re.search)
+#   kube_log             the request log, one JSON object a line
+#   kube_curl [curl args...] URL-PATH   curl the API with the CA and token;
+#                        prints the body then, on a last line, the HTTP status
+#   kubectl_standin [args...]   the installed kubectl against the instance,
+#                        with a private cache directory
+
+KUBE_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KUBE_SERVER="$KUBE_HELPERS_DIR/servers/kube-server.py"
+KUBE_INSTANCES=()
+
+# kube_certs DIR: a CA, a server certificate and a client certificate (EC
+# P-256, two days) in DIR.
+kube_certs() {
+	local d=$1
+	openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -days 2 \
+		-subj "/CN=mcle-test-ca" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null ||
+		return 1
+	openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-keyout "$d/server.key" -out "$d/server.csr" \
+		-subj "/CN=kube-apiserver" 2>/dev/null || return 1
+	printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		"basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" >"$d/server.ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/server.crt" -days 2 \
+		-extfile "$d/server.ext" 2>/dev/null || return 1
+	openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-keyout "$d/client.key" -out "$d/client.csr" \
+		-subj "/O=system:masters/CN=mcle-client" 2>/dev/null || return 1
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature" \
+		"extendedKeyUsage=clientAuth" >"$d/client.ext"
+	openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/client.crt" -days 2 \
+		-extfile "$d/client.ext" 2>/dev/null || return 1
+	chmod 0600 "$d"/*.key
+}
+
+kube_start() {
+	local name=kube base dir i token
+	if [[ ${1-} == --instance ]]; then
+		name=$2
+		shift 2
+	fi
+	base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
+	dir=$(mktemp -d "$base/$name.XXXXXX") || return 1
+	kube_certs "$dir" || { echo "kube_start: openssl failed" >&2; return 1; }
+	token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	"${PYTHON3:-/usr/bin/python3}" "$KUBE_SERVER" --port-file "$dir/port" \
+		--tls-cert "$dir/server.crt" --tls-key "$dir/server.key" \
+		--client-ca "$dir/ca.crt" --token "$token" \
+		"$@" >"$dir/server.log" 2>&1 3>&- &
+	local pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $dir/port ]] && break
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "kube-server exited early:" >&2
+			cat "$dir/server.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	if [[ ! -s $dir/port ]]; then
+		echo "kube-server did not write its port file in 10 s" >&2
+		kill -KILL "$pid" 2>/dev/null
+		return 1
+	fi
+	local port
+	port=$(<"$dir/port")
+	cat >"$dir/kubeconfig" <<-EOF
+		apiVersion: v1
+		kind: Config
+		clusters:
+		- name: standin
+		  cluster:
+		    server: https://127.0.0.1:$port
+		    certificate-authority: $dir/ca.crt
+		users:
+		- name: standin-token
+		  user:
+		    token: $token
+		contexts:
+		- name: standin
+		  context:
+		    cluster: standin
+		    user: standin-token
+		current-context: standin
+	EOF
+	chmod 0600 "$dir/kubeconfig"
+	cat >"$dir/env" <<-EOF
+		KUBE_PID=$pid
+		KUBE_DIR='$dir'
+		KUBE_PORT=$port
+		KUBE_URL='https://127.0.0.1:$port'
+		KUBE_CA='$dir/ca.crt'
+		KUBE_TOKEN=$token
+		KUBE_CLIENT_CERT='$dir/client.crt'
+		KUBE_CLIENT_KEY='$dir/client.key'
+		KUBECONFIG_FILE='$dir/kubeconfig'
+	EOF
+	KUBE_INSTANCES+=("$name=$dir")
+	kube_use "$name"
+}
+
+kube_dir_of() {
+	local e
+	for e in "${KUBE_INSTANCES[@]}"; do
+		if [[ ${e%%=*} == "$1" ]]; then
+			printf '%s\n' "${e#*=}"
+			return 0
+		fi
+	done
+	echo "no kube-server instance '$1'" >&2
+	return 1
+}
+
+kube_use() {
+	local dir
+	dir=$(kube_dir_of "$1") || return 1
+	# shellcheck disable=SC1091
+	. "$dir/env"
+	export KUBE_PID KUBE_DIR KUBE_PORT KUBE_URL KUBE_CA KUBE_TOKEN \
+		KUBE_CLIENT_CERT KUBE_CLIENT_KEY KUBECONFIG_FILE
+}
+
+kube_stop_pid() {
+	local pid=$1 i rc
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		echo "kube-server $pid ignored SIGTERM" >&2
+		return 1
+	fi
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	# 127: not our child (started in another shell): no status to report
+	[[ $rc -eq 127 ]] && rc=0
+	return "$rc"
+}
+
+kube_stop() {
+	local e dir pid rc=0 keep=()
+	for e in "${KUBE_INSTANCES[@]}"; do
+		if [[ $# -gt 0 && ${e%%=*} != "$1" ]]; then
+			keep+=("$e")
+			continue
+		fi
+		dir=${e#*=}
+		pid=$(sed -n 's/^KUBE_PID=//p' "$dir/env")
+		kube_stop_pid "$pid" || rc=$?
+	done
+	KUBE_INSTANCES=("${keep[@]}")
+	return "$rc"
+}
+
+kube_ctl() {
+	local method=$1 path=$2 json=${3-}
+	local args=(-sS --max-time 30 -X "$method" --fail-with-body
+		--cacert "$KUBE_CA")
+	if [[ $# -ge 3 ]]; then
+		args+=(-H 'Content-Type: application/json' --data-binary "$json")
+	fi
+	curl "${args[@]}" "$KUBE_URL$path"
+}
+
+kube_log() {
+	kube_ctl GET /_control/log | "${PYTHON3:-/usr/bin/python3}" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    print(json.dumps(e, sort_keys=True))'
+}
+
+kube_count() {
+	local out
+	out=$(curl -sS --max-time 30 --fail --cacert "$KUBE_CA" -G \
+		--data-urlencode "method=$1" --data-urlencode "path=$2" \
+		"$KUBE_URL/_control/count") || return 1
+	"${PYTHON3:-/usr/bin/python3}" -c \
+		'import json, sys; print(json.load(sys.stdin)["count"])' <<<"$out"
+}
+
+kube_curl() {
+	local path=${*: -1}
+	curl -sS --max-time 30 --cacert "$KUBE_CA" \
+		-H "Authorization: Bearer $KUBE_TOKEN" -w '\n%{http_code}\n' \
+		"${@:1:$#-1}" "$KUBE_URL$path"
+}
+
+kubectl_standin() {
+	kubectl --kubeconfig "$KUBECONFIG_FILE" \
+		--cache-dir "$KUBE_DIR/kubectl-cache" "$@"
+}
