@@ -24,7 +24,7 @@ cd "$top"
 # (util-linux) for permission tests, valgrind for the leak check.
 packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjson-c-dev libyaml-dev libssl-dev
-	bats python3 python3-cryptography python3-yaml openssl curl
+	bats python3 python3-cryptography python3-yaml openssl curl jq
 	groff-base util-linux valgrind ca-certificates"
 
 missing=""
@@ -49,10 +49,10 @@ if [ "$mode" = demo ]; then
 	make -j"$(nproc)" --quiet src/mcle
 	store=$(mktemp -d /tmp/mcle-demo.XXXXXX)
 	echo "setup: one reconcile-all pass on file://$store as cluster-a, then as cluster-b"
-	./src/mcle --store "file://$store" --identity cluster-a \
+	./src/mcle --no-cluster --store "file://$store" --identity cluster-a \
 		reconcile-all --namespaces team-a,team-b,team-c
 	echo
-	./src/mcle --store "file://$store" --identity cluster-b \
+	./src/mcle --no-cluster --store "file://$store" --identity cluster-b \
 		reconcile-all --namespaces team-a,team-b,team-c
 	exit 0
 fi

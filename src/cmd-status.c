@@ -51,6 +51,7 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	const struct opts *o = ctx->opts;
 	struct lease_result res;
 	struct mcle_err cerr = MCLE_ERR_INIT;
+	struct cmd_cluster cc;
 	json_object *rs = NULL;
 	int all = o->count[OPT_ALL] > 0, check = o->count[OPT_CHECK] > 0, rc, crc;
 
@@ -65,9 +66,10 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	if (lease_read(ctx->store, ctx->st.namespace, &res, err) < 0)
 		return -1;
 	/* with a cluster, show the Lease resource's status too (read only) */
-	crc = cmd_cluster_sync(ctx, ctx->st.namespace, &res, 0, 0, &rs, &cerr);
+	crc = cmd_cluster_begin(ctx, ctx->st.namespace, 0, &cc, &cerr);
+	rs = crc == 0 && cc.have ? kube_lease_status(&cc.l) : NULL;
 	rc = cmd_print_lease_resource(ctx, ctx->st.namespace, &res, rs, err);
-	json_object_put(rs);
+	cmd_cluster_end(&cc);
 	if (rc < 0)
 		return -1;
 	if (crc < 0)

@@ -128,49 +128,69 @@ cmd_print_lease_resource(struct cmd_ctx *ctx, const char *ns,
 }
 
 int
-cmd_cluster_sync(struct cmd_ctx *ctx, const char *ns,
-		 const struct lease_result *res, int create, int write,
-		 json_object **status_out, struct mcle_err *err)
+cmd_cluster_begin(struct cmd_ctx *ctx, const char *ns, int create,
+		  struct cmd_cluster *cc, struct mcle_err *err)
 {
 	struct kube_lease_kind kind = { ctx->st.lease_group, ctx->st.lease_version,
 					ctx->st.lease_plural, ctx->st.lease_name };
-	struct kube_client *k = NULL;
-	struct kube_lease l;
 	struct mcle_err gerr = MCLE_ERR_INIT;
-	int rc, written = 0;
+	int rc;
 
-	if (status_out != NULL)
-		*status_out = NULL;
+	memset(cc, 0, sizeof(*cc));
 	if (ctx->st.no_cluster)
 		return 0;
 	rc = kube_open(ctx->st.kubeconfig, ctx->st.context, &kind,
-		       ctx->store->params.deadline, &k, err);
+		       ctx->store->params.deadline, &cc->k, err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	memset(&l, 0, sizeof(l));
-	rc = -1;
-	if (kube_get_lease(k, ns, &l, &gerr) < 0) {
-		if (gerr.code != MCLE_ENOTFOUND) {
-			mcle_err_set(err, gerr.code, "%s", gerr.msg);
-			goto out;
-		}
-		if (!create) {
-			log_debug("no Lease resource in namespace '%s'", ns);
-			rc = 0;
-			goto out;
-		}
-		if (kube_create_lease(k, ns, ctx->st.identity, ctx->st.lease_duration,
-				      &l, err) < 0)
-			goto out;
+	if (kube_get_lease(cc->k, ns, &cc->l, &gerr) == 0) {
+		cc->have = 1;
+		return 0;
 	}
-	if (write && cluster_sync_status(k, &l, res, ctx->st.identity, &written, err) < 0)
-		goto out;
-	log_debug("Lease resource in '%s': %s", ns, written ? "status written" : "unchanged");
-	if (status_out != NULL && kube_lease_status(&l) != NULL)
-		*status_out = json_object_get(kube_lease_status(&l));
-	rc = 0;
-out:
-	json_object_put(l.obj);
-	kube_close(k);
-	return rc;
+	if (gerr.code != MCLE_ENOTFOUND)
+		return mcle_err_set(err, gerr.code, "%s", gerr.msg);
+	if (!create) {
+		log_debug("no Lease resource in namespace '%s'", ns);
+		return 0;
+	}
+	/* before the store: never hold a lease whose status we cannot write */
+	if (kube_create_lease(cc->k, ns, ctx->st.identity, ctx->st.lease_duration,
+			      &cc->l, err) < 0)
+		return -1;
+	cc->have = 1;
+	return 0;
+}
+
+void
+cmd_cluster_duration(const struct cmd_ctx *ctx, const struct cmd_cluster *cc,
+		     struct elect_params *p)
+{
+	int32_t d;
+
+	/* an explicit --lease-duration (flag, environment, config) wins */
+	if (cc->have && ctx->opts->src[OPT_LEASE_DURATION] == SRC_DEFAULT &&
+	    kube_lease_duration(&cc->l, &d) == 0)
+		p->duration = d;
+}
+
+int
+cmd_cluster_write(struct cmd_ctx *ctx, struct cmd_cluster *cc,
+		  const struct lease_result *res, struct mcle_err *err)
+{
+	int written = 0;
+
+	if (cc->k == NULL || !cc->have)
+		return 0;
+	if (cluster_sync_status(cc->k, &cc->l, res, ctx->st.identity, &written, err) < 0)
+		return -1;
+	log_debug("Lease resource in '%s': %s", cc->l.ns, written ? "status written" : "unchanged");
+	return 0;
+}
+
+void
+cmd_cluster_end(struct cmd_cluster *cc)
+{
+	json_object_put(cc->l.obj);
+	kube_close(cc->k);
+	memset(cc, 0, sizeof(*cc));
 }

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "err.h"
+#include "kube.h"
 #include "options.h"
 #include "store.h"
 
@@ -71,14 +72,27 @@ int cmd_print_lease_resource(struct cmd_ctx *ctx, const char *ns,
 			     struct mcle_err *err);
 
 /*
- * Bring the namespace's Lease resource in step with res, when a cluster is
- * configured and --no-cluster is not given: create it if `create`, write its
- * status if it changed.  Without a resource (and !create) nothing happens.
- * If status_out is not NULL it gets the resource's status after the call
- * (a new reference, or NULL).
+ * The namespace's Lease resource around a store operation, when a cluster
+ * is configured and --no-cluster is not given: cmd_cluster_begin reads it
+ * (creating it first if `create`: before the store, so that we never hold
+ * a lease whose status we cannot write), cmd_cluster_write writes its
+ * status if it changed, cmd_cluster_end frees.  Without a cluster, or
+ * without a resource and !create, the others do nothing.
  */
-int cmd_cluster_sync(struct cmd_ctx *ctx, const char *ns,
-		     const struct lease_result *res, int create, int write,
-		     json_object **status_out, struct mcle_err *err);
+struct cmd_cluster {
+	struct kube_client *k;		/* NULL: no cluster */
+	struct kube_lease l;
+	int have;			/* l holds the resource */
+};
+
+int cmd_cluster_begin(struct cmd_ctx *ctx, const char *ns, int create,
+		      struct cmd_cluster *cc, struct mcle_err *err);
+int cmd_cluster_write(struct cmd_ctx *ctx, struct cmd_cluster *cc,
+		      const struct lease_result *res, struct mcle_err *err);
+void cmd_cluster_end(struct cmd_cluster *cc);
+
+/* The resource's spec.leaseDurationSeconds, unless --lease-duration was given. */
+void cmd_cluster_duration(const struct cmd_ctx *ctx, const struct cmd_cluster *cc,
+			  struct elect_params *p);
 
 #endif

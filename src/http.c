@@ -639,6 +639,16 @@ transfer_error(struct http_client *c, const struct http_request *req,
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return mcle_err_set(err, MCLE_EUNAVAIL,
 		    "request to '%s' timed out: %s", host, detail);
+	/*
+	 * A TLS alert from the server (unknown ca, bad certificate,
+	 * certificate required) arrives as a send/receive error: it refused
+	 * our client certificate, and trying again will not change that.
+	 */
+	if ((rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+	     rc == CURLE_SSL_CONNECT_ERROR) && strstr(detail, " alert ") != NULL)
+		return mcle_err_set(err, MCLE_ECONFIG,
+		    "'%s' refused the TLS handshake (check the client certificate): %s",
+		    host, detail);
 	return mcle_err_set(err, code_of(rc), "request to '%s' failed: %s",
 	    host, detail);
 }

@@ -7,9 +7,12 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "http.h"
 #include "kube-config.h"
@@ -30,7 +33,13 @@ struct kube_client {
 	struct kube_lease_kind kind;
 	char describe[512];
 	int is_clone;		/* cfg and auth belong to the original */
+	struct kube_client *origin;	/* a clone's original, or NULL */
+	char *token;		/* a clone's own copy of the bearer token */
+	unsigned auth_serial;	/* +1 per authentication (original); the one copied (clone) */
 };
+
+/* Clones on worker threads re-authenticate through their original, one at a time. */
+static pthread_mutex_t reauth_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* (Re)build the HTTP client when the client certificate changes. */
 static int
@@ -54,7 +63,57 @@ authenticate(struct kube_client *k, struct mcle_err *err)
 {
 	if (kube_config_auth(k->cfg, k->deadline, &k->auth, err) < 0)
 		return -1;
+	k->auth_serial++;
 	return ensure_http(k, err);
+}
+
+static void
+free_token(char *t)
+{
+	if (t != NULL) {
+		OPENSSL_cleanse(t, strlen(t));
+		free(t);
+	}
+}
+
+/*
+ * A clone got 401: unless another worker already did, have the original
+ * drop its cached credentials and authenticate again; then take a copy of
+ * the new token (and a new connection if the client certificate changed).
+ */
+static int
+clone_reauth(struct kube_client *k, struct mcle_err *err)
+{
+	struct kube_client *o = k->origin;
+	struct http_client *h;
+	char *t = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&reauth_lock);
+	if (o->auth_serial == k->auth_serial) {
+		kube_config_invalidate(o->cfg);
+		if (authenticate(o, err) < 0)
+			goto out;
+	}
+	if (o->auth.token != NULL && (t = strdup(o->auth.token)) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		goto out;
+	}
+	free_token(k->token);
+	k->token = t;
+	k->auth = o->auth;
+	k->auth_serial = o->auth_serial;
+	if (k->cert_gen != o->cert_gen) {
+		if ((h = http_client_clone(o->http, err)) == NULL)
+			goto out;
+		http_client_free(k->http);
+		k->http = h;
+		k->cert_gen = o->cert_gen;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&reauth_lock);
+	return rc;
 }
 
 int
@@ -96,6 +155,7 @@ kube_close(struct kube_client *k)
 	if (k == NULL)
 		return;
 	http_client_free(k->http);
+	free_token(k->token);
 	if (!k->is_clone)
 		kube_config_free(k->cfg);
 	free(k);
@@ -112,8 +172,13 @@ kube_clone(struct kube_client *k, struct mcle_err *err)
 	}
 	*n = *k;
 	n->is_clone = 1;
-	if ((n->http = http_client_clone(k->http, err)) == NULL) {
-		free(n);
+	n->origin = k->origin != NULL ? k->origin : k;
+	n->token = NULL;
+	n->http = NULL;
+	if ((k->auth.token != NULL && (n->token = strdup(k->auth.token)) == NULL) ||
+	    (n->http = http_client_clone(k->http, err)) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		kube_close(n);
 		return NULL;
 	}
 	return n;
@@ -180,6 +245,7 @@ api_error(struct kube_client *k, const char *what, const struct http_response *r
 	case 403: code = MCLE_EPERM; break;
 	case 404: code = MCLE_ENOTFOUND; break;
 	case 409: code = MCLE_EPRECOND; break;
+	case 410: code = MCLE_EUNAVAIL; break;	/* continue tokens kept expiring */
 	case 422: case 400: code = MCLE_ECONFIG; break;
 	default: code = http_status_retryable(r->status) ? MCLE_EUNAVAIL : MCLE_ECONFIG; break;
 	}
@@ -218,7 +284,7 @@ call(struct kube_client *k, const char *method, const char *path,
 		req.method = method;
 		req.url = url;
 		req.headers[0] = "Accept: application/json";
-		req.bearer = k->auth.token;
+		req.bearer = k->is_clone ? k->token : k->auth.token;
 		req.body = text;
 		req.body_len = text ? strlen(text) : 0;
 		req.content_type = text ? "application/json" : NULL;
@@ -228,9 +294,14 @@ call(struct kube_client *k, const char *method, const char *path,
 			return -1;
 		}
 		*status = resp.status;
-		if (resp.status == 401 && reauth == 0 && !k->is_clone) {
+		if (resp.status == 401 && reauth == 0) {
 			/* an expired exec credential or a rotated token: once more */
 			http_response_free(&resp);
+			if (k->is_clone) {
+				if (clone_reauth(k, err) < 0)
+					return -1;
+				continue;
+			}
 			kube_config_invalidate(k->cfg);
 			if (authenticate(k, err) < 0)
 				return -1;
@@ -497,7 +568,8 @@ kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
 		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
 	json_object_put(l->obj);
 	l->obj = o;
-	snprintf(l->ns, sizeof(l->ns), "%s", ns);
+	if (l->ns != ns)	/* callers pass l->ns itself to read again */
+		snprintf(l->ns, sizeof(l->ns), "%s", ns);
 	return 0;
 }
 
@@ -540,7 +612,8 @@ kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
 	log_debug("created %s '%s' in namespace '%s'", k->kind.plural, k->kind.name, ns);
 	json_object_put(l->obj);
 	l->obj = o;
-	snprintf(l->ns, sizeof(l->ns), "%s", ns);
+	if (l->ns != ns)
+		snprintf(l->ns, sizeof(l->ns), "%s", ns);
 	return 0;
 }
 
