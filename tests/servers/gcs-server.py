@@ -41,6 +41,18 @@ Implemented
   --require-auth with Bearer tokens, --forbidden-token (403).
   Date header from the offset clock on every response; `Server: UploadServer`.
   JSON answers are pretty-printed (as GCS does unless prettyPrint=false).
+  Bodies: Content-Length or chunked, at most 16 MiB (413 before reading;
+  411 for a POST/PUT/PATCH with neither).  Idle connections time out
+  after 30 s; head and body go out in one write (no Nagle stalls).
+
+Control endpoints (never authenticated, never logged, never faulted)
+  POST/GET/DELETE /_control/fault, POST /_control/random-faults (optional
+  "method"/"path" filters; actions status:N, reset, commit-drop, delay:S),
+  POST/GET /_control/clock, GET/DELETE /_control/log (entries also carry
+  "outcome" for commit-drop and "random": true for random faults),
+  POST /_control/bucket, GET /_control/object, and two extras:
+  DELETE /_control/tokens (forget issued tokens) and POST
+  /_control/rate-limit {"enabled": bool, "interval": seconds}.
 
 Not covered (answers 400/404/405 or is ignored)
   resumable uploads (uploadType=resumable -> 400), XML API, compose, copy,
@@ -623,47 +635,52 @@ class Api:
     def list_objects(self, bucket):
         prefix = self.q.get("prefix", "")
         delim = self.q.get("delimiter", "")
-        start_off = self.q.get("startOffset", "")
-        end_off = self.q.get("endOffset", "")
         limit = int_param(self.q, "maxResults")
         if limit is not None and limit < 0:
             fail(400, "Invalid value for maxResults: %d" % limit, "invalid")
         if not limit or limit > self.st.cap:
             limit = self.st.cap
-        after, after_prefix = self.decode_token(prefix, delim)
+        after = self.decode_token(prefix, delim)
         with self.st.lock:
             objects = self.bucket(bucket)
-            names = sorted(n for n in objects if n.startswith(prefix))
-            items, prefixes, last = [], [], None
-            more = False
-            for n in names:
-                if after is not None and (n <= after or
-                                          (after_prefix and n.startswith(after))):
-                    continue
-                if start_off and n < start_off:
-                    continue
-                if end_off and n >= end_off:
-                    continue
-                cut = n.find(delim, len(prefix)) if delim else -1
-                key = n[:cut + len(delim)] if cut >= 0 else n
-                if cut >= 0 and prefixes and prefixes[-1] == key:
-                    continue
-                if len(items) + len(prefixes) >= limit:
-                    more = True
-                    break
-                if cut >= 0:
-                    prefixes.append(key)
-                else:
-                    items.append(self.object_resource(objects[n]))
-                last = (key, cut >= 0)
+            names = [n for n in sorted(objects) if self.in_window(n, prefix, after)]
+            items, prefixes, last = self.list_page(objects, names, prefix,
+                                                   delim, limit)
         res = {"kind": "storage#objects"}
-        if more:
+        if last is not None:
             res["nextPageToken"] = self.encode_token(prefix, delim, last)
         if prefixes:
             res["prefixes"] = prefixes
         if items:
             res["items"] = items
         return self.json(200, res)
+
+    def in_window(self, name, prefix, after):
+        """prefix, startOffset/endOffset, and past the page token's key."""
+        start, end = self.q.get("startOffset", ""), self.q.get("endOffset", "")
+        if not name.startswith(prefix) or name < start or (end and name >= end):
+            return False
+        if after is None:
+            return True
+        key, was_prefix = after
+        return name > key and not (was_prefix and name.startswith(key))
+
+    def list_page(self, objects, names, prefix, delim, limit):
+        """Up to limit entries (items + prefixes); last is set if more follow."""
+        items, prefixes, last = [], [], None
+        for n in names:
+            cut = n.find(delim, len(prefix)) if delim else -1
+            key = n[:cut + len(delim)] if cut >= 0 else n
+            if cut >= 0 and prefixes and prefixes[-1] == key:
+                continue
+            if len(items) + len(prefixes) >= limit:
+                return items, prefixes, last
+            if cut >= 0:
+                prefixes.append(key)
+            else:
+                items.append(self.object_resource(objects[n]))
+            last = (key, cut >= 0)
+        return items, prefixes, None
 
     @staticmethod
     def encode_token(prefix, delim, last):
@@ -674,7 +691,7 @@ class Api:
     def decode_token(self, prefix, delim):
         token = self.q.get("pageToken")
         if not token:
-            return None, False
+            return None
         scope = hashlib.sha256((prefix + "\0" + delim).encode()).hexdigest()[:12]
         try:
             obj = json.loads(b64url_decode(token).decode())
