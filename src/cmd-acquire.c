@@ -5,30 +5,16 @@
 #include "lease.h"
 
 static int
+acquire(struct store *s, const char *ns, const struct elect_params *p,
+	struct lease_result *res, struct mcle_err *err)
+{
+	return lease_acquire(s, ns, p, NULL, 0, res, err);
+}
+
+static int
 acquire_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
-	struct lease_result res;
-	struct elect_params p;
-	struct cmd_cluster cc;
-	struct mcle_err perr = MCLE_ERR_INIT;
-	int rc = -1;
-
-	cmd_elect_params(ctx, &p);
-	if (cmd_cluster_begin(ctx, ctx->st.namespace, 1, &cc, err) < 0)
-		goto out;
-	cmd_cluster_duration(ctx, &cc, &p);
-	rc = lease_acquire(ctx->store, ctx->st.namespace, &p, NULL, 0, &res, err);
-	if (rc < 0 && err->code != MCLE_EBUSY)
-		goto out;
-	/* the resource follows the store, held or not */
-	if (cmd_cluster_write(ctx, &cc, &res, &perr) < 0 && rc == 0)
-		rc = mcle_err_set(err, perr.code, "%s", perr.msg);
-	mcle_err_clear(&perr);
-	if (cmd_print_lease(ctx, ctx->st.namespace, &res, &perr) < 0 && rc == 0)
-		rc = mcle_err_set(err, perr.code, "%s", perr.msg);
-out:
-	cmd_cluster_end(&cc);
-	return rc;
+	return cmd_lease_op(ctx, acquire, 1, err);
 }
 
 const struct cmd_entry cmd_acquire_entry = {

@@ -194,3 +194,32 @@ cmd_cluster_end(struct cmd_cluster *cc)
 	kube_close(cc->k);
 	memset(cc, 0, sizeof(*cc));
 }
+
+int
+cmd_lease_op(struct cmd_ctx *ctx, cmd_lease_fn fn, int create, struct mcle_err *err)
+{
+	const char *ns = ctx->st.namespace;
+	struct lease_result res;
+	struct elect_params p;
+	struct cmd_cluster cc;
+	struct mcle_err cerr = MCLE_ERR_INIT;
+	int rc = -1;
+
+	cmd_elect_params(ctx, &p);
+	if (cmd_cluster_begin(ctx, ns, create, &cc, err) < 0)
+		goto out;
+	cmd_cluster_duration(ctx, &cc, &p);
+	rc = fn(ctx->store, ns, &p, &res, err);
+	/* busy or lost, the state is known: the resource must say so too */
+	if (rc < 0 && !((err->code == MCLE_EBUSY || err->code == MCLE_ELOST) && res.found))
+		goto out;
+	if (cmd_cluster_write(ctx, &cc, &res, &cerr) < 0 && rc == 0)
+		rc = mcle_err_set(err, cerr.code, "%s", cerr.msg);
+	mcle_err_clear(&cerr);
+	if ((rc == 0 || err->code == MCLE_EBUSY) &&
+	    cmd_print_lease(ctx, ns, &res, &cerr) < 0 && rc == 0)
+		rc = mcle_err_set(err, cerr.code, "%s", cerr.msg);
+out:
+	cmd_cluster_end(&cc);
+	return rc;
+}

@@ -91,6 +91,19 @@ int cmd_cluster_write(struct cmd_ctx *ctx, struct cmd_cluster *cc,
 		      const struct lease_result *res, struct mcle_err *err);
 void cmd_cluster_end(struct cmd_cluster *cc);
 
+/* One store operation on the lease of -n NAMESPACE. */
+typedef int (*cmd_lease_fn)(struct store *s, const char *ns,
+			    const struct elect_params *p, struct lease_result *res,
+			    struct mcle_err *err);
+
+/*
+ * The body of acquire, renew and release: the Lease resource around one
+ * store operation (created first if `create`), then the lease printed
+ * (also when it is busy: the holder and expiry are what a script wants).
+ */
+int cmd_lease_op(struct cmd_ctx *ctx, cmd_lease_fn fn, int create,
+		 struct mcle_err *err);
+
 /* The resource's spec.leaseDurationSeconds, unless --lease-duration was given. */
 void cmd_cluster_duration(const struct cmd_ctx *ctx, const struct cmd_cluster *cc,
 			  struct elect_params *p);
