@@ -8,6 +8,9 @@
 
 #include "err.h"
 
+static void set_msg(struct mcle_err *e, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 set_msg(struct mcle_err *e, const char *fmt, va_list ap)
 {

@@ -20,12 +20,16 @@ log_level(void)
 	return level;
 }
 
+static void vlog(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void
 vlog(const char *fmt, va_list ap)
 {
-	fputs("mcle: debug: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[1024];
+
+	/* one write per line, so that worker threads' lines do not interleave */
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "mcle: debug: %s\n", line);
 }
 
 void

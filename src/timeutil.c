@@ -8,6 +8,9 @@
 
 #include "timeutil.h"
 
+#define TIME_MIN (-62135596800LL * MCLE_USEC)			/* 0001-01-01T00:00:00Z */
+#define TIME_MAX (253402300800LL * MCLE_USEC - 1)		/* 9999-12-31T23:59:59.999999Z */
+
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's method. */
 static int64_t
 days_from_civil(int64_t y, int m, int d)
@@ -161,6 +164,9 @@ time_parse_rfc3339(const char *s, mcle_time *out)
 		se = 59;	/* a leap second: keep within the minute */
 	days = days_from_civil(y, mo, d);
 	*out = ((days * 86400 + h * 3600 + mi * 60 + se) - off) * MCLE_USEC + us;
+	/* an offset must not carry the time out of years 1-9999 (RFC 3339's range) */
+	if (*out < TIME_MIN || *out > TIME_MAX)
+		return -1;
 	return 0;
 }
 

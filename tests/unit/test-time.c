@@ -35,6 +35,9 @@ main(void)
 	ok(time_parse_http("Sunday, 06-Nov-94 08:49:37 GMT", &t) < 0, "obsolete RFC 850");
 	ok(time_parse_http("Sun, 31 Nov 1994 08:49:37 GMT", &t) < 0, "Nov 31");
 	ok(time_parse_http(NULL, &t) < 0, "NULL");
+	ok(time_parse_rfc3339("9999-12-31T23:59:59.999999Z", &t) == 0, "last instant of 9999");
+	ok(time_parse_rfc3339("9999-12-31T23:00:00-01:00", &t) < 0, "an offset past 9999");
+	ok(time_parse_rfc3339("0001-01-01T00:30:00+01:00", &t) < 0, "an offset before year 1");
 	ok(time_now_mono() > 0, "monotonic clock");
 	return done_testing();
 }
