@@ -10,6 +10,21 @@
 #   gcs_count METHOD REGEX       how many logged requests have METHOD ('*' for
 #                                any) and a path?query matching REGEX (re.search)
 #   gcs_log                      the request log, one JSON object a line
+#   gcs_writes                   how many logged requests are not GETs
+#   gcs_object NAME EXPR         EXPR (python, with json and time imported)
+#                                on object NAME of bucket bkt in the stand-in's
+#                                raw state (`/_control/object`) as `o`;
+#                                prints ABSENT if there is no such object
+#
+# Set-up for a test against the stand-in (these call mcle_clean_env, so
+# load helpers too):
+#   gcs_test_env                 mcle_clean_env, HOME is the test's tmpdir,
+#                                no CLOUDSDK_CONFIG nor GCE_METADATA_HOST
+#   gcs_store_start [ARGS...]    gcs_start --bucket bkt ARGS, then export
+#                                MCLE_STORE=gs://bkt/locks
+#   gcs_test_setup [ARGS...]     gcs_test_env then gcs_store_start ARGS:
+#                                a whole setup(); pair it with gcs_stop in
+#                                teardown()
 
 GCS_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GCS_SERVER="$GCS_HELPERS_DIR/servers/gcs-server.py"
@@ -91,4 +106,40 @@ for e in json.load(sys.stdin):
     if method in ("*", e["method"]) and rx.search(target):
         n += 1
 print(n)' "$1" "$2"
+}
+
+gcs_writes() {
+	local all get
+	all=$(gcs_count '*' .) && get=$(gcs_count GET .) || return 1
+	echo $((all - get))
+}
+
+gcs_object() {
+	"${PYTHON3:-/usr/bin/python3}" - "$GCS_URL" "$1" "$2" <<'EOF'
+import json, sys, time, urllib.error, urllib.parse, urllib.request
+base, name, expr = sys.argv[1:]
+url = "%s/_control/object?bucket=bkt&name=%s" % (base, urllib.parse.quote(name, safe=""))
+try:
+    o = json.load(urllib.request.urlopen(url, timeout=30))
+except urllib.error.HTTPError as e:
+    print("ABSENT" if e.code == 404 else "HTTP %d" % e.code)
+    sys.exit(0)
+print(eval(expr))
+EOF
+}
+
+gcs_test_env() {
+	mcle_clean_env
+	export HOME="$BATS_TEST_TMPDIR"
+	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
+}
+
+gcs_store_start() {
+	gcs_start --bucket bkt "$@" || return 1
+	export MCLE_STORE=gs://bkt/locks
+}
+
+gcs_test_setup() {
+	gcs_test_env || return 1
+	gcs_store_start "$@"
 }

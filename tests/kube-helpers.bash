@@ -20,10 +20,41 @@
 #                        prints the body then, on a last line, the HTTP status
 #   kubectl_standin [args...]   the installed kubectl against the instance,
 #                        with a private cache directory
+#   kube_requests [REGEX]   the log as "METHOD path?query STATUS" lines;
+#                        only those whose path?query matches REGEX if given
+#   kube_writes          how many logged API requests are not GETs
+#   kube_lease NS EXPR [NAME]   EXPR (python) on the Lease resource NAME
+#                        (default lease-gsc) of namespace NS, read with
+#                        kube_curl, as `j`; T(s) parses an RFC 3339 time to
+#                        epoch seconds; dicts, lists, booleans and None print
+#                        as JSON; prints "absent" on 404, fails on any other
+#                        status
+#
+# For reconcile tests with the GCS stand-in as the store (load helpers and
+# gcs-helpers too):
+#   KUBE_CRD, KUBE_GV    the CRD manifest (examples/crd.yaml, for --crd) and
+#                        the API path of its group/version
+#   kube_test_setup      common_setup, then gcs_store_start (bucket bkt,
+#                        MCLE_STORE=gs://bkt/locks)
+#   kube_test_teardown   kube_stop, then gcs_stop
+#   kube_clear_logs [NAME...]   clear the request log of each instance NAME
+#                        (kube_use: the last one stays current; default: the
+#                        current instance) and of the GCS stand-in
+#   kube_pass ID [ARGS...]   `run --separate-stderr` one reconcile-all pass as
+#                        identity ID with the current instance's kubeconfig
+#   kube_bg [ARGS...]    "$MCLE" ARGS in the background (BG_PID), stdout and
+#                        stderr to $BATS_TEST_TMPDIR/bg.out, bg.err
+#   kube_bg_wait         wait for it: exit status, stdout and stderr into
+#                        $status, $output and $stderr
+#   kube_wait_logged METHOD REGEX   until the current instance has logged such
+#                        a request (kube_count; 10 s, then fail)
 
 KUBE_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_SERVER="$KUBE_HELPERS_DIR/servers/kube-server.py"
 KUBE_INSTANCES=()
+# shellcheck disable=SC2034 # used by the tests
+KUBE_CRD="${MCLE_SRCDIR:-$KUBE_HELPERS_DIR/..}/examples/crd.yaml"
+KUBE_GV=/apis/leaderelection.600lyy.io/v1
 
 # kube_certs DIR: a CA, a server certificate and a client certificate (EC
 # P-256, two days) in DIR.
@@ -163,6 +194,7 @@ kube_stop_pid() {
 	return "$rc"
 }
 
+# shellcheck disable=SC2120 # the tests name an instance, or none
 kube_stop() {
 	local e dir pid rc=0 keep=()
 	for e in "${KUBE_INSTANCES[@]}"; do
@@ -214,4 +246,92 @@ kube_curl() {
 kubectl_standin() {
 	kubectl --kubeconfig "$KUBECONFIG_FILE" \
 		--cache-dir "$KUBE_DIR/kubectl-cache" "$@"
+}
+
+kube_requests() {
+	kube_log | "${PYTHON3:-/usr/bin/python3}" -c '
+import json, re, sys
+rx = re.compile(sys.argv[1])
+for line in sys.stdin:
+    e = json.loads(line)
+    t = e["path"] + ("?" + e["query"] if e["query"] else "")
+    if rx.search(t):
+        print(e["method"], t, e["status"])' "${1:-.}"
+}
+
+kube_writes() {
+	local all get
+	all=$(kube_count '*' .) && get=$(kube_count GET .) || return 1
+	echo $((all - get))
+}
+
+kube_lease() {
+	local out code
+	out=$(kube_curl "$KUBE_GV/namespaces/$1/leases/${3:-lease-gsc}") || return 1
+	code=${out##*$'\n'}
+	if [ "$code" = 404 ]; then
+		echo absent
+		return 0
+	fi
+	[ "$code" = 200 ] || { echo "GET lease in $1: $out" >&2; return 1; }
+	printf '%s' "${out%$'\n'*}" | "${PYTHON3:-/usr/bin/python3}" -c '
+import datetime, json, sys
+def T(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+j = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$2"
+}
+
+kube_test_setup() {
+	common_setup || return 1
+	gcs_store_start
+}
+
+kube_test_teardown() {
+	# shellcheck disable=SC2119 # no name: every instance
+	kube_stop
+	gcs_stop
+}
+
+kube_clear_logs() {
+	local name
+	if [ $# -eq 0 ]; then
+		kube_ctl DELETE /_control/log || return 1
+	fi
+	for name in "$@"; do
+		kube_use "$name" && kube_ctl DELETE /_control/log || return 1
+	done
+	gcs_ctl DELETE /_control/log
+}
+
+kube_pass() {
+	local id=$1
+	shift
+	run --separate-stderr "$MCLE" --identity "$id" --kubeconfig "$KUBECONFIG_FILE" \
+		reconcile-all "$@"
+}
+
+kube_bg() {
+	"$MCLE" "$@" >"$BATS_TEST_TMPDIR/bg.out" 2>"$BATS_TEST_TMPDIR/bg.err" 3>&- &
+	BG_PID=$!
+}
+
+# shellcheck disable=SC2034 # bats' $status, $output, $stderr
+kube_bg_wait() {
+	status=0
+	wait "$BG_PID" || status=$?
+	output=$(<"$BATS_TEST_TMPDIR/bg.out")
+	stderr=$(<"$BATS_TEST_TMPDIR/bg.err")
+}
+
+kube_wait_logged() {
+	local n
+	for ((n = 0; n < 200; n++)); do
+		[ "$(kube_count "$1" "$2")" -ge 1 ] && return 0
+		sleep 0.05
+	done
+	echo "no $1 $2 in the kube log after 10 s" >&2
+	return 1
 }

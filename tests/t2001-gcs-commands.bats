@@ -6,31 +6,11 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	gcs_test_setup
 }
 
 teardown() {
 	gcs_stop
-}
-
-# obj NAME EXPR: EXPR (python, the stand-in's raw state as `o`) for object
-# NAME of bucket bkt; "ABSENT" if there is no such object.
-obj() {
-	"$PYTHON3" - "$GCS_URL" "$1" "$2" <<'EOF'
-import json, sys, urllib.error, urllib.parse, urllib.request
-base, name, expr = sys.argv[1:]
-url = "%s/_control/object?bucket=bkt&name=%s" % (base, urllib.parse.quote(name, safe=""))
-try:
-    o = json.load(urllib.request.urlopen(url))
-except urllib.error.HTTPError as e:
-    print("ABSENT" if e.code == 404 else "HTTP %d" % e.code)
-    sys.exit(0)
-print(eval(expr))
-EOF
 }
 
 # put_object NAME METADATA_JSON: write an object behind mcle's back.
@@ -54,42 +34,42 @@ EOF
 	[ "$(json_get 'j["isLeader"]')" = true ]
 	[ "$(json_get 'j["leaseTransitions"]')" = 1 ]
 	[ "$(json_get 'j["leaseDurationSeconds"]')" = 60 ]
-	[ "$(obj locks/team-a 'o["metadata"]["holderIdentity"]')" = cluster-a ]
-	[ "$(obj locks/team-a 'o["metadata"]["leaseTransitions"]')" = 1 ]
-	[ "$(obj locks/team-a 'o["metadata"]["leaseDurationSeconds"]')" = 60 ]
-	[ "$(obj locks/team-a 'o["metadata"]["mcleFormat"]')" = 1 ]
-	[ "$(obj locks/team-a 'o["fields"]["cacheControl"]')" = no-store ]
-	[ "$(obj locks/team-a 'o["fields"]["contentType"]')" = text/plain ]
-	[ "$(obj locks/team-a 'o["data"]')" = "mcle lease lock; the state is in the object metadata" ]
-	[ "$(obj locks/team-a 'o["metageneration"]')" = 1 ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["holderIdentity"]')" = cluster-a ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["leaseTransitions"]')" = 1 ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["leaseDurationSeconds"]')" = 60 ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["mcleFormat"]')" = 1 ]
+	[ "$(gcs_object locks/team-a 'o["fields"]["cacheControl"]')" = no-store ]
+	[ "$(gcs_object locks/team-a 'o["fields"]["contentType"]')" = text/plain ]
+	[ "$(gcs_object locks/team-a 'o["data"]')" = "mcle lease lock; the state is in the object metadata" ]
+	[ "$(gcs_object locks/team-a 'o["metageneration"]')" = 1 ]
 }
 
 @test "acquire by another identity: exit 1, object untouched" {
 	"$MCLE" --identity cluster-a acquire -n team-a >/dev/null
-	gen=$(obj locks/team-a 'o["generation"], o["metageneration"]')
+	gen=$(gcs_object locks/team-a 'o["generation"], o["metageneration"]')
 	run --separate-stderr "$MCLE" --identity cluster-b acquire -n team-a
 	assert_status 1
 	[[ $stderr == *"held by 'cluster-a'"* ]]
-	[ "$(obj locks/team-a 'o["generation"], o["metageneration"]')" = "$gen" ]
+	[ "$(gcs_object locks/team-a 'o["generation"], o["metageneration"]')" = "$gen" ]
 }
 
 @test "acquire again by the holder renews in place" {
 	"$MCLE" --identity cluster-a acquire -n team-a >/dev/null
-	gen=$(obj locks/team-a 'o["generation"]')
+	gen=$(gcs_object locks/team-a 'o["generation"]')
 	run "$MCLE" --identity cluster-a acquire -n team-a
 	assert_status 0
-	[ "$(obj locks/team-a 'o["generation"]')" = "$gen" ]
-	[ "$(obj locks/team-a 'o["metageneration"]')" = 2 ]
+	[ "$(gcs_object locks/team-a 'o["generation"]')" = "$gen" ]
+	[ "$(gcs_object locks/team-a 'o["metageneration"]')" = 2 ]
 }
 
 @test "renew keeps the generation, bumps metageneration and renewTime" {
 	"$MCLE" --identity cluster-a acquire -n team-a -o json >"$BATS_TEST_TMPDIR/a.json"
-	gen=$(obj locks/team-a 'o["generation"]')
+	gen=$(gcs_object locks/team-a 'o["generation"]')
 	sleep 0.01
 	run --separate-stderr "$MCLE" --identity cluster-a renew -n team-a -o json
 	assert_status 0
-	[ "$(obj locks/team-a 'o["generation"]')" = "$gen" ]
-	[ "$(obj locks/team-a 'o["metageneration"]')" = 2 ]
+	[ "$(gcs_object locks/team-a 'o["generation"]')" = "$gen" ]
+	[ "$(gcs_object locks/team-a 'o["metageneration"]')" = 2 ]
 	[ "$(json_get 'j["acquireTime"]')" = "$(jq -r .acquireTime "$BATS_TEST_TMPDIR/a.json")" ]
 	[[ "$(json_get 'j["renewTime"]')" > "$(jq -r .renewTime "$BATS_TEST_TMPDIR/a.json")" ]]
 	[ "$(json_get 'j["leaseTransitions"]')" = 1 ]
@@ -97,31 +77,31 @@ EOF
 
 @test "renew or release by a non-holder: exit 3, nothing written" {
 	"$MCLE" --identity cluster-a acquire -n team-a >/dev/null
-	state=$(obj locks/team-a 'o["generation"], o["metageneration"]')
+	state=$(gcs_object locks/team-a 'o["generation"], o["metageneration"]')
 	run --separate-stderr "$MCLE" --identity cluster-b renew -n team-a
 	assert_status 3
 	run --separate-stderr "$MCLE" --identity cluster-b release -n team-a
 	assert_status 3
-	[ "$(obj locks/team-a 'o["generation"], o["metageneration"]')" = "$state" ]
+	[ "$(gcs_object locks/team-a 'o["generation"], o["metageneration"]')" = "$state" ]
 	run --separate-stderr "$MCLE" --identity cluster-b renew -n nobody-here
 	assert_status 3
-	[ "$(obj locks/nobody-here 'o')" = ABSENT ]
+	[ "$(gcs_object locks/nobody-here 'o')" = ABSENT ]
 }
 
 @test "release empties the holder and keeps the epoch; the next acquire is a new term" {
 	"$MCLE" --identity cluster-a acquire -n team-a >/dev/null
-	gen=$(obj locks/team-a 'o["generation"]')
+	gen=$(gcs_object locks/team-a 'o["generation"]')
 	run "$MCLE" --identity cluster-a release -n team-a
 	assert_status 0
-	[ "$(obj locks/team-a 'o["metadata"]["holderIdentity"]')" = "" ]
-	[ "$(obj locks/team-a 'o["metadata"]["leaseTransitions"]')" = 1 ]
-	[ "$(obj locks/team-a 'o["generation"]')" = "$gen" ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["holderIdentity"]')" = "" ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["leaseTransitions"]')" = 1 ]
+	[ "$(gcs_object locks/team-a 'o["generation"]')" = "$gen" ]
 	run --separate-stderr "$MCLE" --identity cluster-b acquire -n team-a -o json
 	assert_status 0
 	[ "$(json_get 'j["leaseTransitions"]')" = 2 ]
-	[ "$(obj locks/team-a 'o["metadata"]["holderIdentity"]')" = cluster-b ]
-	[ "$(obj locks/team-a 'o["generation"]')" != "$gen" ]
-	[ "$(obj locks/team-a 'o["metageneration"]')" = 1 ]
+	[ "$(gcs_object locks/team-a 'o["metadata"]["holderIdentity"]')" = cluster-b ]
+	[ "$(gcs_object locks/team-a 'o["generation"]')" != "$gen" ]
+	[ "$(gcs_object locks/team-a 'o["metageneration"]')" = 1 ]
 }
 
 @test "status -n and status --all read the bucket; foreign objects are skipped" {
@@ -148,7 +128,7 @@ EOF
 @test "a store without a prefix keeps objects at the top of the bucket" {
 	run "$MCLE" --store gs://bkt --identity cluster-a acquire -n team-a
 	assert_status 0
-	[ "$(obj team-a 'o["metadata"]["holderIdentity"]')" = cluster-a ]
+	[ "$(gcs_object team-a 'o["metadata"]["holderIdentity"]')" = cluster-a ]
 	put_object locks/team-b '{}'
 	run --separate-stderr "$MCLE" --store gs://bkt/ --identity cluster-a status --all -o json
 	assert_status 0
@@ -159,7 +139,7 @@ EOF
 	export MCLE_STORE='gs://bkt/my locks/a+b/'
 	run --separate-stderr "$MCLE" --identity cluster-a acquire -n team-a
 	assert_status 0
-	[ "$(obj 'my locks/a+b/team-a' 'o["metadata"]["holderIdentity"]')" = cluster-a ]
+	[ "$(gcs_object 'my locks/a+b/team-a' 'o["metadata"]["holderIdentity"]')" = cluster-a ]
 	gcs_count '*' '^/storage/v1/b/bkt/o/my%20locks%2Fa%2Bb%2Fteam-a$' >"$BATS_TEST_TMPDIR/n"
 	[ "$(cat "$BATS_TEST_TMPDIR/n")" = 1 ]
 	run --separate-stderr "$MCLE" --identity cluster-a renew -n team-a
@@ -173,7 +153,7 @@ EOF
 	run --separate-stderr "$MCLE" --identity cluster-a reconcile-all --namespaces ns-1,ns-2,ns-3
 	assert_status 0
 	for n in ns-1 ns-2 ns-3; do
-		[ "$(obj locks/$n 'o["metadata"]["holderIdentity"]')" = cluster-a ]
+		[ "$(gcs_object locks/$n 'o["metadata"]["holderIdentity"]')" = cluster-a ]
 	done
 	gcs_ctl DELETE /_control/log
 	run --separate-stderr "$MCLE" --identity cluster-b reconcile-all --namespaces ns-1,ns-2,ns-3 -o json
@@ -205,7 +185,7 @@ EOF
 	put_object locks/team-a '{"mcleFormat": "1", "holderIdentity": "a b", "leaseTransitions": "1", "leaseDurationSeconds": "60"}'
 	put_object locks/team-b '{"mcleFormat": "1", "holderIdentity": "x", "leaseTransitions": "-4", "leaseDurationSeconds": "60"}'
 	put_object locks/team-c '{}'
-	gen=$(obj locks/team-a 'o["generation"]')
+	gen=$(gcs_object locks/team-a 'o["generation"]')
 	for ns in team-a team-b team-c; do
 		run --separate-stderr "$MCLE" --identity cluster-a acquire -n $ns
 		assert_status 5
@@ -213,6 +193,6 @@ EOF
 		run --separate-stderr "$MCLE" --identity cluster-a status -n $ns
 		assert_status 5
 	done
-	[ "$(obj locks/team-a 'o["generation"] + " " + o["metageneration"]')" = "$gen 1" ]
+	[ "$(gcs_object locks/team-a 'o["generation"] + " " + o["metageneration"]')" = "$gen 1" ]
 	[ "$(gcs_count PATCH .)" = 0 ]
 }

@@ -6,11 +6,7 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	gcs_test_setup
 }
 
 teardown() {
@@ -59,7 +55,7 @@ for line in sys.stdin:
 
 @test "renew: one read, one metadata PATCH with both preconditions" {
 	"$MCLE" --identity a acquire -n team-a >/dev/null
-	gen=$(gcs_ctl GET '/_control/object?bucket=bkt&name=locks/team-a' | jq -r .generation)
+	gen=$(gcs_object locks/team-a 'o["generation"]')
 	gcs_ctl DELETE /_control/log
 	run "$MCLE" --identity a renew -n team-a
 	assert_status 0
@@ -86,7 +82,7 @@ for line in sys.stdin:
 @test "takeover of an expired lease: one read, one upload on generation and metageneration" {
 	"$MCLE" --identity a --lease-duration 5 acquire -n team-a >/dev/null
 	"$MCLE" --identity a --lease-duration 5 renew -n team-a >/dev/null
-	gen=$(gcs_ctl GET '/_control/object?bucket=bkt&name=locks/team-a' | jq -r .generation)
+	gen=$(gcs_object locks/team-a 'o["generation"]')
 	gcs_ctl POST /_control/clock '{"offset": 60}' >/dev/null
 	gcs_ctl DELETE /_control/log
 	run "$MCLE" --identity b acquire -n team-a -o json

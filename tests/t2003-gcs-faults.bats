@@ -7,11 +7,7 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	gcs_test_setup
 }
 
 teardown() {
@@ -24,7 +20,7 @@ fault() {
 }
 
 holder() {
-	gcs_ctl GET '/_control/object?bucket=bkt&name=locks/team-a' | jq -r .metadata.holderIdentity
+	gcs_object locks/team-a 'o["metadata"]["holderIdentity"]'
 }
 
 now_ms() {

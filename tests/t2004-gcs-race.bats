@@ -7,11 +7,7 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	gcs_test_setup
 }
 
 teardown() {
@@ -19,8 +15,8 @@ teardown() {
 }
 
 state() {
-	gcs_ctl GET '/_control/object?bucket=bkt&name=locks/team-a' |
-		jq -r '[.metadata.holderIdentity, .metadata.leaseTransitions, .generation] | join(" ")'
+	gcs_object locks/team-a '" ".join(str(v) for v in (o["metadata"]["holderIdentity"],
+		o["metadata"]["leaseTransitions"], o["generation"]))'
 }
 
 # wait_count METHOD REGEX N: until the log holds N matching requests (10 s).
@@ -32,6 +28,29 @@ wait_count() {
 	done
 	echo "timed out waiting for $3 x $1 $2" >&2
 	return 1
+}
+
+# race N NS OK-STATUSES [ARGS...]: identities id-1 .. id-N acquire NS at
+# once (ARGS before the command); fails unless each exits 0 or one of
+# OK-STATUSES (a space-separated list); the winners (exit 0) in WINNERS.
+race() {
+	local n=$1 ns=$2 ok=" $3 " k rc pids=()
+	shift 3
+	for ((k = 1; k <= n; k++)); do
+		"$MCLE" --identity "id-$k" "$@" acquire -n "$ns" >/dev/null 2>&1 &
+		pids[k]=$!
+	done
+	WINNERS=()
+	for ((k = 1; k <= n; k++)); do
+		rc=0
+		wait "${pids[k]}" || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			WINNERS+=("id-$k")
+		elif [[ $ok != *" $rc "* ]]; then
+			echo "id-$k: exit $rc" >&2
+			return 1
+		fi
+	done
 }
 
 @test "a renewal between the takeover's read and its write makes the takeover fail" {
@@ -61,40 +80,20 @@ wait_count() {
 }
 
 @test "eight identities acquire a free lease at once: exactly one wins" {
-	for i in 1 2 3 4 5 6 7 8; do
-		"$MCLE" --identity "id-$i" acquire -n team-a >/dev/null 2>&1 &
-		pids[i]=$!
-	done
-	winners=()
-	for i in 1 2 3 4 5 6 7 8; do
-		rc=0
-		wait "${pids[i]}" || rc=$?
-		[ "$rc" -eq 0 ] && winners+=("id-$i")
-		[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]
-	done
-	[ "${#winners[@]}" -eq 1 ]
+	race 8 team-a 1
+	[ "${#WINNERS[@]}" -eq 1 ]
 	read -r h e g <<<"$(state)"
-	[ "$h" = "${winners[0]}" ]
+	[ "$h" = "${WINNERS[0]}" ]
 	[ "$e" = 1 ]
 }
 
 @test "eight identities take over an expired lease at once: exactly one wins" {
 	"$MCLE" --identity old --lease-duration 5 acquire -n team-a >/dev/null
 	gcs_ctl POST /_control/clock '{"offset": 30}' >/dev/null
-	for i in 1 2 3 4 5 6 7 8; do
-		"$MCLE" --identity "id-$i" acquire -n team-a >/dev/null 2>&1 &
-		pids[i]=$!
-	done
-	winners=()
-	for i in 1 2 3 4 5 6 7 8; do
-		rc=0
-		wait "${pids[i]}" || rc=$?
-		[ "$rc" -eq 0 ] && winners+=("id-$i")
-		[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]
-	done
-	[ "${#winners[@]}" -eq 1 ]
+	race 8 team-a 1
+	[ "${#WINNERS[@]}" -eq 1 ]
 	read -r h e g <<<"$(state)"
-	[ "$h" = "${winners[0]}" ]
+	[ "$h" = "${WINNERS[0]}" ]
 	[ "$e" = 2 ]
 	run "$MCLE" --identity old renew -n team-a
 	assert_status 3
@@ -103,21 +102,11 @@ wait_count() {
 @test "contention with random faults: never two winners, the bucket agrees" {
 	gcs_ctl POST /_control/random-faults '{"probability": 0.3, "actions": ["status:503", "reset", "commit-drop", "status:429"], "seed": 7}' >/dev/null
 	for round in 1 2 3; do
-		for i in 1 2 3 4; do
-			"$MCLE" --identity "id-$i" --timeout 20 acquire -n "ns-$round" >/dev/null 2>&1 &
-			pids[i]=$!
-		done
-		winners=()
-		for i in 1 2 3 4; do
-			rc=0
-			wait "${pids[i]}" || rc=$?
-			[ "$rc" -eq 0 ] && winners+=("id-$i")
-			[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || [ "$rc" -eq 4 ]
-		done
-		[ "${#winners[@]}" -le 1 ]
-		if [ "${#winners[@]}" -eq 1 ]; then
-			h=$(gcs_ctl GET "/_control/object?bucket=bkt&name=locks/ns-$round" | jq -r .metadata.holderIdentity)
-			[ "$h" = "${winners[0]}" ]
+		race 4 "ns-$round" "1 4" --timeout 20
+		[ "${#WINNERS[@]}" -le 1 ]
+		if [ "${#WINNERS[@]}" -eq 1 ]; then
+			h=$(gcs_object "locks/ns-$round" 'o["metadata"]["holderIdentity"]')
+			[ "$h" = "${WINNERS[0]}" ]
 		fi
 	done
 }

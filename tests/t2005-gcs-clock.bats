@@ -8,9 +8,7 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
+	gcs_test_env
 	export MCLE_STORE=gs://bkt/locks MCLE_LEASE_DURATION=20 MCLE_CLOCK_SKEW=10
 }
 
@@ -25,8 +23,7 @@ clock() {
 # clock_at SECONDS: set the store's clock to the lock's `updated` + SECONDS
 clock_at() {
 	local off
-	off=$(gcs_ctl GET '/_control/object?bucket=bkt&name=locks/team-a' |
-		"$PYTHON3" -c 'import json, sys, time; print(json.load(sys.stdin)["updatedEpoch"] + float(sys.argv[1]) - time.time())' "$1")
+	off=$(gcs_object locks/team-a "o['updatedEpoch'] + $1 - time.time()")
 	clock "$off"
 }
 

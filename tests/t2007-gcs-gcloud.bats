@@ -9,11 +9,7 @@ load gcs-helpers
 
 setup() {
 	command -v gcloud >/dev/null || skip "gcloud is not installed"
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset GCE_METADATA_HOST
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	gcs_test_setup
 	echo test-token >"$BATS_TEST_TMPDIR/token"
 	export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE="$GCS_URL/" \
 		CLOUDSDK_AUTH_ACCESS_TOKEN_FILE="$BATS_TEST_TMPDIR/token" \

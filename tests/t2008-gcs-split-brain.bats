@@ -9,9 +9,7 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
+	gcs_test_env
 	gcs_start --bucket bkt --clock-offset -120
 }
 

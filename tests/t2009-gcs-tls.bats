@@ -7,14 +7,11 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
+	gcs_test_env
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 		-addext subjectAltName=IP:127.0.0.1 \
 		-keyout "$BATS_TEST_TMPDIR/tls.key" -out "$BATS_TEST_TMPDIR/tls.crt" 2>/dev/null
-	gcs_start --bucket bkt --tls-cert "$BATS_TEST_TMPDIR/tls.crt" --tls-key "$BATS_TEST_TMPDIR/tls.key"
-	export MCLE_STORE=gs://bkt/locks
+	gcs_store_start --tls-cert "$BATS_TEST_TMPDIR/tls.crt" --tls-key "$BATS_TEST_TMPDIR/tls.key"
 }
 
 teardown() {

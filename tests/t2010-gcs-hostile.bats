@@ -5,11 +5,10 @@
 
 bats_require_minimum_version 1.5.0
 load helpers
+load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	export HOME="$BATS_TEST_TMPDIR"
-	unset CLOUDSDK_CONFIG GCE_METADATA_HOST
+	gcs_test_env
 	# the bucket name chooses how the server misbehaves
 	cat >"$BATS_TEST_TMPDIR/hostile.py" <<'EOF'
 import http.server, json, os, sys

@@ -7,9 +7,7 @@ load helpers
 load gcs-helpers
 
 setup() {
-	mcle_clean_env
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	gcs_test_setup
 	NS=$(seq -f 'par-%02g' 1 30 | paste -sd,)
 }
 

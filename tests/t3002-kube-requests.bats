@@ -13,42 +13,14 @@ load helpers
 load kube-helpers
 load gcs-helpers
 
-CRD="$MCLE_SRCDIR/examples/crd.yaml"
-GV=/apis/leaderelection.600lyy.io/v1
-LEASE_PUT="^$GV/namespaces/[a-z0-9-]+/leases/lease-gsc/status$"
+LEASE_PUT="^$KUBE_GV/namespaces/[a-z0-9-]+/leases/lease-gsc/status$"
 
 setup() {
 	common_setup
 }
 
 teardown() {
-	kube_stop
-	gcs_stop
-}
-
-pass() {
-	local id=$1
-	shift
-	run --separate-stderr "$MCLE" --identity "$id" --kubeconfig "$KUBECONFIG_FILE" \
-		reconcile-all "$@"
-}
-
-kube_writes() {
-	echo $(($(kube_count '*' .) - $(kube_count GET .)))
-}
-
-gcs_writes() {
-	echo $(($(gcs_count '*' .) - $(gcs_count GET .)))
-}
-
-# Clear the logs of every kube instance given, and of the store.
-clear_logs() {
-	local name
-	for name in "$@"; do
-		kube_use "$name"
-		kube_ctl DELETE /_control/log
-	done
-	gcs_ctl DELETE /_control/log
+	kube_test_teardown
 }
 
 # bulk NAME PREFIX COUNT [START [LABELS-JSON]]: namespaces PREFIX00.. in
@@ -72,15 +44,14 @@ for line in sys.stdin:
 }
 
 @test "namespaces and Lease resources are listed in pages, following every continue token" {
-	gcs_start --bucket bkt --max-results-cap 4
-	export MCLE_STORE=gs://bkt/locks
-	kube_start --instance k --crd "$CRD" --no-system-namespaces --max-page 3
+	gcs_store_start --max-results-cap 4
+	kube_start --instance k --crd "$KUBE_CRD" --no-system-namespaces --max-page 3
 	bulk k ns- 10
-	pass cluster-a
+	kube_pass cluster-a
 	assert_status 0
 	assert_match '^10 namespaces: 10 leader, 0 standby, 0 failed; 10 Lease resources created, 10 statuses written$'
-	clear_logs k
-	pass cluster-a
+	kube_clear_logs k
+	kube_pass cluster-a
 	assert_status 0
 	assert_match '^ns-09 +renewed '
 	assert_match '^10 namespaces: 10 leader, 0 standby, 0 failed; 0 Lease resources created, 10 statuses written$'
@@ -90,7 +61,7 @@ for line in sys.stdin:
 	[ "${#lines[@]}" -eq 4 ]
 	[ "${lines[0]}" = - ]
 	[ "$(printf '%s\n' "${lines[@]:1}" | grep -v '^-$' | sort -u | wc -l)" -eq 3 ]
-	run continues "^$GV/leases$"
+	run continues "^$KUBE_GV/leases$"
 	[ "${#lines[@]}" -eq 4 ]
 	[ "${lines[0]}" = - ]
 	[ "$(printf '%s\n' "${lines[@]:1}" | grep -v '^-$' | sort -u | wc -l)" -eq 3 ]
@@ -106,30 +77,29 @@ for line in sys.stdin:
 }
 
 @test "a standby cluster pays only list pages: O(namespaces / page size)" {
-	gcs_start --bucket bkt --max-results-cap 10
-	export MCLE_STORE=gs://bkt/locks
-	kube_start --instance east --crd "$CRD" --no-system-namespaces --max-page 10
+	gcs_store_start --max-results-cap 10
+	kube_start --instance east --crd "$KUBE_CRD" --no-system-namespaces --max-page 10
 	bulk east ns- 30
-	kube_start --instance west --crd "$CRD" --no-system-namespaces --max-page 10
+	kube_start --instance west --crd "$KUBE_CRD" --no-system-namespaces --max-page 10
 	bulk west ns- 30
 	kube_use east
-	pass cluster-east
+	kube_pass cluster-east
 	assert_status 0
 	kube_use west
-	pass cluster-west
+	kube_pass cluster-west
 	assert_status 0
 	assert_match '^30 namespaces: 0 leader, 30 standby, 0 failed; 30 Lease resources created, 30 statuses written$'
 	kube_use east
-	pass cluster-east
+	kube_pass cluster-east
 	assert_status 0
-	clear_logs east west
+	kube_clear_logs east west
 	kube_use west
-	pass cluster-west
+	kube_pass cluster-west
 	assert_status 0
 	assert_match '^30 namespaces: 0 leader, 30 standby, 0 failed; 0 Lease resources created, 0 statuses written$'
 	[ "$(kube_writes)" -eq 0 ]
 	[ "$(kube_count GET '^/api/v1/namespaces\?')" -eq 3 ]
-	[ "$(kube_count GET "^$GV/leases\?")" -eq 3 ]
+	[ "$(kube_count GET "^$KUBE_GV/leases\?")" -eq 3 ]
 	[ "$(kube_count '*' .)" -eq 6 ]
 	[ "$(gcs_writes)" -eq 0 ]
 	[ "$(gcs_count '*' .)" -eq 3 ]
@@ -138,26 +108,25 @@ for line in sys.stdin:
 }
 
 @test "in the steady state each cluster writes only for the namespaces it holds" {
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
-	kube_start --instance east --crd "$CRD" --no-system-namespaces
+	gcs_store_start
+	kube_start --instance east --crd "$KUBE_CRD" --no-system-namespaces
 	bulk east ns- 4 0 '{"side":"east"}'
 	bulk east ns- 6 4 '{"side":"west"}'
-	kube_start --instance west --crd "$CRD" --no-system-namespaces
+	kube_start --instance west --crd "$KUBE_CRD" --no-system-namespaces
 	bulk west ns- 10
 	# east contends for its four only; west takes the six left
 	kube_use east
-	pass cluster-east --selector side=east
+	kube_pass cluster-east --selector side=east
 	assert_status 0
 	assert_match '^4 namespaces: 4 leader, '
 	kube_use west
-	pass cluster-west
+	kube_pass cluster-west
 	assert_status 0
 	assert_match '^10 namespaces: 6 leader, 4 standby, 0 failed; 10 Lease resources created, 10 statuses written$'
 	for round in 1 2; do
-		clear_logs east west
+		kube_clear_logs east west
 		kube_use east
-		pass cluster-east --selector side=east
+		kube_pass cluster-east --selector side=east
 		assert_status 0
 		assert_match '^4 namespaces: 4 leader, 0 standby, 0 failed; 0 Lease resources created, 4 statuses written$'
 		[ "$(kube_count PUT "$LEASE_PUT")" -eq 4 ]
@@ -167,7 +136,7 @@ for line in sys.stdin:
 		[ "$(gcs_writes)" -eq 4 ]
 		gcs_ctl DELETE /_control/log
 		kube_use west
-		pass cluster-west
+		kube_pass cluster-west
 		assert_status 0
 		assert_match '^10 namespaces: 6 leader, 4 standby, 0 failed; 0 Lease resources created, 6 statuses written$'
 		[ "$(kube_count PUT '/namespaces/ns-0[4-9]/')" -eq 6 ]
@@ -179,14 +148,13 @@ for line in sys.stdin:
 }
 
 @test "a standby writes its status when the holder, epoch or isLeader changes, and only then" {
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
-	kube_start --instance east --crd "$CRD" --namespaces team-a,team-b,team-c --no-system-namespaces
-	kube_start --instance west --crd "$CRD" --namespaces team-a,team-b,team-c --no-system-namespaces
+	gcs_store_start
+	kube_start --instance east --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c --no-system-namespaces
+	kube_start --instance west --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c --no-system-namespaces
 	kube_use east
-	pass cluster-east
+	kube_pass cluster-east
 	kube_use west
-	pass cluster-west
+	kube_pass cluster-west
 	assert_status 0
 	# east releases team-a: its own resource says so at once
 	kube_use east
@@ -194,13 +162,13 @@ for line in sys.stdin:
 		release -n team-a
 	assert_status 0
 	# west takes the free lease: one store write and one status write, both team-a
-	clear_logs east west
+	kube_clear_logs east west
 	kube_use west
-	pass cluster-west
+	kube_pass cluster-west
 	assert_status 0
 	assert_match '^team-a +acquired +cluster-west +true +2 '
 	assert_match '^3 namespaces: 1 leader, 2 standby, 0 failed; 0 Lease resources created, 1 statuses written$'
-	[ "$(kube_count PUT "^$GV/namespaces/team-a/leases/lease-gsc/status$")" -eq 1 ]
+	[ "$(kube_count PUT "^$KUBE_GV/namespaces/team-a/leases/lease-gsc/status$")" -eq 1 ]
 	[ "$(kube_writes)" -eq 1 ]
 	# a new term: overwrite conditional on the released generation
 	[ "$(gcs_count POST 'ifGenerationMatch=[1-9][0-9]*&ifMetagenerationMatch=[0-9]+$')" -eq 1 ]
@@ -208,44 +176,43 @@ for line in sys.stdin:
 	# east sees a new holder and epoch for team-a: one write for it, plus
 	# its two renewals
 	kube_use east
-	pass cluster-east
+	kube_pass cluster-east
 	assert_status 0
 	assert_match '^team-a +standby +cluster-west +false +2 '
 	assert_match '^3 namespaces: 2 leader, 1 standby, 0 failed; 0 Lease resources created, 3 statuses written$'
-	[ "$(kube_count PUT "^$GV/namespaces/team-a/")" -eq 1 ]
+	[ "$(kube_count PUT "^$KUBE_GV/namespaces/team-a/")" -eq 1 ]
 	# ... and then no more for team-a, in either cluster
-	clear_logs east west
+	kube_clear_logs east west
 	kube_use east
-	pass cluster-east
+	kube_pass cluster-east
 	assert_status 0
 	assert_match '2 statuses written$'
-	[ "$(kube_count PUT "^$GV/namespaces/team-a/")" -eq 0 ]
+	[ "$(kube_count PUT "^$KUBE_GV/namespaces/team-a/")" -eq 0 ]
 	gcs_ctl DELETE /_control/log
 	kube_use west
-	pass cluster-west
+	kube_pass cluster-west
 	assert_status 0
 	assert_match '1 statuses written$'
-	[ "$(kube_count PUT "^$GV/namespaces/team-[bc]/")" -eq 0 ]
+	[ "$(kube_count PUT "^$KUBE_GV/namespaces/team-[bc]/")" -eq 0 ]
 	[ "$(gcs_count '*' 'locks%2Fteam-[bc]')" -eq 0 ]
 }
 
 @test "--parallel N: the same requests and the same sorted output, whatever N" {
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
-	kube_start --instance k --crd "$CRD" --no-system-namespaces --max-page 7
+	gcs_store_start
+	kube_start --instance k --crd "$KUBE_CRD" --no-system-namespaces --max-page 7
 	bulk k ns- 30
-	pass cluster-a --parallel 8
+	kube_pass cluster-a --parallel 8
 	assert_status 0
 	assert_match '^30 namespaces: 30 leader, 0 standby, 0 failed; 30 Lease resources created, 30 statuses written$'
 	[ "$(printf '%s\n' "$output" | awk 'NR > 1 && NF { print $1 }' | head -n 30 | tr '\n' ' ')" = "$(printf 'ns-%02d ' $(seq 0 29))" ]
-	[ "$(kube_count POST "^$GV/namespaces/ns-[0-9]+/leases$")" -eq 30 ]
+	[ "$(kube_count POST "^$KUBE_GV/namespaces/ns-[0-9]+/leases$")" -eq 30 ]
 	[ "$(kube_count PUT "$LEASE_PUT")" -eq 30 ]
 	[ "$(kube_count '*' .)" -eq $((5 + 1 + 30 + 30)) ]	# no resources yet: one empty page
 	[ "$(gcs_count POST 'ifGenerationMatch=0$')" -eq 30 ]
 	[ "$(gcs_count '*' .)" -eq 31 ]
 	for n in 1 3 64; do
-		clear_logs k
-		pass cluster-a --parallel $n
+		kube_clear_logs k
+		kube_pass cluster-a --parallel $n
 		assert_status 0
 		assert_match '^30 namespaces: 30 leader, 0 standby, 0 failed; 0 Lease resources created, 30 statuses written$'
 		[ "$(kube_count '*' .)" -eq $((5 + 5 + 30)) ]
@@ -253,7 +220,7 @@ for line in sys.stdin:
 		[ "$(gcs_count '*' .)" -eq 31 ]
 	done
 	for n in 0 65 x; do
-		pass cluster-a --parallel $n
+		kube_pass cluster-a --parallel $n
 		assert_status 2
 	done
 }

@@ -13,25 +13,21 @@ load helpers
 load kube-helpers
 load gcs-helpers
 
-CRD="$MCLE_SRCDIR/examples/crd.yaml"
-GV=/apis/leaderelection.600lyy.io/v1
 NAMESPACES=team-a,team-b,team-c,team-d
 CLUSTERS="c1 c2 c3"
 
 setup() {
-	common_setup
-	gcs_start --bucket bkt
+	kube_test_setup
 	export MCLE_STORE=gs://bkt/prefix
 	local c
 	for c in $CLUSTERS; do
-		kube_start --instance "$c" --crd "$CRD" --namespaces "$NAMESPACES" \
+		kube_start --instance "$c" --crd "$KUBE_CRD" --namespaces "$NAMESPACES" \
 			--no-system-namespaces
 	done
 }
 
 teardown() {
-	kube_stop
-	gcs_stop
+	kube_test_teardown
 }
 
 # pass_in CLUSTER [ARGS...]: one reconcile-all pass of CLUSTER (identity =
@@ -66,7 +62,7 @@ leaders() {
 	mkdir -p "$d"
 	for c in $CLUSTERS; do
 		kube_use "$c"
-		out=$(kube_curl "$GV/leases") || return 1
+		out=$(kube_curl "$KUBE_GV/leases") || return 1
 		[ "${out##*$'\n'}" = 200 ] || { echo "list leases in $c: $out" >&2; return 1; }
 		printf '%s' "${out%$'\n'*}" >"$d/$c.json"
 	done
@@ -152,7 +148,7 @@ store_offset() {
 	[ "${lines[3]}" = "team-d c2 1" ]
 	# each cluster created its own four resources with its own identity
 	kube_use c3
-	run kube_curl "$GV/leases"
+	run kube_curl "$KUBE_GV/leases"
 	[ "$(printf '%s' "${output%$'\n'*}" | "$PYTHON3" -c '
 import json, sys
 print(sorted({(i["spec"]["holderIdentity"], i["status"]["isLeader"]) for i in json.load(sys.stdin)["items"]}))')" = "[('c3', False)]" ]
@@ -168,7 +164,7 @@ print(sorted({(i["spec"]["holderIdentity"], i["status"]["isLeader"]) for i in js
 	pass_in c1 --lease-duration $duration
 	stopped=$(date +%s.%N)
 	kube_use c1
-	last_renew=$(kube_curl "$GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
+	last_renew=$(kube_curl "$KUBE_GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
 		"$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["status"]["observedRenewTime"])')
 	# c1 stops; c2 and c3 keep passing, back to back (bounded: 4 durations);
 	# interval: the longest time from one pass's start to the next's
@@ -190,7 +186,7 @@ print(sorted({(i["spec"]["holderIdentity"], i["status"]["isLeader"]) for i in js
 	# by the store's clock: no earlier than the lease allows, no later than
 	# the duration plus one pass (+1 s: the store's Date has second resolution)
 	kube_use "$leader"
-	acquired=$(kube_curl "$GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
+	acquired=$(kube_curl "$KUBE_GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
 		"$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["status"]["observedAcquireTime"])')
 	gap=$("$PYTHON3" -c '
 import datetime, sys
@@ -207,7 +203,7 @@ print(T(sys.argv[2]) - T(sys.argv[1]))' "$last_renew" "$acquired")
 	run leaders strict
 	[ "$status" -ne 0 ]
 	kube_use c1
-	[ "$(kube_curl "$GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
+	[ "$(kube_curl "$KUBE_GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
 		"$PYTHON3" -c 'import json, sys; s = json.load(sys.stdin)["status"]; print(s["isLeader"], s["epoch"])')" = "True 1" ]
 	# c1 comes back: standby, and its resource says so
 	pass_in c1 --lease-duration $duration
@@ -258,7 +254,7 @@ print(T(sys.argv[2]) - T(sys.argv[1]))' "$last_renew" "$acquired")
 	# every cluster's resources carry epoch == leaseTransitions == 3
 	for c in $CLUSTERS; do
 		kube_use "$c"
-		run kube_curl "$GV/leases"
+		run kube_curl "$KUBE_GV/leases"
 		[ "$(printf '%s' "${output%$'\n'*}" | "$PYTHON3" -c '
 import json, sys
 print(sorted({(i["status"]["epoch"], i["status"]["leaseTransitions"], i["status"]["isLeader"]) for i in json.load(sys.stdin)["items"]}))')" = "[(3, 3, $([ "$c" = c3 ] && echo True || echo False))]" ]

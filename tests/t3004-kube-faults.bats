@@ -13,81 +13,29 @@ load helpers
 load kube-helpers
 load gcs-helpers
 
-CRD="$MCLE_SRCDIR/examples/crd.yaml"
-GV=/apis/leaderelection.600lyy.io/v1
-
 setup() {
-	common_setup
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	kube_test_setup
 }
 
 teardown() {
-	kube_stop
-	gcs_stop
+	kube_test_teardown
 }
 
 pass() {
-	run --separate-stderr "$MCLE" --identity cluster-a --kubeconfig "$KUBECONFIG_FILE" \
-		reconcile-all "$@"
+	kube_pass cluster-a "$@"
 }
 
-# pass_bg: start a pass in the background; pass_wait: its exit status
-# into $status, its stdout/stderr into $output/$stderr.
+# pass_bg: start a pass in the background; kube_bg_wait collects it.
 pass_bg() {
-	"$MCLE" --identity cluster-a --kubeconfig "$KUBECONFIG_FILE" reconcile-all \
-		>"$BATS_TEST_TMPDIR/bg.out" 2>"$BATS_TEST_TMPDIR/bg.err" 3>&- &
-	BG_PID=$!
-}
-
-pass_wait() {
-	status=0
-	wait "$BG_PID" || status=$?
-	output=$(<"$BATS_TEST_TMPDIR/bg.out")
-	stderr=$(<"$BATS_TEST_TMPDIR/bg.err")
-}
-
-# wait_logged METHOD REGEX: until the kube log has such a request (10 s).
-wait_logged() {
-	local n
-	for ((n = 0; n < 200; n++)); do
-		[ "$(kube_count "$1" "$2")" -ge 1 ] && return 0
-		sleep 0.05
-	done
-	echo "no $1 $2 in the kube log after 10 s" >&2
-	return 1
+	kube_bg --identity cluster-a --kubeconfig "$KUBECONFIG_FILE" reconcile-all
 }
 
 fault() {
 	kube_ctl POST /_control/fault "$1" >/dev/null
 }
 
-# lease NS EXPR: a python expression on NS's Lease resource (j).
-lease() {
-	local out
-	out=$(kube_curl "$GV/namespaces/$1/leases/lease-gsc") || return 1
-	[ "${out##*$'\n'}" = 200 ] || { echo "GET lease in $1: $out" >&2; return 1; }
-	printf '%s' "${out%$'\n'*}" | "$PYTHON3" -c '
-import json, sys
-j = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$2"
-}
-
-# The kube log as "METHOD path?query STATUS" lines, for requests matching REGEX.
-kube_requests() {
-	kube_log | "$PYTHON3" -c '
-import json, re, sys
-rx = re.compile(sys.argv[1])
-for line in sys.stdin:
-    e = json.loads(line)
-    t = e["path"] + ("?" + e["query"] if e["query"] else "")
-    if rx.search(t):
-        print(e["method"], t, e["status"])' "${1:-.}"
-}
-
 start_three() {
-	kube_start --crd "$CRD" --namespaces team-a,team-b,team-c --no-system-namespaces "$@"
+	kube_start --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c --no-system-namespaces "$@"
 }
 
 @test "409 on a status write: the resource is read again and the status written" {
@@ -102,9 +50,9 @@ start_three() {
 	assert_match '^3 namespaces: 3 leader, 0 standby, 0 failed; 0 Lease resources created, 3 statuses written$'
 	run kube_requests '/namespaces/team-a/'
 	[ "${#lines[@]}" -eq 3 ]
-	[ "${lines[0]}" = "PUT $GV/namespaces/team-a/leases/lease-gsc/status 409" ]
-	[ "${lines[1]}" = "GET $GV/namespaces/team-a/leases/lease-gsc 200" ]
-	[ "${lines[2]}" = "PUT $GV/namespaces/team-a/leases/lease-gsc/status 200" ]
+	[ "${lines[0]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 409" ]
+	[ "${lines[1]}" = "GET $KUBE_GV/namespaces/team-a/leases/lease-gsc 200" ]
+	[ "${lines[2]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
 }
 
 @test "a real conflict: another writer changes the status between the listing and the write" {
@@ -115,20 +63,20 @@ start_three() {
 	# hold mcle's team-a status write for 2 s, and write meanwhile
 	fault '{"method":"PUT","path":"/namespaces/team-a/leases/lease-gsc/status$","action":"delay","delay":2}'
 	pass_bg
-	wait_logged GET "^$GV/leases\\?"
+	kube_wait_logged GET "^$KUBE_GV/leases\\?"
 	run kube_curl -X PATCH -H 'Content-Type: application/merge-patch+json' \
 		--data-binary '{"status":{"isLeader":false,"observedHolderIdentity":"intruder"}}' \
-		"$GV/namespaces/team-a/leases/lease-gsc/status"
+		"$KUBE_GV/namespaces/team-a/leases/lease-gsc/status"
 	[ "${lines[-1]}" = 200 ]
-	pass_wait
+	kube_bg_wait
 	assert_status 0
-	run kube_requests "^$GV/namespaces/team-a/"
-	[ "${lines[0]}" = "PATCH $GV/namespaces/team-a/leases/lease-gsc/status 200" ]
-	[ "${lines[1]}" = "PUT $GV/namespaces/team-a/leases/lease-gsc/status 409" ]
-	[ "${lines[2]}" = "GET $GV/namespaces/team-a/leases/lease-gsc 200" ]
-	[ "${lines[3]}" = "PUT $GV/namespaces/team-a/leases/lease-gsc/status 200" ]
+	run kube_requests "^$KUBE_GV/namespaces/team-a/"
+	[ "${lines[0]}" = "PATCH $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
+	[ "${lines[1]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 409" ]
+	[ "${lines[2]}" = "GET $KUBE_GV/namespaces/team-a/leases/lease-gsc 200" ]
+	[ "${lines[3]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
 	[ "${#lines[@]}" -eq 4 ]
-	[ "$(lease team-a '[j["status"]["isLeader"], j["status"]["observedHolderIdentity"]]')" = '[true, "cluster-a"]' ]
+	[ "$(kube_lease team-a '[j["status"]["isLeader"], j["status"]["observedHolderIdentity"]]')" = '[true, "cluster-a"]' ]
 }
 
 @test "409 on every status write: the namespace fails after bounded retries, the others are done, exit 6" {
@@ -163,12 +111,12 @@ one_fails() {
 	[ "$(grep -c "^mcle: namespace 'team-b': .*: $3 injected $3 for team-b$" <<<"$stderr")" -eq 1 ]
 	[ "$(grep -c "^mcle: 1 of 3 namespaces failed$" <<<"$stderr")" -eq 1 ]
 	[ "$(wc -l <<<"$stderr")" -eq 2 ]
-	[ "$(lease team-a 'j["status"]["isLeader"]')" = true ]
-	[ "$(lease team-c 'j["status"]["isLeader"]')" = true ]
+	[ "$(kube_lease team-a 'j["status"]["isLeader"]')" = true ]
+	[ "$(kube_lease team-c 'j["status"]["isLeader"]')" = true ]
 }
 
 @test "403 creating one namespace's resource: it fails, no lock taken for it, the others are done, exit 6" {
-	one_fails POST "^$GV/namespaces/team-b/leases\$" 403 Forbidden
+	one_fails POST "^$KUBE_GV/namespaces/team-b/leases\$" 403 Forbidden
 	[[ $stderr == *"cannot create leases 'lease-gsc' in namespace 'team-b'"* ]]
 	# no resource, no leadership: the store was left alone for team-b
 	[ "$(gcs_count POST 'ifGenerationMatch=0$')" -eq 2 ]
@@ -204,14 +152,14 @@ one_fails() {
 }
 
 @test "410 Expired continue token while listing namespaces: the listing restarts" {
-	kube_start --crd "$CRD" --namespaces team-a,team-b,team-c,team-d,team-e \
+	kube_start --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c,team-d,team-e \
 		--no-system-namespaces --max-page 2
 	# hold the second page 2 s; expire every token issued meanwhile
 	fault '{"method":"GET","path":"^/api/v1/namespaces\\?.*continue=","action":"delay","delay":2}'
 	pass_bg
-	wait_logged GET '^/api/v1/namespaces\?limit=500$'
+	kube_wait_logged GET '^/api/v1/namespaces\?limit=500$'
 	kube_ctl POST /_control/expire-continue >/dev/null
-	pass_wait
+	kube_bg_wait
 	assert_status 0
 	[ -z "$stderr" ]
 	assert_match '^5 namespaces: 5 leader, 0 standby, 0 failed; 5 Lease resources created, 5 statuses written$'
@@ -225,22 +173,22 @@ one_fails() {
 }
 
 @test "410 Expired while listing the Lease resources: restarts too, nothing counted twice" {
-	kube_start --crd "$CRD" --namespaces team-a,team-b,team-c,team-d,team-e \
+	kube_start --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c,team-d,team-e \
 		--no-system-namespaces --max-page 2
 	pass
 	assert_status 0
 	kube_ctl DELETE /_control/log
-	fault "{\"method\":\"GET\",\"path\":\"^$GV/leases\\\\?.*continue=\",\"status\":410,\"reason\":\"Expired\",\"skip\":1}"
+	fault "{\"method\":\"GET\",\"path\":\"^$KUBE_GV/leases\\\\?.*continue=\",\"status\":410,\"reason\":\"Expired\",\"skip\":1}"
 	pass
 	assert_status 0
 	assert_match '^5 namespaces: 5 leader, 0 standby, 0 failed; 0 Lease resources created, 5 statuses written$'
-	[ "$(kube_count GET "^$GV/leases\\?limit=500\$")" -eq 2 ]
-	[ "$(kube_count GET "^$GV/leases\\?.*continue=")" -eq 4 ]
+	[ "$(kube_count GET "^$KUBE_GV/leases\\?limit=500\$")" -eq 2 ]
+	[ "$(kube_count GET "^$KUBE_GV/leases\\?.*continue=")" -eq 4 ]
 	[ "$(kube_count POST .)" -eq 0 ]
 }
 
 @test "410 on every continue token: the listing gives up after a few restarts, exit 4" {
-	kube_start --crd "$CRD" --namespaces team-a,team-b,team-c,team-d,team-e \
+	kube_start --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c,team-d,team-e \
 		--no-system-namespaces --max-page 2
 	fault '{"method":"GET","path":"^/api/v1/namespaces\\?.*continue=","status":410,"reason":"Expired","count":100}'
 	pass
@@ -259,7 +207,7 @@ one_fails() {
 	assert_status 0
 	kube_ctl DELETE /_control/log
 	fault '{"method":"GET","path":"^/api/v1/namespaces\\?","status":503,"count":2}'
-	fault "{\"method\":\"GET\",\"path\":\"^$GV/leases\\\\?\",\"action\":\"reset\"}"
+	fault "{\"method\":\"GET\",\"path\":\"^$KUBE_GV/leases\\\\?\",\"action\":\"reset\"}"
 	fault '{"method":"PUT","path":"/namespaces/team-a/leases/lease-gsc/status$","status":429,"reason":"TooManyRequests","retryAfter":1}'
 	# team-b's status write commits but its answer is lost: the retry
 	# meets 409, the re-read shows the status already written
@@ -269,14 +217,14 @@ one_fails() {
 	[ -z "$stderr" ]
 	assert_match '^3 namespaces: 3 leader, 0 standby, 0 failed; '
 	[ "$(kube_count GET '^/api/v1/namespaces\?')" -eq 3 ]
-	[ "$(kube_count GET "^$GV/leases\\?")" -eq 2 ]
+	[ "$(kube_count GET "^$KUBE_GV/leases\\?")" -eq 2 ]
 	[ "$(kube_count PUT '/namespaces/team-a/')" -eq 2 ]
 	run kube_requests '/namespaces/team-b/'
-	[ "${lines[0]}" = "PUT $GV/namespaces/team-b/leases/lease-gsc/status None" ]
-	[ "${lines[1]}" = "PUT $GV/namespaces/team-b/leases/lease-gsc/status 409" ]
-	[ "${lines[2]}" = "GET $GV/namespaces/team-b/leases/lease-gsc 200" ]
+	[ "${lines[0]}" = "PUT $KUBE_GV/namespaces/team-b/leases/lease-gsc/status None" ]
+	[ "${lines[1]}" = "PUT $KUBE_GV/namespaces/team-b/leases/lease-gsc/status 409" ]
+	[ "${lines[2]}" = "GET $KUBE_GV/namespaces/team-b/leases/lease-gsc 200" ]
 	[ "${#lines[@]}" -eq 3 ]
-	[ "$(lease team-b '[j["status"]["isLeader"], j["status"]["observedHolderIdentity"]]')" = '[true, "cluster-a"]' ]
+	[ "$(kube_lease team-b '[j["status"]["isLeader"], j["status"]["observedHolderIdentity"]]')" = '[true, "cluster-a"]' ]
 }
 
 @test "a create whose answer is lost: the retry meets AlreadyExists and reads the resource" {
@@ -286,11 +234,11 @@ one_fails() {
 	assert_status 0
 	assert_match '^3 namespaces: 3 leader, 0 standby, 0 failed; '
 	run kube_requests '/namespaces/team-a/'
-	[ "${lines[0]}" = "POST $GV/namespaces/team-a/leases None" ]
-	[ "${lines[1]}" = "POST $GV/namespaces/team-a/leases 409" ]
-	[ "${lines[2]}" = "GET $GV/namespaces/team-a/leases/lease-gsc 200" ]
-	[ "${lines[3]}" = "PUT $GV/namespaces/team-a/leases/lease-gsc/status 200" ]
-	[ "$(lease team-a '[j["spec"]["holderIdentity"], j["status"]["isLeader"]]')" = '["cluster-a", true]' ]
+	[ "${lines[0]}" = "POST $KUBE_GV/namespaces/team-a/leases None" ]
+	[ "${lines[1]}" = "POST $KUBE_GV/namespaces/team-a/leases 409" ]
+	[ "${lines[2]}" = "GET $KUBE_GV/namespaces/team-a/leases/lease-gsc 200" ]
+	[ "${lines[3]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
+	[ "$(kube_lease team-a '[j["spec"]["holderIdentity"], j["status"]["isLeader"]]')" = '["cluster-a", true]' ]
 }
 
 @test "an API server answering 503 throughout: exit 4 within the retry budget, store untouched" {

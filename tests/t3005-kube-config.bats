@@ -13,24 +13,18 @@ load helpers
 load kube-helpers
 load gcs-helpers
 
-CRD="$MCLE_SRCDIR/examples/crd.yaml"
-GV=/apis/leaderelection.600lyy.io/v1
-
 setup() {
-	common_setup
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
+	kube_test_setup
 	KC_DIR="$BATS_TEST_TMPDIR/kc"
 	mkdir -p "$KC_DIR"
 }
 
 teardown() {
-	kube_stop
-	gcs_stop
+	kube_test_teardown
 }
 
 start_kube() {
-	kube_start --crd "$CRD" --namespaces team-a,team-b --no-system-namespaces "$@"
+	kube_start --crd "$KUBE_CRD" --namespaces team-a,team-b --no-system-namespaces "$@"
 }
 
 # pass [ARGS...]: one pass, no --kubeconfig unless given.
@@ -117,38 +111,19 @@ plugin_runs() {
 	cat "$KC_DIR/runs" 2>/dev/null || echo 0
 }
 
-# pass_bg ARGS...: a pass in the background; pass_wait collects it.
+# pass_bg ARGS...: a pass in the background; kube_bg_wait collects it.
 pass_bg() {
-	"$MCLE" --identity cluster-a reconcile-all "$@" \
-		>"$BATS_TEST_TMPDIR/bg.out" 2>"$BATS_TEST_TMPDIR/bg.err" 3>&- &
-	BG_PID=$!
-}
-
-pass_wait() {
-	status=0
-	wait "$BG_PID" || status=$?
-	output=$(<"$BATS_TEST_TMPDIR/bg.out")
-	stderr=$(<"$BATS_TEST_TMPDIR/bg.err")
-}
-
-wait_logged() {
-	local n
-	for ((n = 0; n < 200; n++)); do
-		[ "$(kube_count "$1" "$2")" -ge 1 ] && return 0
-		sleep 0.05
-	done
-	echo "no $1 $2 in the kube log after 10 s" >&2
-	return 1
+	kube_bg --identity cluster-a reconcile-all "$@"
 }
 
 # Hold the Lease listing 2 s; meanwhile run the rest of the arguments.
 during_pass() {
 	kube_ctl POST /_control/fault \
-		"{\"method\":\"GET\",\"path\":\"^$GV/leases\\\\?\",\"action\":\"delay\",\"delay\":2}" >/dev/null
+		"{\"method\":\"GET\",\"path\":\"^$KUBE_GV/leases\\\\?\",\"action\":\"delay\",\"delay\":2}" >/dev/null
 	pass_bg --kubeconfig "$KC_DIR/config"
-	wait_logged GET '^/api/v1/namespaces\?'
+	kube_wait_logged GET '^/api/v1/namespaces\?'
 	"$@"
-	pass_wait
+	kube_bg_wait
 }
 
 # ---- credentials -----------------------------------------------------------
@@ -187,7 +162,7 @@ during_pass() {
 	during_pass rotate
 	assert_status 0
 	assert_match '^2 namespaces: 2 leader, '
-	[ "$(kube_count GET "^$GV/leases\\?")" -eq 2 ]
+	[ "$(kube_count GET "^$KUBE_GV/leases\\?")" -eq 2 ]
 	run kube_log
 	[ "$(grep -c '"status": 401' <<<"$output")" -eq 1 ]
 }
@@ -331,7 +306,7 @@ during_pass() {
 @test "a client certificate the server does not trust: exit 5, one line" {
 	kube_start --instance other
 	other_cert=$KUBE_CLIENT_CERT other_key=$KUBE_CLIENT_KEY
-	kube_start --instance main --crd "$CRD" --namespaces team-a,team-b --no-system-namespaces
+	kube_start --instance main --crd "$KUBE_CRD" --namespaces team-a,team-b --no-system-namespaces
 	kubeconfig "$KC_DIR/config" "    server: $KUBE_URL
     certificate-authority: $KUBE_CA" "    client-certificate: $other_cert
     client-key: $other_key"
@@ -343,7 +318,7 @@ during_pass() {
 }
 
 @test "kubeconfig variants: KUBECONFIG list (first file wins), ~/.kube/config, --context, tls-server-name, insecure" {
-	kube_start --instance main --crd "$CRD" --namespaces team-a,team-b --no-system-namespaces
+	kube_start --instance main --crd "$KUBE_CRD" --namespaces team-a,team-b --no-system-namespaces
 	# file 1: current-context b, and a context 'a' with a wrong token;
 	# file 2: context b (good), and its own context 'a' (good, shadowed)
 	cat >"$KC_DIR/one" <<-EOF
@@ -488,7 +463,7 @@ during_pass() {
 @test "server certificate from another CA: exit 5, one line" {
 	kube_start --instance other
 	other_ca=$KUBE_CA
-	kube_start --instance main --crd "$CRD" --namespaces team-a --no-system-namespaces
+	kube_start --instance main --crd "$KUBE_CRD" --namespaces team-a --no-system-namespaces
 	kubeconfig "$KC_DIR/config" "    server: $KUBE_URL
     certificate-authority: $other_ca" "    token: $KUBE_TOKEN"
 	pass --kubeconfig "$KC_DIR/config"
@@ -507,7 +482,7 @@ during_pass() {
 	[ "$(gcs_count '*' .)" -eq 0 ]
 	# another group or version names that one
 	kube_stop
-	kube_start --crd "$CRD" --namespaces team-a --no-system-namespaces
+	kube_start --crd "$KUBE_CRD" --namespaces team-a --no-system-namespaces
 	pass --kubeconfig "$KUBECONFIG_FILE" --lease-version v2
 	assert_status 5
 	assert_one_error_line

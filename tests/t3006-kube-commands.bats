@@ -11,20 +11,14 @@ load helpers
 load kube-helpers
 load gcs-helpers
 
-CRD="$MCLE_SRCDIR/examples/crd.yaml"
-GV=/apis/leaderelection.600lyy.io/v1
-
 setup() {
-	common_setup
-	gcs_start --bucket bkt
-	export MCLE_STORE=gs://bkt/locks
-	kube_start --instance east --crd "$CRD" --namespaces team-a,team-b --no-system-namespaces
-	kube_start --instance west --crd "$CRD" --namespaces team-a,team-b --no-system-namespaces
+	kube_test_setup
+	kube_start --instance east --crd "$KUBE_CRD" --namespaces team-a,team-b --no-system-namespaces
+	kube_start --instance west --crd "$KUBE_CRD" --namespaces team-a,team-b --no-system-namespaces
 }
 
 teardown() {
-	kube_stop
-	gcs_stop
+	kube_test_teardown
 }
 
 # as CLUSTER COMMAND [ARGS...]: run mcle as identity CLUSTER with CLUSTER's
@@ -37,34 +31,11 @@ as() {
 		"$MCLE" --identity "$c" "$@"
 }
 
-# lease CLUSTER NS EXPR [NAME]: a python expression on the resource (j);
-# "absent" on 404.
+# lease CLUSTER NS EXPR [NAME]: kube_lease NS EXPR [NAME] in CLUSTER.
 lease() {
-	local out code
-	kube_use "$1"
-	out=$(kube_curl "$GV/namespaces/$2/leases/${4:-lease-gsc}") || return 1
-	code=${out##*$'\n'}
-	if [ "$code" = 404 ]; then
-		echo absent
-		return 0
-	fi
-	[ "$code" = 200 ] || { echo "GET lease in $2: $out" >&2; return 1; }
-	printf '%s' "${out%$'\n'*}" | "$PYTHON3" -c '
-import datetime, json, sys
-def T(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=datetime.timezone.utc).timestamp()
-j = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$3"
-}
-
-kube_requests() {
-	kube_log | "$PYTHON3" -c '
-import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    print(e["method"], e["path"] + ("?" + e["query"] if e["query"] else ""), e["status"])'
+	kube_use "$1" || return 1
+	shift
+	kube_lease "$@"
 }
 
 clear_kube_log() {
@@ -80,9 +51,9 @@ clear_kube_log() {
 	# (read the log first: kube_curl's own requests are logged too)
 	kube_use east
 	run kube_requests
-	[ "${lines[0]}" = "GET $GV/namespaces/team-a/leases/lease-gsc 404" ]
-	[ "${lines[1]}" = "POST $GV/namespaces/team-a/leases 201" ]
-	[ "${lines[2]}" = "PUT $GV/namespaces/team-a/leases/lease-gsc/status 200" ]
+	[ "${lines[0]}" = "GET $KUBE_GV/namespaces/team-a/leases/lease-gsc 404" ]
+	[ "${lines[1]}" = "POST $KUBE_GV/namespaces/team-a/leases 201" ]
+	[ "${lines[2]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
 	[ "${#lines[@]}" -eq 3 ]
 	[ "$(lease east team-a 'j["spec"]')" = '{"holderIdentity": "east", "leaseDurationSeconds": 40}' ]
 	[ "$(lease east team-a '[j["status"][k] for k in ("isLeader", "observedHolderIdentity", "leaseTransitions", "epoch")]')" = '[true, "east", 1, 1]' ]
@@ -182,7 +153,7 @@ clear_kube_log() {
 	rs=$(json_get 'json.dumps(j["resourceStatus"], sort_keys=True)')
 	kube_use east
 	run kube_requests
-	[ "$output" = "GET $GV/namespaces/team-a/leases/lease-gsc 200" ]
+	[ "$output" = "GET $KUBE_GV/namespaces/team-a/leases/lease-gsc 200" ]
 	[ "$(lease east team-a 'json.dumps(j["status"], sort_keys=True)')" = "$rs" ]
 	# no resource: no resourceStatus, nothing created
 	clear_kube_log west

@@ -76,14 +76,10 @@ import collections
 import datetime
 import email.utils
 import hashlib
-import http.server
-import io
 import json
-import os
 import random
 import re
 import secrets
-import signal
 import socket
 import ssl
 import struct
@@ -93,11 +89,13 @@ import time
 import traceback
 import urllib.parse
 
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+import standin                      # noqa: E402 (tests/servers/standin.py)
+
 MAX_BODY = 16 * 1024 * 1024
 MAX_METADATA = 8 * 1024
 MAX_LOG = 200000
 MAX_TOKENS = 10000
-MAX_DELAY = 120.0
 DEFAULT_CAP = 1000
 IDLE_TIMEOUT = 30
 TOKEN_LIFETIME = 3599
@@ -316,14 +314,8 @@ class State:
     def take_fault(self, method, target):
         """The first queued fault matching this request, else a random one."""
         with self.ctl:
-            for fault in self.faults:
-                if fault["method"] and fault["method"] != method:
-                    continue
-                if not fault["regex"].search(target):
-                    continue
-                fault["count"] -= 1
-                if fault["count"] <= 0:
-                    self.faults.remove(fault)
+            fault = standin.take_queued(self.faults, method, target)
+            if fault:
                 return dict(fault, random=False)
             return self.take_random(method, target)
 
@@ -994,34 +986,15 @@ def metadata_endpoint(state, path, headers):
 
 # --- control endpoints -----------------------------------------------------
 
-def parse_fault(spec, default_count=1):
-    """Validate one fault spec (dict) into the internal form."""
-    action = spec.get("action", "status")
-    if action not in ("status", "reset", "delay", "commit-drop"):
-        raise ValueError("unknown action %r" % action)
-    status = int(spec.get("status", 503))
-    if not 100 <= status <= 599:
-        raise ValueError("bad status %r" % status)
-    delay = float(spec.get("delay", 1.0))
-    if not 0 <= delay <= MAX_DELAY:
-        raise ValueError("bad delay %r" % delay)
-    return {
-        "method": (spec.get("method") or "").upper(),
-        "path": spec.get("path", ""),
-        "regex": re.compile(spec.get("path", "") or ""),
-        "count": int(spec.get("count", default_count)),
-        "action": action, "status": status, "delay": delay,
-        "reason": spec.get("reason"), "message": spec.get("message"),
-    }
-
-
 def parse_random_action(text):
     kind, _, arg = text.partition(":")
     if kind == "status":
-        return parse_fault({"action": "status", "status": int(arg or 503)})
-    if kind == "delay":
-        return parse_fault({"action": "delay", "delay": float(arg or 1.0)})
-    return parse_fault({"action": kind})
+        spec = {"action": "status", "status": int(arg or 503)}
+    elif kind == "delay":
+        spec = {"action": "delay", "delay": float(arg or 1.0)}
+    else:
+        spec = {"action": kind}
+    return standin.parse_fault(spec)
 
 
 def public_fault(f):
@@ -1030,15 +1003,9 @@ def public_fault(f):
 
 
 def control(state, method, path, query, body):
-    q = query_dict(query)
     try:
-        spec = json.loads(body.decode()) if body.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        return json_response(400, {"error": "request body is not JSON"})
-    if not isinstance(spec, dict):
-        return json_response(400, {"error": "request body must be an object"})
-    try:
-        return control_route(state, method, path, q, spec)
+        return control_route(state, method, path, query_dict(query),
+                             standin.control_spec(body))
     except (ValueError, TypeError, re.error) as e:
         return json_response(400, {"error": str(e)})
 
@@ -1089,7 +1056,7 @@ def control_fault(state, method, spec):
             state.faults.clear()
             return Response(204)
         if method == "POST":
-            fault = parse_fault(spec)
+            fault = standin.parse_fault(spec)
             if fault["count"] < 1:
                 raise ValueError("count must be >= 1")
             state.faults.append(fault)
@@ -1141,40 +1108,25 @@ def control_object(state, q):
 
 # --- HTTP plumbing ---------------------------------------------------------
 
-class BodyError(Exception):
-    def __init__(self, response, close):
-        super().__init__(response.status)
-        self.response = response
-        self.close = close
+def body_error_response(e):
+    """The answer to a request body that cannot be read (standin.BodyError)."""
+    if e.status == 411:
+        return error_response(411)
+    if e.status == 400:
+        return error_response(400, "Bad %s." % e.what, "badRequest")
+    if e.size is not None:
+        return error_response(413, "Request body of %d bytes is over the "
+                              "16 MiB limit." % e.size)
+    return error_response(413)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(standin.Handler):
     server_version = "UploadServer"
     sys_version = ""
+    name = "gcs-server"
+    max_body = MAX_BODY
+    bodiless = (204, 304)
     timeout = IDLE_TIMEOUT
-    state = None        # set in main()
-
-    def setup(self):
-        super().setup()
-        self.broken = False
-        try:
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        if isinstance(self.request, ssl.SSLSocket):
-            try:
-                self.request.do_handshake()
-            except (ssl.SSLError, OSError):
-                self.broken = True
-
-    def handle(self):
-        if self.broken:
-            return
-        try:
-            super().handle()
-        except (ConnectionError, socket.timeout, ssl.SSLError, OSError):
-            self.close_connection = True
 
     def version_string(self):
         return self.server_version
@@ -1182,107 +1134,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def date_time_string(self, timestamp=None):
         return imf_fixdate(self.state.now() if timestamp is None else timestamp)
 
-    def log_message(self, fmt, *args):
-        if self.state.verbose:
-            sys.stderr.write("gcs-server: %s\n" % (fmt % args))
-
-    def handle_expect_100(self):
-        try:
-            too_big = int(self.headers.get("Content-Length", "0")) > MAX_BODY
-        except ValueError:
-            too_big = True
-        if too_big:
-            return True     # answer 413 without inviting the body
-        return super().handle_expect_100()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = \
-        lambda self: self.dispatch()
-
-    # body
-
-    def read_body(self, required):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            return self.read_chunked()
-        length = self.headers.get("Content-Length")
-        if length is None:
-            if required:
-                raise BodyError(error_response(411), True)
-            return b""
-        try:
-            n = int(length)
-            if n < 0:
-                raise ValueError(length)
-        except ValueError:
-            raise BodyError(error_response(400, "Bad Content-Length.",
-                                           "badRequest"), True)
-        if n > MAX_BODY:
-            raise BodyError(error_response(413, "Request body of %d bytes is "
-                                           "over the 16 MiB limit." % n), True)
-        data = self.rfile.read(n)
-        if len(data) != n:
-            raise ConnectionError("short body")
-        return data
-
-    def read_chunked(self):
-        out = bytearray()
-        while True:
-            line = self.rfile.readline(1024)
-            if not line:
-                raise ConnectionError("eof in chunked body")
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise BodyError(error_response(400, "Bad chunk.", "badRequest"),
-                                True)
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return bytes(out)
-            if len(out) + size > MAX_BODY:
-                raise BodyError(error_response(413), True)
-            out += self.rfile.read(size)
-            self.rfile.readline(8)
-
-    # responses
-
     def send(self, resp, close=False):
-        body = resp.body if self.command != "HEAD" else b""
         self.send_response(resp.status)
         if resp.ctype:
             self.send_header("Content-Type", resp.ctype)
         for key, value in resp.headers.items():
             self.send_header(key, value)
-        length = len(resp.body)
-        self.send_header("Content-Length", str(length))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        # one write for head and body: no Nagle/delayed-ACK stalls
-        self._headers_buffer.append(b"\r\n")
-        if body and resp.status not in (204, 304):
-            self._headers_buffer.append(body)
-        self.flush_headers()
-
-    def reset(self):
-        """Close the socket with an RST, answering nothing."""
-        self.close_connection = True
-        try:
-            self.wfile.flush()
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        for f in (self.wfile, self.rfile):
-            try:
-                f.close()
-            except OSError:
-                pass
-        try:
-            self.connection.close()     # last reference: the RST goes out
-        except OSError:
-            pass
-        self.wfile = io.BytesIO()       # for the flush/close that follow
-        self.rfile = io.BytesIO()
+        self.end_answer(resp.status, resp.body, close)
 
     def drain(self):
         """After an early error answer: discard what the client still sends."""
@@ -1307,9 +1165,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # dispatch
 
     def dispatch(self):
-        split = urllib.parse.urlsplit(self.path)
-        path, query = split.path, split.query
-        method = self.command
+        method, path, query = self.split_target()
         if path.startswith("/_control/"):
             body = self.read_control_body()
             if body is not None:
@@ -1320,57 +1176,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             body = self.read_body(method in ("POST", "PUT", "PATCH")
                                   and not path.startswith("/computeMetadata/"))
-        except BodyError as e:
-            entry["status"] = e.response.status
+        except standin.BodyError as e:
+            resp = body_error_response(e)
+            entry["status"] = resp.status
             self.state.append_log(entry)
-            self.send(e.response, close=e.close)
-            if e.close:
-                self.drain()
+            self.send(resp, close=True)
+            self.drain()
             return
         self.serve(method, path, query, body, entry)
 
     def read_control_body(self):
         try:
             return self.read_body(False)
-        except BodyError as e:
-            self.send(e.response, close=e.close)
+        except standin.BodyError as e:
+            self.send(body_error_response(e), close=True)
             return None
 
-    def serve(self, method, path, query, body, entry):
-        fault = self.state.take_fault(method, self.path)
-        if fault:
-            entry["action"] = fault["action"]
-            if fault["random"]:
-                entry["random"] = True
-        if fault and fault["action"] == "status":
-            resp = self.fault_response(fault)
-            entry["status"] = resp.status
-            self.state.append_log(entry)
-            self.send(resp)
-            return
-        if fault and fault["action"] == "reset":
-            self.state.append_log(entry)
-            self.reset()
-            return
-        if fault and fault["action"] == "delay":
-            time.sleep(fault["delay"])
-        resp = self.answer(method, path, query, body)
-        if fault and fault["action"] == "commit-drop":
-            entry["outcome"] = resp.status
-            self.state.append_log(entry)
-            self.reset()
-            return
-        entry["status"] = resp.status
-        self.state.append_log(entry)
-        self.send(resp)
+    # for standin.Handler.serve
 
-    def fault_response(self, fault):
+    def fault_reply(self, fault):
         status = fault["status"]
         if status == 412:
-            return error_response(412, PRECONDITION_MSG, "conditionNotMet",
+            resp = error_response(412, PRECONDITION_MSG, "conditionNotMet",
                                   {"locationType": "header",
                                    "location": "If-Match"})
-        return error_response(status, fault["message"], fault["reason"])
+        else:
+            resp = error_response(status, fault["message"], fault["reason"])
+        return resp.status, resp
+
+    def reply(self, method, path, query, body):
+        resp = self.answer(method, path, query, body)
+        return resp.status, resp
+
+    def send_reply(self, resp):
+        self.send(resp)
 
     def answer(self, method, path, query, body):
         headers = self.headers
@@ -1395,12 +1234,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Exception:
             traceback.print_exc()
             return error_response(500)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-    allow_reuse_address = True
 
 
 def parse_args(argv):
@@ -1429,38 +1262,14 @@ def parse_args(argv):
     return args
 
 
-def write_port_file(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, path)
-
-
 def main(argv):
     args = parse_args(argv)
     Handler.state = State(args)
-    server = Server(("127.0.0.1", args.port), Handler)
+    server = standin.Server(("127.0.0.1", args.port), Handler)
     if args.tls_cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.tls_cert, args.tls_key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True,
-                                        do_handshake_on_connect=False)
-
-    def stop(signum, frame):
-        sys.stderr.write("gcs-server: signal %d, exiting\n" % signum)
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    write_port_file(args.port_file, server.server_address[1])
-    sys.stderr.write("gcs-server: pid %d listening on 127.0.0.1:%d\n"
-                     % (os.getpid(), server.server_address[1]))
-    sys.stderr.flush()
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-    return 0
+        standin.use_tls(server, standin.tls_context(args.tls_cert,
+                                                    args.tls_key))
+    return standin.run(server, args.port_file, announce="gcs-server")
 
 
 if __name__ == "__main__":

@@ -142,17 +142,11 @@ import bisect
 import copy
 import datetime
 import hashlib
-import http.server
-import io
 import json
-import os
 import posixpath
 import re
 import secrets
-import signal
-import socket
 import ssl
-import struct
 import sys
 import threading
 import time
@@ -160,13 +154,15 @@ import traceback
 import urllib.parse
 import uuid
 
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+import standin                      # noqa: E402 (tests/servers/standin.py)
+
 try:
     import yaml
 except ImportError:         # YAML bodies and --crd need python3-yaml
     yaml = None
 
 MAX_BODY = 3 * 1024 * 1024          # kube-apiserver's request body limit
-MAX_DELAY = 120.0
 MAX_LOG = 1000000
 IDLE_TIMEOUT = 120
 GIT_VERSION = "v1.30.0"
@@ -2821,42 +2817,16 @@ class State:
 
     def take_fault(self, method, target):
         with self.ctl:
-            for f in self.faults:
-                if f["method"] and f["method"] != method:
-                    continue
-                if not f["regex"].search(target):
-                    continue
-                if f["skip"] > 0:
-                    f["skip"] -= 1
-                    return None
-                f["count"] -= 1
-                if f["count"] <= 0:
-                    self.faults.remove(f)
-                return f
-        return None
+            return standin.take_queued(self.faults, method, target)
 
 
 def parse_fault(spec):
-    action = spec.get("action", "status")
-    if action not in ("status", "reset", "delay", "commit-drop"):
-        raise ValueError("unknown action %r" % action)
-    status = int(spec.get("status", 503))
-    if not 100 <= status <= 599:
-        raise ValueError("bad status %r" % status)
-    delay = float(spec.get("delay", 1.0))
-    if not 0 <= delay <= MAX_DELAY:
-        raise ValueError("bad delay %r" % delay)
-    count = int(spec.get("count", 1))
-    skip = int(spec.get("skip", 0))
-    if count < 1 or skip < 0:
+    fault = standin.parse_fault(spec)
+    fault["skip"] = int(spec.get("skip", 0))
+    fault["retryAfter"] = spec.get("retryAfter")
+    if fault["count"] < 1 or fault["skip"] < 0:
         raise ValueError("count must be >= 1 and skip >= 0")
-    return {"method": (spec.get("method") or "").upper(),
-            "path": spec.get("path", ""),
-            "regex": re.compile(spec.get("path", "") or ""),
-            "count": count, "skip": skip, "action": action,
-            "status": status, "delay": delay, "reason": spec.get("reason"),
-            "message": spec.get("message"),
-            "retryAfter": spec.get("retryAfter")}
+    return fault
 
 
 def public_fault(f):
@@ -2874,13 +2844,8 @@ def control(state, method, path, query, body):
     q = {k: v[-1] for k, v in
          urllib.parse.parse_qs(query, keep_blank_values=True).items()}
     try:
-        spec = json.loads(body.decode()) if body.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        return ctl_json(400, {"error": "request body is not JSON"})
-    if not isinstance(spec, dict):
-        return ctl_json(400, {"error": "request body must be an object"})
-    try:
-        return control_route(state, method, path, q, spec)
+        return control_route(state, method, path, q,
+                             standin.control_spec(body))
     except ApiError as e:
         return ctl_json(e.code, e.status())
     except (ValueError, TypeError, KeyError, re.error) as e:
@@ -3023,41 +2988,17 @@ FLOWSCHEMA_UID = str(uuid.uuid4())
 PRIORITY_UID = str(uuid.uuid4())
 
 
-class BodyError(Exception):
-    def __init__(self, error, close):
-        super().__init__(error.message)
-        self.error = error
-        self.close = close
+def body_error(e):
+    """The ApiError for a request body that cannot be read (standin.BodyError)."""
+    if e.status == 400:
+        return bad_request("bad %s" % e.what)
+    return generic_error(413)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(standin.Handler):
+    name = "kube-server"
+    max_body = MAX_BODY
     timeout = IDLE_TIMEOUT
-    state = None        # set in main()
-
-    def setup(self):
-        super().setup()
-        self.broken = False
-        try:        # no Nagle: an answer must not wait for a delayed ACK
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
-                                       1)
-        except OSError:
-            pass
-        if isinstance(self.request, ssl.SSLSocket):
-            try:
-                self.request.settimeout(30)
-                self.request.do_handshake()
-                self.request.settimeout(self.timeout)
-            except (ssl.SSLError, OSError):
-                self.broken = True
-
-    def handle(self):
-        if self.broken:
-            return
-        try:
-            super().handle()
-        except (ConnectionError, socket.timeout, ssl.SSLError, OSError):
-            self.close_connection = True
 
     def send_response(self, code, message=None):
         # as kube-apiserver: a Date header, no Server header
@@ -3065,61 +3006,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
 
-    def log_message(self, fmt, *args):
-        if self.state.verbose:
-            sys.stderr.write("kube-server: %s\n" % (fmt % args))
-
-    def handle_expect_100(self):
-        try:
-            too_big = int(self.headers.get("Content-Length", "0")) > MAX_BODY
-        except ValueError:
-            too_big = True
-        if too_big:
-            return True
-        return super().handle_expect_100()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = \
-        do_OPTIONS = lambda self: self.dispatch()
-
-    # body
-
-    def read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            return self.read_chunked()
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            n = int(length)
-            if n < 0:
-                raise ValueError(length)
-        except ValueError:
-            raise BodyError(bad_request("bad Content-Length"), True)
-        if n > MAX_BODY:
-            raise BodyError(generic_error(413), True)
-        data = self.rfile.read(n)
-        if len(data) != n:
-            raise ConnectionError("short body")
-        return data
-
-    def read_chunked(self):
-        out = bytearray()
-        while True:
-            line = self.rfile.readline(1024)
-            if not line:
-                raise ConnectionError("eof in chunked body")
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise BodyError(bad_request("bad chunk"), True)
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return bytes(out)
-            if len(out) + size > MAX_BODY:
-                raise BodyError(generic_error(413), True)
-            out += self.rfile.read(size)
-            self.rfile.readline(8)
+    def do_OPTIONS(self):
+        self.dispatch()
 
     # answers
 
@@ -3140,60 +3028,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         for w in (req.warnings if req else []):
             self.send_header("Warning", '299 - %s' % json.dumps(w))
-        self.send_header("Content-Length", str(len(body)))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self._headers_buffer.append(b"\r\n")
-        if body and self.command != "HEAD" and ans.code != 204:
-            self._headers_buffer.append(body)
-        self.flush_headers()        # headers and body in one write
-        self.wfile.flush()
+        self.end_answer(ans.code, body, close)
 
     def send_error_status(self, e, req=None, close=False):
         self.send(Answer(e.code, e.status()), req, close, e.headers)
 
-    def reset(self):
-        """Close the connection with an RST, answering nothing."""
-        self.close_connection = True
-        try:
-            self.wfile.flush()
-        except OSError:
-            pass
-        sock = self.connection
-        try:
-            if isinstance(sock, ssl.SSLSocket):
-                raw = socket.socket(fileno=os.dup(sock.fileno()))
-                raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                               struct.pack("ii", 1, 0))
-                raw.close()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                            struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        for f in (self.wfile, self.rfile):
-            try:
-                f.close()
-            except OSError:
-                pass
-        try:
-            sock.close()
-        except OSError:
-            pass
-        self.wfile = io.BytesIO()
-        self.rfile = io.BytesIO()
-
     # dispatch
 
     def dispatch(self):
-        split = urllib.parse.urlsplit(self.path)
-        path, query = split.path, split.query
-        method = self.command
+        method, path, query = self.split_target()
         if path.startswith("/_control/"):
             try:
                 body = self.read_body()
-            except BodyError as e:
-                self.send_error_status(e.error, close=True)
+            except standin.BodyError as e:
+                self.send_error_status(body_error(e), close=True)
                 return
             with self.state.store.lock:
                 ans = control(self.state, method, path, query, body)
@@ -3203,30 +3051,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "status": None, "action": None}
         try:
             body = self.read_body()
-        except BodyError as e:
-            entry["status"] = e.error.code
+        except standin.BodyError as e:
+            err = body_error(e)
+            entry["status"] = err.code
             self.state.append_log(entry)
-            self.send_error_status(e.error, close=True)
+            self.send_error_status(err, close=True)
             return
         self.serve(method, path, query, body, entry)
 
-    def serve(self, method, path, query, body, entry):
-        fault = self.state.take_fault(method, self.path)
-        if fault:
-            entry["action"] = fault["action"]
-        if fault and fault["action"] == "status":
-            e = generic_error(fault["status"], fault["reason"],
-                              fault["message"], fault["retryAfter"])
-            entry["status"] = e.code
-            self.state.append_log(entry)
-            self.send_error_status(e)
-            return
-        if fault and fault["action"] == "reset":
-            self.state.append_log(entry)
-            self.reset()
-            return
-        if fault and fault["action"] == "delay":
-            time.sleep(fault["delay"])
+    # for standin.Handler.serve: a reply is (Answer, Request or None, headers)
+
+    def fault_reply(self, fault):
+        e = generic_error(fault["status"], fault["reason"], fault["message"],
+                          fault["retryAfter"])
+        return e.code, (Answer(e.code, e.status()), None, e.headers)
+
+    def reply(self, method, path, query, body):
         req = None
         try:
             user = self.authenticate()
@@ -3246,14 +3086,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             extra = {}
         else:
             extra = {}
-        if fault and fault["action"] == "commit-drop":
-            entry["outcome"] = ans.code
-            self.state.append_log(entry)
-            self.reset()
-            return
-        entry["status"] = ans.code
-        self.state.append_log(entry)
-        self.send(ans, req, headers=extra)
+        return ans.code, (ans, req, extra)
+
+    def send_reply(self, reply):
+        ans, req, headers = reply
+        self.send(ans, req, headers=headers)
 
     def authenticate(self):
         cert = None
@@ -3286,12 +3123,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 DISCOVERY_PATHS.match(path):
             return      # system:discovery: any authenticated user
         raise forbidden_error(user.name, method, path, q)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-    allow_reuse_address = True
 
 
 def load_crds(api, paths):
@@ -3331,18 +3162,11 @@ def parse_args(argv):
     return args
 
 
-def write_port_file(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, path)
-
-
 def main(argv):
     args = parse_args(argv)
     state = State(args)
     Handler.state = state
-    server = Server(("127.0.0.1", args.port), Handler)
+    server = standin.Server(("127.0.0.1", args.port), Handler)
     port = server.server_address[1]
     state.api = KubeApi(state.store, port, args.max_page)
     names = [] if args.no_system_namespaces else list(SYSTEM_NAMESPACES)
@@ -3353,26 +3177,13 @@ def main(argv):
         if state.store.namespaces.get(n) is None:
             state.store.namespaces.put(n, state.api.new_namespace(n))
     load_crds(state.api, args.crd)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    ctx = standin.tls_context(args.tls_cert, args.tls_key)
     ctx.set_alpn_protocols(["http/1.1"])
     if args.client_ca:
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(args.client_ca)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True,
-                                    do_handshake_on_connect=False)
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    write_port_file(args.port_file, port)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-    return 0
+    standin.use_tls(server, ctx)
+    return standin.run(server, args.port_file)
 
 
 if __name__ == "__main__":
