@@ -353,17 +353,20 @@ run_workers(struct pass *p, struct kube_client *kube, size_t n,
 
 	if ((w = calloc(n, sizeof(*w))) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	/* every clone first: a running worker may re-authenticate the original */
 	for (k = 0; k < n; k++) {
 		w[k].p = p;
 		w[k].store = p->ctx->store;
 		w[k].kube = kube;
-		if (n == 1)
-			break;
-		if ((w[k].store = store_clone(p->ctx->store, err)) == NULL ||
-		    (kube != NULL && (w[k].kube = kube_clone(kube, err)) == NULL) ||
-		    (pthread_create(&w[k].thread, NULL, worker_main, &w[k]) != 0 &&
-		     mcle_err_set(err, MCLE_ENOMEM, "cannot start worker thread") < 0)) {
+		if (n > 1 && ((w[k].store = store_clone(p->ctx->store, err)) == NULL ||
+			      (kube != NULL && (w[k].kube = kube_clone(kube, err)) == NULL))) {
 			rc = -1;
+			break;
+		}
+	}
+	for (k = 0; rc == 0 && n > 1 && k < n; k++) {
+		if (pthread_create(&w[k].thread, NULL, worker_main, &w[k]) != 0) {
+			rc = mcle_err_set(err, MCLE_ENOMEM, "cannot start worker thread");
 			break;
 		}
 		w[k].started = 1;

@@ -25,8 +25,9 @@
 
 /*
  * One connection pool per server, shared by the clients of one run's
- * worker threads (http_client_clone): connections, DNS answers and TLS
- * sessions, each behind its own lock.
+ * worker threads (http_client_clone): connections and DNS answers, each
+ * behind its own lock.  TLS sessions are not shared: kept connections make
+ * resumption rare, and OpenSSL's session objects are not worth the risk.
  */
 struct http_share {
 	CURLSH *sh;
@@ -230,8 +231,7 @@ share_new(struct mcle_err *err)
 	    curl_share_setopt(sh->sh, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
 	    curl_share_setopt(sh->sh, CURLSHOPT_USERDATA, sh) != CURLSHE_OK ||
 	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+	    curl_share_setopt(sh->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
 		share_release(sh);
 		mcle_err_set(err, MCLE_ECONFIG, "cannot set up a curl share");
 		return NULL;

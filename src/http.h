@@ -53,7 +53,7 @@ void http_client_free(struct http_client *c);
 
 /*
  * A new client with c's settings for another thread, sharing c's
- * connection pool (connections, DNS, TLS sessions; curl's share interface
+ * connection pool (connections and DNS; curl's share interface
  * with locks).  Each client is used by one thread at a time.
  */
 struct http_client *http_client_clone(struct http_client *c,
