@@ -1319,15 +1319,6 @@ reject_unsupported_auth(const struct kdoc *d, const struct ynode *m,
 }
 
 static int
-valid_token(const char *t)
-{
-	for (; *t != '\0'; t++)
-		if (*t < 0x21 || *t > 0x7e)
-			return 0;
-	return 1;
-}
-
-static int
 check_user(struct kube_config *kc, const struct kdoc *d, const struct ynode *m,
 	   struct mcle_err *err)
 {
@@ -1345,7 +1336,7 @@ check_user(struct kube_config *kc, const struct kdoc *d, const struct ynode *m,
 	if (kc->exec != NULL && (kc->token != NULL || kc->token_file != NULL))
 		return bad(d, m, err, "user '%s' sets both a token and an exec plugin: "
 		    "only one authentication method is allowed", u);
-	if (kc->token != NULL && !valid_token(kc->token))
+	if (kc->token != NULL && !valid_bearer_token(kc->token))
 		return bad(d, m, err, "the token of user '%s' has characters a header "
 		    "cannot carry", u);
 	if (kc->cert_file != NULL &&
@@ -1563,7 +1554,7 @@ read_token(const char *path, char **out, struct mcle_err *err)
 	while (start < len && strchr(" \t\r\n", buf[start]) != NULL)
 		start++;
 	memmove(buf, buf + start, len - start + 1);
-	if (len - start == 0 || strlen(buf) != len - start || !valid_token(buf)) {
+	if (len - start == 0 || strlen(buf) != len - start || !valid_bearer_token(buf)) {
 		wipe_free(buf, len);
 		return mcle_err_set(err, MCLE_EAUTH, len - start == 0 ?
 		    "token file '%s' is empty" : "token file '%s' does not hold a token", path);

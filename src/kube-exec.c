@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "kube-exec.h"
+#include "parse.h"
 #include "log.h"
 
 #define INFO_VAR	"KUBERNETES_EXEC_INFO"
@@ -775,16 +776,6 @@ get_string(json_object *o, const char *key, const char **out)
 	return 0;
 }
 
-/* A bearer token goes into a header: visible ASCII only. */
-static int
-valid_token(const char *t)
-{
-	for (; *t != '\0'; t++)
-		if (*t < 0x21 || *t > 0x7e)
-			return 0;
-	return 1;
-}
-
 /* Wipe a secret json-c holds before the object is released. */
 static void
 wipe_member(json_object *o, const char *key)
@@ -830,7 +821,7 @@ take_status(const char *name, json_object *st, struct kube_exec_cred *c,
 	if ((cert == NULL) != (key == NULL))
 		return invalid(name, err,
 		    "clientCertificateData and clientKeyData must come together");
-	if (tok != NULL && !valid_token(tok))
+	if (tok != NULL && !valid_bearer_token(tok))
 		return invalid(name, err, "the token has characters a header cannot carry");
 	if (exp != NULL && time_parse_rfc3339(exp, &c->expires) < 0)
 		return invalid(name, err, "expirationTimestamp is not an RFC 3339 time");

@@ -151,3 +151,12 @@ valid_subdomain(const char *s)
 		s = dot + 1;
 	}
 }
+
+int
+valid_bearer_token(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return 1;
+}

@@ -25,6 +25,9 @@ int valid_namespace(const char *s);
  */
 int valid_identity(const char *s);
 
+/* A bearer token: it goes into an HTTP header, so visible ASCII only. */
+int valid_bearer_token(const char *s);
+
 /* A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
 int valid_subdomain(const char *s);
 

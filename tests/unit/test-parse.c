@@ -78,6 +78,10 @@ test_names(void)
 	ok(!valid_identity("a b"), "identity with space");
 	ok(!valid_identity("a\"b"), "identity with quote");
 	ok(!valid_identity("a\nb"), "identity with newline");
+	ok(valid_bearer_token("ya29.a0AfB_byC-x~y+z/="), "a bearer token");
+	ok(!valid_bearer_token("abc def"), "a token with a space");
+	ok(!valid_bearer_token("abc\r\nX-Evil: 1"), "a token that would split the header");
+	ok(!valid_bearer_token("\xc3\xa9"), "a token with non-ASCII bytes");
 }
 
 int
