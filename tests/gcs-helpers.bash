@@ -28,6 +28,8 @@
 
 GCS_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GCS_SERVER="$GCS_HELPERS_DIR/servers/gcs-server.py"
+# shellcheck source=standin-helpers.bash
+. "$GCS_HELPERS_DIR/standin-helpers.bash"
 
 gcs_start() {
 	local base dir i
@@ -58,22 +60,9 @@ gcs_start() {
 }
 
 gcs_stop() {
-	local pid=${1:-$GCS_PID} i rc
+	local pid=${1:-$GCS_PID} rc=0
 	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		echo "gcs-server $pid ignored SIGTERM" >&2
-		return 1
-	fi
-	rc=0
-	wait "$pid" 2>/dev/null || rc=$?
-	# wait answers 127 when the server is not our child: no status to report
-	[[ $rc -eq 127 ]] && rc=0
+	standin_stop "$pid" gcs-server || rc=$?
 	[[ $pid == "$GCS_PID" ]] && GCS_PID=
 	return "$rc"
 }

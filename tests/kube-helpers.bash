@@ -51,6 +51,8 @@
 
 KUBE_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_SERVER="$KUBE_HELPERS_DIR/servers/kube-server.py"
+# shellcheck source=standin-helpers.bash
+. "$KUBE_HELPERS_DIR/standin-helpers.bash"
 KUBE_INSTANCES=()
 # shellcheck disable=SC2034 # used by the tests
 KUBE_CRD="${MCLE_SRCDIR:-$KUBE_HELPERS_DIR/..}/examples/crd.yaml"
@@ -175,24 +177,6 @@ kube_use() {
 		KUBE_CLIENT_CERT KUBE_CLIENT_KEY KUBECONFIG_FILE
 }
 
-kube_stop_pid() {
-	local pid=$1 i rc
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		echo "kube-server $pid ignored SIGTERM" >&2
-		return 1
-	fi
-	rc=0
-	wait "$pid" 2>/dev/null || rc=$?
-	# 127: not our child (started in another shell): no status to report
-	[[ $rc -eq 127 ]] && rc=0
-	return "$rc"
-}
 
 # shellcheck disable=SC2120 # the tests name an instance, or none
 kube_stop() {
@@ -204,7 +188,7 @@ kube_stop() {
 		fi
 		dir=${e#*=}
 		pid=$(sed -n 's/^KUBE_PID=//p' "$dir/env")
-		kube_stop_pid "$pid" || rc=$?
+		standin_stop "$pid" kube-server || rc=$?
 	done
 	KUBE_INSTANCES=("${keep[@]}")
 	return "$rc"
