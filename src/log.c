@@ -1,4 +1,4 @@
-/* log.c - diagnostics on stderr, only with -v. */
+/* log.c - diagnostics on stderr: warnings always, the rest only with -v. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -20,16 +20,27 @@ log_level(void)
 	return level;
 }
 
-static void vlog(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void vlog(const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static void
-vlog(const char *fmt, va_list ap)
+vlog(const char *kind, const char *fmt, va_list ap)
 {
 	char line[1024];
 
 	/* one write per line, so that worker threads' lines do not interleave */
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "mcle: debug: %s\n", line);
+	fprintf(stderr, "mcle: %s: %s\n", kind, line);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning", fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -40,7 +51,7 @@ log_debug(const char *fmt, ...)
 	if (level < 1)
 		return;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog("debug", fmt, ap);
 	va_end(ap);
 }
 
@@ -52,6 +63,6 @@ log_trace(const char *fmt, ...)
 	if (level < 2)
 		return;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog("debug", fmt, ap);
 	va_end(ap);
 }
