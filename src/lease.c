@@ -1,61 +1,79 @@
-/* lease.c - acquire, renew and release over any lock store. */
+/*
+ * lease.c - one lease operation as a small state machine on the loop:
+ *
+ *   [read] -> decide -> write -> done
+ *                         \-> unknown outcome -> read -> settled? -> done
+ *                                                   \-> decide again (acquire)
+ */
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lease.h"
 #include "log.h"
 
-#define ROUNDS 3	/* read-decide-write rounds before "kept changing" */
-
 typedef enum elect_action (*decide_fn)(const struct store_entry *cur,
 				       const struct elect_params *p,
 				       struct lease_record *next);
 
-/* Read into res; absent is not an error here. */
-static int
-read_state(struct store *s, const char *ns, struct lease_result *res,
-	   struct mcle_err *err)
-{
-	struct mcle_err rerr = MCLE_ERR_INIT;
+static void read_now(struct lease_op *op);
+static void decide(struct lease_op *op);
 
-	res->found = 0;
-	if (s->ops->read(s, ns, &res->entry, &rerr) == 0) {
-		res->found = 1;
-		return 0;
-	}
-	if (rerr.code == MCLE_ENOTFOUND) {
-		memset(&res->entry, 0, sizeof(res->entry));
-		snprintf(res->entry.name, sizeof(res->entry.name), "%s", ns);
-		return 0;
-	}
-	return mcle_err_set(err, rerr.code, "%s", rerr.msg);
+void
+lease_op_init(struct lease_op *op, struct store *s, enum lease_kind kind,
+	      const char *ns, const struct elect_params *p, int64_t deadline)
+{
+	memset(op, 0, sizeof(*op));
+	op->store = s;
+	op->kind = kind;
+	snprintf(op->ns, sizeof(op->ns), "%s", ns);
+	op->p = *p;
+	op->deadline = deadline;
 }
 
-static int
-write_action(struct store *s, const char *ns, enum elect_action a,
-	     const struct store_entry *cur, const struct lease_record *next,
-	     struct store_entry *out, struct mcle_err *err)
+static void
+deliver(void *arg)
 {
-	switch (a) {
-	case ELECT_CREATE:
-		return s->ops->create(s, ns, next, out, err);
-	case ELECT_TAKEOVER:
-		return s->ops->replace(s, ns, &cur->ver, next, out, err);
-	case ELECT_RENEW:
-	case ELECT_RELEASE:
-		return s->ops->update(s, ns, &cur->ver, next, out, err);
-	case ELECT_BUSY:
-	case ELECT_LOST:
-		break;
-	}
-	return mcle_err_set(err, MCLE_ECONFIG, "internal error: no write for '%s'",
-			    elect_action_name(a));
+	struct lease_op *op = arg;
+
+	op->done(op);
 }
 
-/* After a failed precondition: does the store show that our write landed? */
+/* The outcome is known: report it from the loop. */
+static void
+finish(struct lease_op *op, int rc)
+{
+	op->rc = rc;
+	loop_timer_init(&op->timer, deliver, op);
+	if (loop_timer_at(op->store->params.loop, &op->timer, 0) < 0) {
+		mcle_err_set(&op->err, MCLE_ENOMEM, "out of memory");
+		op->rc = -1;
+		deliver(op);
+	}
+}
+
+static void
+fail(struct lease_op *op, const struct mcle_err *e)
+{
+	mcle_err_set(&op->err, e->code, "%s", e->msg);
+	finish(op, -1);
+}
+
+static decide_fn
+decider(enum lease_kind k)
+{
+	switch (k) {
+	case LEASE_ACQUIRE:
+		return elect_acquire;
+	case LEASE_RENEW:
+		return elect_renew;
+	default:
+		return elect_release;
+	}
+}
+
+/* After a failed precondition or an unknown outcome: did our write land? */
 static int
 settled_ours(const struct lease_result *now, enum elect_action a,
 	     const struct lease_record *next)
@@ -65,172 +83,269 @@ settled_ours(const struct lease_result *now, enum elect_action a,
 		return 0;
 	if (a == ELECT_RELEASE)
 		return 1;
+	/* ours, but expired by the store's clock: a rival may lead already */
 	return now->entry.now <= elect_expire_time(&now->entry);
 }
 
 static int
-refuse(const char *ns, enum elect_action a, const struct lease_result *res,
-       const struct elect_params *p, struct mcle_err *err)
+refuse(struct lease_op *op, enum elect_action a)
 {
-	char when[MCLE_RFC3339_MAX];
+	const struct lease_result *res = &op->res;
 	const struct store_entry *e = &res->entry;
+	const char *ns = op->ns, *id = op->p.identity;
+	char when[MCLE_RFC3339_MAX];
 
 	time_format(res->found ? elect_expire_time(e) : 0, when);
+	if (a == ELECT_BUSY && e->now > elect_expire_time(e))
+		return mcle_err_set(&op->err, MCLE_EBUSY,
+				    "lease '%s' of '%s' expired at %s but is within the clock-skew allowance",
+				    ns, e->rec.holder, when);
 	if (a == ELECT_BUSY)
-		return mcle_err_set(err, MCLE_EBUSY, "lease '%s' is held by '%s' until %s",
+		return mcle_err_set(&op->err, MCLE_EBUSY, "lease '%s' is held by '%s' until %s",
 				    ns, e->rec.holder, when);
 	if (!res->found)
-		return mcle_err_set(err, MCLE_ELOST, "lease '%s' is not held by '%s': no lock exists",
-				    ns, p->identity);
-	if (strcmp(e->rec.holder, p->identity) == 0)
-		return mcle_err_set(err, MCLE_ELOST, "lease '%s' of '%s' expired at %s",
-				    ns, p->identity, when);
+		return mcle_err_set(&op->err, MCLE_ELOST,
+				    "lease '%s' is not held by '%s': no lock exists", ns, id);
+	if (strcmp(e->rec.holder, id) == 0)
+		return mcle_err_set(&op->err, MCLE_ELOST, "lease '%s' of '%s' expired at %s",
+				    ns, id, when);
 	if (e->rec.holder[0] == '\0')
-		return mcle_err_set(err, MCLE_ELOST, "lease '%s' is not held by '%s': it is free",
-				    ns, p->identity);
-	return mcle_err_set(err, MCLE_ELOST, "lease '%s' is not held by '%s': held by '%s'",
-			    ns, p->identity, e->rec.holder);
+		return mcle_err_set(&op->err, MCLE_ELOST,
+				    "lease '%s' is not held by '%s': it is free", ns, id);
+	return mcle_err_set(&op->err, MCLE_ELOST, "lease '%s' is not held by '%s': held by '%s'",
+			    ns, id, e->rec.holder);
 }
 
-static int
-run(struct store *s, const char *ns, decide_fn decide, int may_retry,
-    const struct elect_params *p, const struct store_entry *observed,
-    int absent, struct lease_result *res, struct mcle_err *err)
+static enum store_verb
+verb_of(enum elect_action a)
 {
-	struct lease_record next;
-	struct store_entry out;
-	struct mcle_err werr;
+	switch (a) {
+	case ELECT_CREATE:
+		return STORE_CREATE;
+	case ELECT_TAKEOVER:
+		return STORE_REPLACE;
+	default:
+		return STORE_UPDATE;
+	}
+}
+
+/* The write's outcome was not "done": settle it by reading back. */
+static void
+settle_read(struct lease_op *op, const struct mcle_err *why)
+{
+	mcle_err_clear(&op->write_err);
+	mcle_err_set(&op->write_err, why->code, "%s", why->msg);
+	op->settling = 1;
+	read_now(op);
+}
+
+static void
+write_done(struct store_op *sop)
+{
+	struct lease_op *op = sop->arg;
+
+	if (sop->rc == 0) {
+		op->res.entry = sop->out;
+		op->res.found = 1;
+		finish(op, 0);
+		return;
+	}
+	/* a 412 after a retry, or a failure after sending: it may have landed */
+	if (sop->err.code == MCLE_EPRECOND || sop->err.code == MCLE_EUNAVAIL) {
+		log_debug("lease '%s': %s outcome unknown (%s); reading back", op->ns,
+			  elect_action_name(op->res.action), sop->err.msg);
+		settle_read(op, &sop->err);
+		return;
+	}
+	fail(op, &sop->err);
+}
+
+static void
+write_now(struct lease_op *op)
+{
+	struct store_op *sop = &op->sop;
+
+	memset(sop, 0, sizeof(*sop));
+	sop->verb = verb_of(op->res.action);
+	snprintf(sop->name, sizeof(sop->name), "%s", op->ns);
+	sop->expect = op->res.entry.ver;
+	sop->rec = op->next;
+	sop->deadline = op->deadline;
+	sop->done = write_done;
+	sop->arg = op;
+	op->res.sent = time_now_real();
+	op->res.sent_mono = time_now_mono();
+	if (store_submit(op->store, sop) < 0)
+		fail(op, &sop->err);
+}
+
+static void
+decide(struct lease_op *op)
+{
+	struct lease_result *res = &op->res;
 	enum elect_action a;
-	int round;
 
-	memset(res, 0, sizeof(*res));
-	if (observed != NULL) {
-		res->entry = *observed;
+	a = decider(op->kind)(res->found ? &res->entry : NULL, &op->p, &op->next);
+	res->action = a;
+	log_debug("lease '%s': %s (holder '%s', epoch %lld)", op->ns, elect_action_name(a),
+		  res->entry.rec.holder, (long long)res->entry.rec.epoch);
+	if (a == ELECT_BUSY || a == ELECT_LOST) {
+		refuse(op, a);
+		finish(op, -1);
+		return;
+	}
+	/* a new term starts now, by the store's clock as last observed */
+	if (a == ELECT_CREATE || a == ELECT_TAKEOVER)
+		op->next.acquired = res->entry.now;
+	if (op->next.epoch > MCLE_EPOCH_MAX) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT,
+			     "lease '%s': epoch %lld is the largest allowed (2^53-1): refusing to take it over",
+			     op->ns, (long long)res->entry.rec.epoch);
+		finish(op, -1);
+		return;
+	}
+	write_now(op);
+}
+
+/* After the settling read: ours, decide again, or lost. */
+static void
+settle(struct lease_op *op)
+{
+	op->settling = 0;
+	if (settled_ours(&op->res, op->res.action, &op->next)) {
+		log_debug("lease '%s': %s settled by reading back", op->ns,
+			  elect_action_name(op->res.action));
+		op->res.settled = 1;
+		finish(op, 0);
+		return;
+	}
+	if (op->write_err.code != MCLE_EPRECOND) {
+		/* the write failed and did not land: report why it failed */
+		fail(op, &op->write_err);
+		return;
+	}
+	if (op->kind != LEASE_ACQUIRE) {
+		mcle_err_set(&op->err, MCLE_ELOST, "lease '%s' changed under '%s' (now held by '%s')",
+			     op->ns, op->p.identity,
+			     op->res.entry.rec.holder[0] ? op->res.entry.rec.holder : "nobody");
+		finish(op, -1);
+		return;
+	}
+	if (++op->round >= LEASE_ROUNDS) {
+		mcle_err_set(&op->err, MCLE_EUNAVAIL, "lock '%s' kept changing; try again", op->ns);
+		finish(op, -1);
+		return;
+	}
+	decide(op);
+}
+
+static void
+read_done(struct store_op *sop)
+{
+	struct lease_op *op = sop->arg;
+	struct lease_result *res = &op->res;
+
+	if (sop->rc == 0) {
+		res->entry = sop->out;
 		res->found = 1;
-	} else if (absent) {
-		snprintf(res->entry.name, sizeof(res->entry.name), "%s", ns);
-	} else if (read_state(s, ns, res, err) < 0) {
-		return -1;
+	} else if (sop->err.code == MCLE_ENOTFOUND) {
+		memset(&res->entry, 0, sizeof(res->entry));
+		snprintf(res->entry.name, sizeof(res->entry.name), "%s", op->ns);
+		res->entry.now = sop->out.now;
+		res->found = 0;
+	} else {
+		/* while settling, the write's own failure is the root cause */
+		if (op->settling && op->write_err.code == MCLE_EUNAVAIL)
+			fail(op, &op->write_err);
+		else
+			fail(op, &sop->err);
+		return;
 	}
-	for (round = 0; round < ROUNDS; round++) {
-		a = decide(res->found ? &res->entry : NULL, p, &next);
-		res->action = a;
-		log_debug("lease '%s': %s (holder '%s', epoch %lld)", ns,
-			  elect_action_name(a), res->entry.rec.holder,
-			  (long long)res->entry.rec.epoch);
-		if (a == ELECT_BUSY || a == ELECT_LOST)
-			return refuse(ns, a, res, p, err);
-		res->sent = time_now_real();
-		mcle_err_clear(&werr);
-		if (write_action(s, ns, a, &res->entry, &next, &out, &werr) == 0) {
-			res->entry = out;
-			res->found = 1;
-			return 0;
-		}
-		if (werr.code != MCLE_EPRECOND)
-			return mcle_err_set(err, werr.code, "%s", werr.msg);
-		/* ambiguous: the write may have landed before a retry said 412 */
-		if (read_state(s, ns, res, err) < 0)
-			return -1;
-		if (settled_ours(res, a, &next)) {
-			log_debug("lease '%s': %s settled by reading back", ns,
-				  elect_action_name(a));
-			return 0;
-		}
-		if (!may_retry)
-			return mcle_err_set(err, MCLE_ELOST,
-					    "lease '%s' changed under '%s' (now held by '%s')",
-					    ns, p->identity,
-					    res->entry.rec.holder[0] ? res->entry.rec.holder : "nobody");
+	if (op->settling)
+		settle(op);
+	else if (op->kind == LEASE_READ)
+		finish(op, 0);
+	else
+		decide(op);
+}
+
+static void
+read_now(struct lease_op *op)
+{
+	struct store_op *sop = &op->sop;
+
+	memset(sop, 0, sizeof(*sop));
+	sop->verb = STORE_READ;
+	snprintf(sop->name, sizeof(sop->name), "%s", op->ns);
+	sop->deadline = op->deadline;
+	sop->done = read_done;
+	sop->arg = op;
+	if (store_submit(op->store, sop) < 0)
+		fail(op, &sop->err);
+}
+
+static void
+start_observed(void *arg)
+{
+	struct lease_op *op = arg;
+
+	if (op->kind == LEASE_READ)
+		finish(op, 0);
+	else
+		decide(op);
+}
+
+void
+lease_start(struct lease_op *op)
+{
+	mcle_err_clear(&op->err);
+	memset(&op->res, 0, sizeof(op->res));
+	op->round = 0;
+	op->settling = 0;
+	if (!op->have_observed) {
+		read_now(op);
+		return;
 	}
-	return mcle_err_set(err, MCLE_EUNAVAIL, "lock '%s' kept changing; try again", ns);
+	op->res.entry = op->observed;
+	snprintf(op->res.entry.name, sizeof(op->res.entry.name), "%s", op->ns);
+	op->res.found = !op->observed_absent;
+	/* decide from the loop, so that done never runs inside lease_start */
+	loop_timer_init(&op->timer, start_observed, op);
+	if (loop_timer_at(op->store->params.loop, &op->timer, 0) < 0) {
+		mcle_err_set(&op->err, MCLE_ENOMEM, "out of memory");
+		op->rc = -1;
+		op->done(op);
+	}
 }
 
-int
-lease_acquire(struct store *s, const char *ns, const struct elect_params *p,
-	      const struct store_entry *observed, int absent,
-	      struct lease_result *res, struct mcle_err *err)
-{
-	return run(s, ns, elect_acquire, 1, p, observed, absent, res, err);
-}
-
-int
-lease_renew(struct store *s, const char *ns, const struct elect_params *p,
-	    struct lease_result *res, struct mcle_err *err)
-{
-	return run(s, ns, elect_renew, 0, p, NULL, 0, res, err);
-}
-
-int
-lease_release(struct store *s, const char *ns, const struct elect_params *p,
-	      struct lease_result *res, struct mcle_err *err)
-{
-	return run(s, ns, elect_release, 0, p, NULL, 0, res, err);
-}
-
-int
-lease_read(struct store *s, const char *ns, struct lease_result *res,
-	   struct mcle_err *err)
-{
-	memset(res, 0, sizeof(*res));
-	return read_state(s, ns, res, err);
-}
-
-struct list_acc {
-	struct store_entry *v;
-	size_t n, cap;
+struct waiter {
+	int finished;
 };
 
-static int
-collect(void *arg, const struct store_entry *e, struct mcle_err *err)
+static void
+wake(struct lease_op *op)
 {
-	struct list_acc *acc = arg;
-	struct store_entry *tmp;
-
-	if (acc->n >= LEASE_LIST_MAX)
-		return mcle_err_set(err, MCLE_ECORRUPT, "store holds over %d locks",
-				    LEASE_LIST_MAX);
-	if (acc->n == acc->cap) {
-		acc->cap = acc->cap ? acc->cap * 2 : 64;
-		if ((tmp = realloc(acc->v, acc->cap * sizeof(*tmp))) == NULL)
-			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		acc->v = tmp;
-	}
-	acc->v[acc->n++] = *e;
-	return 0;
+	((struct waiter *)op->arg)->finished = 1;
 }
 
 static int
-cmp_entry(const void *a, const void *b)
+finished(void *arg)
 {
-	return strcmp(((const struct store_entry *)a)->name,
-		      ((const struct store_entry *)b)->name);
+	return ((struct waiter *)arg)->finished;
 }
 
 int
-lease_list(struct store *s, struct store_entry **entries, size_t *n,
-	   struct mcle_err *err)
+lease_run(struct lease_op *op)
 {
-	struct list_acc acc = { NULL, 0, 0 };
+	struct waiter w = { 0 };
 
-	if (s->ops->list(s, collect, &acc, err) < 0) {
-		free(acc.v);
-		return -1;
-	}
-	if (acc.n > 1)
-		qsort(acc.v, acc.n, sizeof(*acc.v), cmp_entry);
-	*entries = acc.v;
-	*n = acc.n;
-	return 0;
-}
-
-const struct store_entry *
-lease_find(const struct store_entry *entries, size_t n, const char *ns)
-{
-	struct store_entry key;
-
-	if (n == 0)
-		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", ns);
-	return bsearch(&key, entries, n, sizeof(*entries), cmp_entry);
+	op->done = wake;
+	op->arg = &w;
+	lease_start(op);
+	while (!w.finished)
+		if (loop_run(op->store->params.loop, finished, &w, 0) == LOOP_IDLE &&
+		    !w.finished)
+			return mcle_err_set(&op->err, MCLE_ECONFIG,
+					    "internal error: lease '%s' stalled", op->ns);
+	return op->rc;
 }

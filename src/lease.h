@@ -1,11 +1,18 @@
 /*
- * lease.h - acquire, renew and release over any lock store.
+ * lease.h - acquire, renew and release one lease over any lock store: the
+ * heart of the safety argument.
  *
- * Each operation reads (or takes an observed state from a listing),
+ * Each operation reads the lock (or takes the state a listing observed),
  * decides with election.c and writes conditionally on the exact version it
- * decided on.  A failed precondition is settled by reading again: a retried
- * write that answers 412 may have committed the first time, so we compare
- * holder and epoch before deciding we lost.
+ * decided on.  A write whose outcome is unknown - a 412 after a retry (the
+ * first attempt may have committed), or a failure after the request was
+ * sent - is settled by reading again: it counts as ours only if the store
+ * shows our holder and epoch, unexpired by the store's clock.  acquire then
+ * decides again (at most LEASE_ROUNDS times); renew and release report the
+ * lease lost.
+ *
+ * An operation is a struct lease_op: lease_start runs it on the store's
+ * loop and calls done when it has an outcome; lease_run waits for it.
  */
 #ifndef MCLE_LEASE_H
 #define MCLE_LEASE_H
@@ -13,45 +20,51 @@
 #include "election.h"
 #include "store.h"
 
+#define LEASE_ROUNDS 3	/* read-decide-write rounds before "kept changing" */
+
+enum lease_kind { LEASE_ACQUIRE, LEASE_RENEW, LEASE_RELEASE, LEASE_READ };
+
 struct lease_result {
 	enum elect_action action;	/* what was decided (and done, on success) */
 	int found;			/* entry holds an object's state */
 	struct store_entry entry;	/* the state after the operation, or as observed */
 	mcle_time sent;			/* this host's clock before the deciding write */
+	int64_t sent_mono;		/* the same, monotonic */
+	int settled;			/* the outcome was settled by reading back */
 };
 
-/*
- * Acquire or renew.  `observed` is the state from a listing (NULL: read it
- * first; pass `absent` = 1 with NULL to say the listing did not have it).
- * Returns 0 when we hold the lease, else -1 with MCLE_EBUSY (held by
- * another; result has its state) or another error.
- */
-int lease_acquire(struct store *s, const char *ns, const struct elect_params *p,
-		  const struct store_entry *observed, int absent,
-		  struct lease_result *res, struct mcle_err *err);
+struct lease_op {
+	/* in */
+	struct store *store;
+	enum lease_kind kind;
+	char ns[MCLE_NAMESPACE_MAX + 1];
+	struct elect_params p;		/* p.identity must outlive the operation */
+	int have_observed;		/* decide from `observed` without reading first */
+	struct store_entry observed;	/* a listing's state (absent: observed_absent) */
+	int observed_absent;		/* the listing had no object: observed.now is its clock */
+	int64_t deadline;		/* monotonic usec */
+	void (*done)(struct lease_op *op);
+	void *arg;
+	/* out */
+	int rc;				/* 0: done as asked; -1 with err */
+	struct mcle_err err;		/* MCLE_EBUSY (acquire; res has the holder), MCLE_ELOST, ... */
+	struct lease_result res;
+	/* private */
+	int round, settling;
+	struct mcle_err write_err;
+	struct lease_record next;
+	struct store_op sop;
+	struct loop_timer timer;
+};
 
-/* Renew a lease we hold: 0, or -1 with MCLE_ELOST when we do not hold it. */
-int lease_renew(struct store *s, const char *ns, const struct elect_params *p,
-		struct lease_result *res, struct mcle_err *err);
+/* Start op (fields "in" set); op->done runs from the loop. */
+void lease_start(struct lease_op *op);
 
-/* Release a lease we hold: 0, or -1 with MCLE_ELOST when we do not hold it. */
-int lease_release(struct store *s, const char *ns, const struct elect_params *p,
-		  struct lease_result *res, struct mcle_err *err);
+/* Run op and wait: op->rc. */
+int lease_run(struct lease_op *op);
 
-/* Read a lease's state; res->found = 0 when there is no lock object. */
-int lease_read(struct store *s, const char *ns, struct lease_result *res,
-	       struct mcle_err *err);
-
-/*
- * Every lock in the store, sorted by name, in a new array (free with
- * free()).  Malformed ones have their err set.  At most LEASE_LIST_MAX.
- */
-#define LEASE_LIST_MAX 100000
-int lease_list(struct store *s, struct store_entry **entries, size_t *n,
-	       struct mcle_err *err);
-
-/* The listed entry for ns (binary search in a lease_list result), or NULL. */
-const struct store_entry *lease_find(const struct store_entry *entries,
-				     size_t n, const char *ns);
+/* Initialise an op for store s and namespace ns. */
+void lease_op_init(struct lease_op *op, struct store *s, enum lease_kind kind,
+		   const char *ns, const struct elect_params *p, int64_t deadline);
 
 #endif

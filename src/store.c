@@ -1,6 +1,11 @@
-/* store.c - pick a lock store backend by URL scheme. */
+/*
+ * store.c - pick a lock store backend by URL scheme, and run operations:
+ * a backend without STORE_CAP_CONCURRENT performs an operation at once,
+ * and its outcome is delivered from the loop like any other.
+ */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +14,7 @@
 static const struct store_ops *const backends[] = {
 	&store_file_ops,
 	&store_gcs_ops,
+	&store_mem_ops,
 };
 
 static const struct store_ops *
@@ -73,31 +79,123 @@ store_close(struct store *s)
 	free(s);
 }
 
-struct store *
-store_clone(struct store *s, struct mcle_err *err)
+unsigned
+store_caps(const struct store *s)
 {
-	struct store *c;
+	return s->ops->caps;
+}
 
-	if (s->ops->clone == NULL) {
-		mcle_err_set(err, MCLE_ECONFIG, "store '%s' cannot be shared between threads",
-			     s->url);
-		return NULL;
+const char *
+store_verb_name(enum store_verb v)
+{
+	static const char *const names[] = {
+		"read", "list", "create", "replace", "update", "remove"
+	};
+
+	return (size_t)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+static void
+deliver(void *arg)
+{
+	struct store_op *op = arg;
+
+	op->done(op);
+}
+
+void
+store_op_finish(struct store *s, struct store_op *op)
+{
+	loop_timer_init(&op->timer, deliver, op);
+	if (loop_timer_at(s->params.loop, &op->timer, 0) < 0) {
+		mcle_err_set(&op->err, MCLE_ENOMEM, "out of memory");
+		op->rc = -1;
+		deliver(op);
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL || (c->url = strdup(s->url)) == NULL ||
-	    (s->ops->priv_size > 0 && (c->priv = calloc(1, s->ops->priv_size)) == NULL)) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		if (c != NULL)
-			free(c->url);
-		free(c);
-		return NULL;
+}
+
+int
+store_submit(struct store *s, struct store_op *op)
+{
+	op->rc = -1;
+	mcle_err_clear(&op->err);
+	memset(&op->out, 0, sizeof(op->out));
+	if (op->deadline == 0 && s->params.default_timeout > 0)
+		op->deadline = time_now_mono() + s->params.default_timeout;
+	if (op->verb == STORE_REMOVE && !(s->ops->caps & STORE_CAP_REMOVE)) {
+		mcle_err_set(&op->err, MCLE_ECONFIG, "store '%s' cannot remove locks", s->url);
+		store_op_finish(s, op);
+		return 0;
 	}
-	c->ops = s->ops;
-	c->params = s->params;
-	if (s->ops->clone(s, c, err) < 0) {
-		free(c->priv);
-		free(c->url);
-		free(c);
-		return NULL;
+	if (s->ops->submit != NULL)
+		return s->ops->submit(s, op, &op->err);
+	s->ops->exec(s, op);
+	store_op_finish(s, op);
+	return 0;
+}
+
+static void
+wake(struct store_op *op)
+{
+	*(int *)op->arg = 1;
+}
+
+static int
+finished(void *arg)
+{
+	return *(int *)arg;
+}
+
+int
+store_run(struct store *s, struct store_op *op)
+{
+	void (*done)(struct store_op *) = op->done;
+	void *arg = op->arg;
+	int fin = 0;
+
+	op->done = wake;
+	op->arg = &fin;
+	if (store_submit(s, op) < 0)
+		fin = 1;
+	while (!fin)
+		if (loop_run(s->params.loop, finished, &fin, 0) == LOOP_IDLE && !fin)
+			return mcle_err_set(&op->err, MCLE_ECONFIG,
+					    "internal error: a store operation stalled");
+	op->done = done;
+	op->arg = arg;
+	return op->rc;
+}
+
+int
+store_read(struct store *s, const char *name, int64_t deadline,
+	   struct store_entry *out, struct mcle_err *err)
+{
+	struct store_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.verb = STORE_READ;
+	snprintf(op.name, sizeof(op.name), "%s", name);
+	op.deadline = deadline;
+	if (store_run(s, &op) < 0) {
+		*out = op.out;
+		return mcle_err_set(err, op.err.code, "%s", op.err.msg);
 	}
-	return c;
+	*out = op.out;
+	return 0;
+}
+
+int
+store_list(struct store *s, int64_t deadline, store_each_fn each, void *arg,
+	   struct mcle_err *err)
+{
+	struct store_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.verb = STORE_LIST;
+	op.deadline = deadline;
+	op.each = each;
+	op.each_arg = arg;
+	if (store_run(s, &op) < 0)
+		return mcle_err_set(err, op.err.code, "%s", op.err.msg);
+	return 0;
 }

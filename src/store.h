@@ -1,13 +1,27 @@
 /*
  * store.h - the lock store interface.
  *
- * One lock object per namespace.  Backends (store-file.c, store-gcs.c) each
- * export one `const struct store_ops`; store.c picks one by URL scheme.
+ * One lock object per name (a namespace).  A backend (store-file.c,
+ * store-gcs.c, store-mem.c) exports one `const struct store_ops`; store.c
+ * picks one by URL scheme.
  *
- * Every mutation carries the version it expects; a failed precondition is
- * MCLE_EPRECOND, an absent object MCLE_ENOTFOUND, never folded into an I/O
- * error.  Every call also reports the store's clock ("now") as seen in the
- * response, so that expiry is judged by the store's clock only.
+ * The contract every backend meets (tests/unit/test-store-conformance.c
+ * runs the same checks on each):
+ *   - an object's state is a lease record (record.h), an opaque version and
+ *     the store's time of the last write (`updated`);
+ *   - every mutation carries the version it expects (create: absence) and
+ *     fails with MCLE_EPRECOND if the object is not exactly there; an absent
+ *     object is MCLE_ENOTFOUND; neither is folded into an I/O error;
+ *   - a version never repeats for a name, whatever the clocks do;
+ *   - every answer reports the store's clock (`now`), also for an absent
+ *     object, so expiry is judged by the store's clock only;
+ *   - an operation ends by its deadline (monotonic usec).
+ *
+ * Operations are struct store_op: store_submit starts one and its done
+ * callback runs from the loop; store_run waits for it.  A backend with
+ * STORE_CAP_CONCURRENT implements submit (many in flight, e.g. HTTP);
+ * the others implement exec, which store.c runs at once and reports from
+ * the loop, so callers see one behaviour.
  */
 #ifndef MCLE_STORE_H
 #define MCLE_STORE_H
@@ -16,113 +30,133 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "loop.h"
 #include "record.h"
 #include "timeutil.h"
 
-/* The store's version of one object. */
+#define STORE_VERSION_MAX 64
+#define STORE_LIST_PAGES_MAX 10000	/* pages of one listing */
+
+/* A backend's version of one object: opaque, compared for equality only. */
 struct store_version {
-	char generation[MCLE_GENERATION_MAX + 1];	/* opaque; compare for equality only */
-	int64_t metageneration;		/* bumped by every in-place update */
-	mcle_time created;		/* store clock: this generation's creation (acquire time) */
-	mcle_time updated;		/* store clock: last write (renew time) */
+	char v[STORE_VERSION_MAX + 1];	/* "" = none (absent) */
 };
 
-/* One object as read or listed. */
+/* One object as read, written or listed. */
 struct store_entry {
 	char name[MCLE_NAMESPACE_MAX + 1];
 	struct lease_record rec;
 	struct store_version ver;
-	mcle_time now;			/* the store's clock when this entry was read */
-	/* a listed object whose record is malformed: rec is zeroed, err says why */
-	struct mcle_err err;
+	mcle_time updated;		/* store clock: the last write */
+	mcle_time now;			/* store clock when this answer was made */
 };
 
-/* Options a run passes to every store (and later to every network call). */
-struct store_params {
-	int64_t deadline;		/* monotonic microseconds; every call ends by then */
-	int verbose;			/* log requests (never credentials) */
+/* Capabilities. */
+#define STORE_CAP_SERVER_CLOCK	0x01	/* `now` is a server's clock, not this host's */
+#define STORE_CAP_UPDATE_IN_PLACE 0x02	/* update keeps the term's identity (no new object) */
+#define STORE_CAP_CONCURRENT	0x04	/* many operations in flight (submit) */
+#define STORE_CAP_REMOVE	0x08	/* STORE_REMOVE is supported */
+
+enum store_verb {
+	STORE_READ,		/* name -> out (MCLE_ENOTFOUND if absent; out.now set) */
+	STORE_LIST,		/* every object, to `each` */
+	STORE_CREATE,		/* name, rec: only if absent */
+	STORE_REPLACE,		/* name, expect, rec: a new term (new object) */
+	STORE_UPDATE,		/* name, expect, rec: in place */
+	STORE_REMOVE,		/* name, expect */
 };
 
 struct store;
+struct store_op;
+
+/*
+ * A listed object.  A malformed one comes with e->rec zeroed and `bad`
+ * saying why (MCLE_ECORRUPT); it does not stop the listing.  Return -1 to
+ * stop it (with err set).
+ */
+typedef int (*store_each_fn)(void *arg, const struct store_entry *e,
+			     const struct mcle_err *bad, struct mcle_err *err);
+
+struct store_op {
+	/* in */
+	enum store_verb verb;
+	char name[MCLE_NAMESPACE_MAX + 1];
+	struct store_version expect;
+	struct lease_record rec;
+	int64_t deadline;		/* monotonic usec; 0 = the store's default */
+	store_each_fn each;		/* STORE_LIST */
+	void *each_arg;
+	void (*done)(struct store_op *op);	/* from the loop, exactly once */
+	void *arg;
+	/* out */
+	int rc;				/* 0, or -1 with err */
+	struct mcle_err err;
+	struct store_entry out;		/* after a read or a write */
+	/* the backend's, and store.c's */
+	void *priv;
+	struct loop_timer timer;
+};
 
 struct store_ops {
-	const char *scheme;		/* "file", "gs" */
-	size_t priv_size;		/* size of the backend's private state */
+	const char *scheme;		/* "file", "gs", "mem" */
+	unsigned caps;
+	size_t priv_size;		/* the backend's private state, zeroed */
 
 	/* `rest` is the URL after "scheme://". */
 	int (*open)(struct store *s, const char *rest, struct mcle_err *err);
 	void (*close)(struct store *s);
 
-	/* Read one object.  MCLE_ENOTFOUND if absent. */
-	int (*read)(struct store *s, const char *name, struct store_entry *out,
-		    struct mcle_err *err);
+	/* Either: perform op now (fill rc, err, out) ... */
+	void (*exec)(struct store *s, struct store_op *op);
+	/* ... or start it and call store_op_finish(op) later, from the loop. */
+	int (*submit)(struct store *s, struct store_op *op, struct mcle_err *err);
+};
 
-	/*
-	 * List every object (following pagination), calling fn for each.  A
-	 * malformed object is passed with e->err set; it does not stop the
-	 * listing.  fn returns 0 to go on, -1 to stop (its own error in err).
-	 */
-	int (*list)(struct store *s,
-		    int (*fn)(void *arg, const struct store_entry *e,
-			      struct mcle_err *err),
-		    void *arg, struct mcle_err *err);
+struct http_engine;
 
-	/* Create if absent (GCS: ifGenerationMatch=0).  New version and now in *out. */
-	int (*create)(struct store *s, const char *name,
-		      const struct lease_record *rec, struct store_entry *out,
-		      struct mcle_err *err);
-
-	/*
-	 * Replace with a new generation, only if the object is exactly at
-	 * *expect (generation and metageneration).  Starts a new term.
-	 */
-	int (*replace)(struct store *s, const char *name,
-		       const struct store_version *expect,
-		       const struct lease_record *rec, struct store_entry *out,
-		       struct mcle_err *err);
-
-	/*
-	 * Update the record in place (GCS: metadata PATCH), keeping the
-	 * generation, only if the object is exactly at *expect.
-	 */
-	int (*update)(struct store *s, const char *name,
-		      const struct store_version *expect,
-		      const struct lease_record *rec, struct store_entry *out,
-		      struct mcle_err *err);
-
-	/* Remove, only if the object is exactly at *expect.  May be NULL. */
-	int (*remove)(struct store *s, const char *name,
-		      const struct store_version *expect, struct mcle_err *err);
-
-	/*
-	 * Make dst (zeroed private state) a handle on the same store for
-	 * another thread, sharing what can be shared (credentials, the
-	 * connection pool).  May be NULL: then the store is used by one
-	 * thread only.
-	 */
-	int (*clone)(struct store *src, struct store *dst, struct mcle_err *err);
+struct store_params {
+	struct loop *loop;		/* where operations complete */
+	struct http_engine *http;	/* for backends that speak HTTP (may be NULL) */
+	int64_t default_timeout;	/* usec, for an op without a deadline */
 };
 
 struct store {
 	const struct store_ops *ops;
 	struct store_params params;
 	char *url;			/* as given, for messages */
-	void *priv;			/* ops->priv_size bytes, zeroed */
+	void *priv;			/* ops->priv_size bytes */
 };
 
 extern const struct store_ops store_file_ops;
 extern const struct store_ops store_gcs_ops;
+extern const struct store_ops store_mem_ops;
 
-/* Open the store named by url ("file:///DIR", "gs://BUCKET[/PREFIX]"). */
+/* Open the store named by url ("file:///DIR", "gs://BUCKET[/PREFIX]", "mem://NAME"). */
 struct store *store_open(const char *url, const struct store_params *params,
 			 struct mcle_err *err);
 void store_close(struct store *s);
+unsigned store_caps(const struct store *s);
 
 /*
- * A handle on the same store for another thread, or NULL with err set;
- * MCLE_ECONFIG "cannot be shared" when the backend has no clone.  Close
- * clones before the original.
+ * Start op; op->done runs from the loop (never before store_submit
+ * returns).  Returns -1 with op->err set only when nothing was started (then
+ * done never runs).
  */
-struct store *store_clone(struct store *s, struct mcle_err *err);
+int store_submit(struct store *s, struct store_op *op);
+
+/* Perform op and wait for it: op->rc (0 or -1 with op->err). */
+int store_run(struct store *s, struct store_op *op);
+
+/* For backends: the outcome is in op; schedule op->done on the loop. */
+void store_op_finish(struct store *s, struct store_op *op);
+
+/* Convenience: one synchronous read/list/write, errors into err. */
+int store_read(struct store *s, const char *name, int64_t deadline,
+	       struct store_entry *out, struct mcle_err *err);
+int store_list(struct store *s, int64_t deadline, store_each_fn each, void *arg,
+	       struct mcle_err *err);
+
+/* "create", "read", ... for messages. */
+const char *store_verb_name(enum store_verb v);
 
 #endif

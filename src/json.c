@@ -1,0 +1,200 @@
+/* json.c - strict parsing, typed getters and checked builders over json-c. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+json_object *
+json_parse(const char *text, size_t len, const char **why)
+{
+	json_tokener *tok;
+	json_object *o;
+	size_t used;
+
+	*why = "out of memory";
+	if (text == NULL || len > INT32_MAX) {
+		*why = text == NULL ? "empty body" : "too large";
+		return NULL;
+	}
+	if ((tok = json_tokener_new_ex(JSON_DEPTH_MAX)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (o == NULL) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		*why = e == json_tokener_continue || e == json_tokener_success ?
+		    "truncated JSON" : json_tokener_error_desc(e);
+		json_tokener_free(tok);
+		return NULL;
+	}
+	used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	for (; used < len; used++) {
+		if (text[used] != ' ' && text[used] != '\t' && text[used] != '\n' &&
+		    text[used] != '\r') {
+			json_object_put(o);
+			*why = "data after the end of the JSON value";
+			return NULL;
+		}
+	}
+	return o;
+}
+
+json_object *
+json_parse_object(const char *text, size_t len, const char *what,
+		  struct mcle_err *err)
+{
+	const char *why;
+	json_object *o = json_parse(text, len, &why);
+
+	if (o != NULL && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+		why = "not a JSON object";
+	}
+	if (o == NULL)
+		mcle_err_set(err, strcmp(why, "out of memory") == 0 ? MCLE_ENOMEM :
+			     MCLE_ECORRUPT, "%s: malformed JSON: %s", what, why);
+	return o;
+}
+
+const char *
+json_str(json_object *o, const char *key)
+{
+	json_object *v;
+	const char *s;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	if ((size_t)json_object_get_string_len(v) != strlen(s))
+		return NULL;	/* a NUL inside: never truncate */
+	return s;
+}
+
+const char *
+json_str_max(json_object *o, const char *key, size_t max)
+{
+	const char *s = json_str(o, key);
+
+	return s != NULL && *s != '\0' && strlen(s) <= max ? s : NULL;
+}
+
+json_object *
+json_obj(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+json_object *
+json_arr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+int
+json_int(json_object *o, const char *key, int64_t *out)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+int
+json_has(json_object *o, const char *key)
+{
+	return o != NULL && json_object_object_get_ex(o, key, NULL);
+}
+
+int
+json_add(json_object *o, const char *key, json_object *val)
+{
+	if (o == NULL || json_object_object_add(o, key, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+int
+json_add_str(json_object *o, const char *key, const char *val)
+{
+	json_object *v = NULL;
+
+	if (val != NULL && (v = json_object_new_string(val)) == NULL)
+		return -1;
+	return json_add(o, key, v);
+}
+
+int
+json_add_int(json_object *o, const char *key, int64_t val)
+{
+	json_object *v = json_object_new_int64(val);
+
+	return v == NULL ? -1 : json_add(o, key, v);
+}
+
+int
+json_add_bool(json_object *o, const char *key, int val)
+{
+	json_object *v = json_object_new_boolean(val ? 1 : 0);
+
+	return v == NULL ? -1 : json_add(o, key, v);
+}
+
+int
+json_push(json_object *arr, json_object *val)
+{
+	if (arr == NULL || val == NULL || json_object_array_add(arr, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+char *
+json_dump(json_object *o, int pretty)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			      JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(o, flags);
+
+	return s == NULL ? NULL : strdup(s);
+}
+
+const char *
+json_record_get(void *obj, const char *key, size_t *len)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+int
+json_record_put(void *obj, const char *key, const char *val)
+{
+	return json_add_str(obj, key, val);
+}
