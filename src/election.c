@@ -2,7 +2,7 @@
  * election.c - the election decisions.  Pure: no I/O, no clock of our own.
  *
  * Every judgement of time uses cur->now, the store's clock as the store
- * reported it when the record was read, against cur->ver.updated, the
+ * reported it when the record was read, against cur->updated, the
  * store's time of the last write.  No two hosts' clocks are ever compared.
  */
 #include "config.h"
@@ -14,7 +14,8 @@
 mcle_time
 elect_expire_time(const struct store_entry *cur)
 {
-	return cur->ver.updated + (mcle_time)cur->rec.duration * MCLE_USEC;
+	/* saturates at 9999-12-31T23:59:59.999999Z, the end of a store's clock */
+	return time_add(cur->updated, (int64_t)cur->rec.duration * MCLE_USEC);
 }
 
 int
@@ -23,7 +24,7 @@ elect_is_live(const struct store_entry *cur, int64_t skew)
 	if (cur == NULL || cur->rec.holder[0] == '\0')
 		return 0;
 	/* expired only once the store's clock is past expiry plus the allowance */
-	return cur->now <= elect_expire_time(cur) + skew;
+	return cur->now <= time_add(elect_expire_time(cur), skew);
 }
 
 int
@@ -35,14 +36,16 @@ elect_is_leader(const struct store_entry *cur, const char *identity)
 	       cur->now <= elect_expire_time(cur);
 }
 
+/* acquired: kept from the current term, or 0 for a new one (lease.c sets it) */
 static void
 next_record(struct lease_record *next, const char *holder, int64_t epoch,
-	    int32_t duration)
+	    int32_t duration, mcle_time acquired)
 {
 	memset(next, 0, sizeof(*next));
 	strncpy(next->holder, holder, sizeof(next->holder) - 1);
 	next->epoch = epoch;
 	next->duration = duration;
+	next->acquired = acquired;
 }
 
 /*
@@ -57,7 +60,7 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 	int64_t epoch;
 
 	if (cur == NULL) {
-		next_record(next, p->identity, 1, p->duration);
+		next_record(next, p->identity, 1, p->duration, 0);
 		return ELECT_CREATE;
 	}
 	if (elect_is_live(cur, p->skew)) {
@@ -66,7 +69,8 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 			return ELECT_BUSY;
 		}
 		if (cur->now <= elect_expire_time(cur)) {
-			next_record(next, p->identity, cur->rec.epoch, p->duration);
+			next_record(next, p->identity, cur->rec.epoch, p->duration,
+				    cur->rec.acquired);
 			return ELECT_RENEW;
 		}
 		/* ours, within the skew allowance only: start a new term */
@@ -75,7 +79,7 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 	epoch = cur->rec.epoch;
 	if (strcmp(cur->rec.holder, p->identity) != 0)
 		epoch++;
-	next_record(next, p->identity, epoch, p->duration);
+	next_record(next, p->identity, epoch, p->duration, 0);
 	return ELECT_TAKEOVER;
 }
 
@@ -86,7 +90,7 @@ elect_renew(const struct store_entry *cur, const struct elect_params *p,
 	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0 ||
 	    cur->now > elect_expire_time(cur))
 		return ELECT_LOST;
-	next_record(next, p->identity, cur->rec.epoch, p->duration);
+	next_record(next, p->identity, cur->rec.epoch, p->duration, cur->rec.acquired);
 	return ELECT_RENEW;
 }
 
@@ -97,7 +101,7 @@ elect_release(const struct store_entry *cur, const struct elect_params *p,
 	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0)
 		return ELECT_LOST;
 	/* the holder becomes empty, the epoch and duration stay */
-	next_record(next, "", cur->rec.epoch, cur->rec.duration);
+	next_record(next, "", cur->rec.epoch, cur->rec.duration, cur->rec.acquired);
 	return ELECT_RELEASE;
 }
 
