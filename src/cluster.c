@@ -1,105 +1,104 @@
-/* cluster.c - the Kubernetes side of one namespace's lease. */
+/* cluster.c - the Lease status mcle writes, and when. */
 #include "config.h"
 
 #include <string.h>
 
 #include "cluster.h"
-#include "log.h"
-#include "output.h"
 
-#define STATUS_TRIES 3	/* 409 Conflict: re-read and try again */
+static void
+set_time(struct kube_status *st, unsigned bit, int present, mcle_time t, mcle_time *field)
+{
+	if (present && t != 0) {
+		st->has |= bit;
+		*field = t;
+	} else {
+		st->null |= bit;
+	}
+}
 
+void
+cluster_desired(const struct lease_result *res, const char *identity,
+		struct kube_status *out)
+{
+	const struct store_entry *e = &res->entry;
+	int f = res->found, held = f && e->rec.holder[0] != '\0';
+
+	memset(out, 0, sizeof(*out));
+	out->has = KS_LEADER | KS_HOLDER | KS_TRANS | KS_EPOCH;
+	out->is_leader = f && identity != NULL && elect_is_leader(e, identity);
+	if (f)
+		memcpy(out->holder, e->rec.holder, sizeof(out->holder));
+	out->transitions = f ? record_transitions(&e->rec) : 0;
+	out->epoch = f ? e->rec.epoch : 0;
+	set_time(out, KS_ACQUIRE, held, e->rec.acquired, &out->acquire);
+	set_time(out, KS_RENEW, f, e->updated, &out->renew);
+	set_time(out, KS_EXPIRE, held, held ? elect_expire_time(e) : 0, &out->expire);
+}
+
+void
+cluster_not_leader(struct kube_status *st)
+{
+	st->has |= KS_LEADER;
+	st->is_leader = 0;
+}
+
+/* 1 if field `bit` is the same in a and b (absent and null are the same). */
 static int
-field_equal(json_object *a, json_object *b, const char *key)
+same(const struct kube_status *a, const struct kube_status *b, unsigned bit)
 {
-	json_object *va = NULL, *vb = NULL;
-
-	json_object_object_get_ex(a, key, &va);
-	json_object_object_get_ex(b, key, &vb);
-	return json_object_equal(va, vb);
-}
-
-int
-status_needs_write(json_object *cur, json_object *desired)
-{
-	static const char *const identity_keys[] = {
-		"isLeader", "observedHolderIdentity", "leaseTransitions",
-	};
-	json_object *leader = NULL;
-	size_t i;
-
-	if (cur == NULL || !json_object_is_type(cur, json_type_object))
-		return 1;
-	for (i = 0; i < sizeof(identity_keys) / sizeof(identity_keys[0]); i++)
-		if (!field_equal(cur, desired, identity_keys[i]))
-			return 1;
-	/* an older CRD prunes "epoch": then leaseTransitions alone decides */
-	if (json_object_object_get_ex(cur, "epoch", NULL) &&
-	    !field_equal(cur, desired, "epoch"))
-		return 1;
-	json_object_object_get_ex(desired, "isLeader", &leader);
-	if (!json_object_get_boolean(leader))
-		return 0;	/* a standby keeps what it wrote when the holder changed */
-	json_object_object_foreach(desired, key, val) {
-		(void)val;
-		if (!field_equal(cur, desired, key))
-			return 1;
-	}
-	return 0;
-}
-
-int
-cluster_ensure(struct kube_client *k, const char *ns,
-	       const struct kube_lease *listed, const char *identity,
-	       int32_t duration, struct kube_lease *l, int *created,
-	       struct mcle_err *err)
-{
-	*created = 0;
-	memset(l, 0, sizeof(*l));
-	if (listed != NULL) {
-		snprintf(l->ns, sizeof(l->ns), "%s", ns);
-		l->obj = json_object_get(listed->obj);
+	if ((a->bad | b->bad) & bit)
 		return 0;
+	if ((a->has & bit) != (b->has & bit))
+		return 0;
+	if (!(a->has & bit))
+		return 1;
+	switch (bit) {
+	case KS_LEADER:
+		return a->is_leader == b->is_leader;
+	case KS_HOLDER:
+		return strcmp(a->holder, b->holder) == 0;
+	case KS_ACQUIRE:
+		return a->acquire == b->acquire;
+	case KS_RENEW:
+		return a->renew == b->renew;
+	case KS_EXPIRE:
+		return a->expire == b->expire;
+	case KS_TRANS:
+		return a->transitions == b->transitions;
+	case KS_EPOCH:
+		return a->epoch == b->epoch;
+	case KS_DURATION:
+		return a->duration == b->duration;
+	case KS_ERROR:
+		return strcmp(a->error, b->error) == 0;
 	}
-	if (kube_create_lease(k, ns, identity, duration, l, err) < 0)
-		return -1;
-	*created = 1;
 	return 0;
 }
 
 int
-cluster_sync_status(struct kube_client *k, struct kube_lease *l,
-		    const struct lease_result *res, const char *identity,
-		    int *written, struct mcle_err *err)
+cluster_needs_write(int has_status, const struct kube_status *cur,
+		    const struct kube_status *desired)
 {
-	json_object *desired;
-	int tries, rc = -1;
+	unsigned bit, present = cur->has | cur->bad | cur->null;
 
-	*written = 0;
-	if ((desired = lease_status_json(res, identity)) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	for (tries = 0; tries < STATUS_TRIES; tries++) {
-		if (!status_needs_write(kube_lease_status(l), desired)) {
-			rc = 0;
-			break;
-		}
-		if (kube_put_status(k, l, desired, err) == 0) {
-			*written = 1;
-			rc = 0;
-			break;
-		}
-		if (err->code != MCLE_EPRECOND)
-			break;
-		/* 409: someone wrote in between; read it and decide again */
-		log_debug("status of '%s' changed meanwhile; reading it again", l->ns);
-		mcle_err_clear(err);
-		if (kube_get_lease(k, l->ns, l, err) < 0)
-			break;
-	}
-	if (tries == STATUS_TRIES)
-		mcle_err_set(err, MCLE_EUNAVAIL,
-			     "status of the Lease resource in namespace '%s' kept changing; try again",
-			     l->ns);
-	json_object_put(desired);
-	return rc;
+	if (!has_status)
+		return 1;
+	if (!same(cur, desired, KS_LEADER) || !same(cur, desired, KS_HOLDER) ||
+	    !same(cur, desired, KS_TRANS))
+		return 1;
+	/* an older CRD prunes "epoch": then leaseTransitions alone decides */
+	if ((present & KS_EPOCH) && !same(cur, desired, KS_EPOCH))
+		return 1;
+	if (!desired->is_leader)
+		return 0;	/* a standby keeps what it wrote when the holder changed */
+	for (bit = 1; bit <= KS_ERROR; bit <<= 1)
+		if (((desired->has | desired->null) & bit) && !same(cur, desired, bit))
+			return 1;
+	return 0;
+}
+
+unsigned
+cluster_pruned(const struct kube_status *sent, const struct kube_status *got)
+{
+	return sent->has & ~(got->has | got->bad);
 }

@@ -1,41 +1,31 @@
 /*
- * cluster.h - the Kubernetes side of one namespace's lease: make sure the
- * Lease resource exists, and write its status when, and only when, it
- * changes.
+ * cluster.h - what a namespace's Lease resource should say, and whether
+ * it must be written.  Pure: no I/O.
+ *
+ * The status never claims more than is true: isLeader only for the
+ * identity that holds an unexpired lease in the store, by the store's
+ * clock.  The holder's cluster writes whenever anything changed (renew
+ * time and expiry move every renewal); other clusters write only when the
+ * holder, the epoch or isLeader changed.
  */
 #ifndef MCLE_CLUSTER_H
 #define MCLE_CLUSTER_H
 
-#include <json-c/json.h>
-
-#include "kube.h"
+#include "kube-lease.h"
 #include "lease.h"
 
-/*
- * Whether the status `cur` (may be NULL) must be replaced by `desired`.
- * The holder's cluster writes whenever anything changed (renew time and
- * expiry move every renewal); other clusters only when the holder, the
- * epoch or isLeader changed.  Pure.
- */
-int status_needs_write(json_object *cur, json_object *desired);
+/* The status for res (found or not) as seen by identity. */
+void cluster_desired(const struct lease_result *res, const char *identity,
+		     struct kube_status *out);
 
-/*
- * Into *l: the listed resource (copied), or a new one created with
- * spec.holderIdentity = identity and spec.leaseDurationSeconds = duration
- * (*created = 1).
- */
-int cluster_ensure(struct kube_client *k, const char *ns,
-		   const struct kube_lease *listed, const char *identity,
-		   int32_t duration, struct kube_lease *l, int *created,
-		   struct mcle_err *err);
+/* The status to write before releasing: as it stands, but not leader. */
+void cluster_not_leader(struct kube_status *st);
 
-/*
- * Write the status for res as seen by identity if it changed; on 409
- * re-read the resource and decide again (bounded).  *written = 1 if a
- * write happened.
- */
-int cluster_sync_status(struct kube_client *k, struct kube_lease *l,
-			const struct lease_result *res, const char *identity,
-			int *written, struct mcle_err *err);
+/* Whether cur (has_status 0: none) must be replaced by desired. */
+int cluster_needs_write(int has_status, const struct kube_status *cur,
+			const struct kube_status *desired);
+
+/* Fields of desired that a written status came back without (a pruning CRD). */
+unsigned cluster_pruned(const struct kube_status *sent, const struct kube_status *got);
 
 #endif

@@ -360,6 +360,12 @@ http_client_free(struct http_client *c)
 	free(c);
 }
 
+struct http_engine *
+http_client_engine(const struct http_client *c)
+{
+	return c->e;
+}
+
 void
 http_client_set_body_max(struct http_client *c, size_t max)
 {

@@ -85,6 +85,9 @@ struct http_client *http_client_new(struct http_engine *e, const char *label,
 				    struct mcle_err *err);
 void http_client_free(struct http_client *c);
 
+/* The engine of a client (NULL for a blocking one). */
+struct http_engine *http_client_engine(const struct http_client *c);
+
 /* Change the 2xx body cap (default HTTP_BODY_MAX_DEFAULT). */
 void http_client_set_body_max(struct http_client *c, size_t max);
 /* Change the per-attempt cap (default HTTP_ATTEMPT_MAX_US). */

@@ -77,8 +77,13 @@ tok_put(struct jstream *js, const char *p, size_t n)
 	size_t cap;
 	char *t;
 
-	if (n > js->token_max - js->tok_len)
-		return fail(js, "string or number too long");
+	if (js->tok_over > 0 || n > js->token_max - js->tok_len) {
+		/* a string too long to keep is skipped, its length counted */
+		if (js->state == S_NUMBER)
+			return fail(js, "number too long");
+		js->tok_over += n;
+		return 0;
+	}
 	if (js->tok_len + n + 1 > js->tok_cap) {
 		cap = js->tok_cap ? js->tok_cap : 64;
 		while (cap < js->tok_len + n + 1)
@@ -148,6 +153,7 @@ start_value(struct jstream *js, char c)
 {
 	value_starts(js);
 	js->tok_len = 0;
+	js->tok_over = 0;
 	switch (c) {
 	case '{':
 		return open_container(js, 0);
@@ -230,18 +236,21 @@ static int
 end_string(struct jstream *js)
 {
 	struct jstream_level *l = &js->lv[js->depth];
-	size_t n;
+	size_t n, total = js->tok_len + js->tok_over;
 
 	if (js->state == S_KEY_STRING) {
 		n = js->tok_len > JSTREAM_KEY_MAX ? JSTREAM_KEY_MAX : js->tok_len;
 		memcpy(l->key, js->tok, n);
 		l->key[n] = '\0';
-		l->key_len = js->tok_len;
+		l->key_len = total;
+		js->tok_over = 0;
 		js->state = S_COLON;
 		return 0;
 	}
-	if (emit(js, JS_STRING, js->tok, js->tok_len) < 0)
+	/* a string over token_max comes as NULL with its true length */
+	if (emit(js, JS_STRING, js->tok_over ? NULL : js->tok, total) < 0)
 		return -1;
+	js->tok_over = 0;
 	after_value(js);
 	return 0;
 }
@@ -384,6 +393,7 @@ structure(struct jstream *js, char c)
 		if (c != '"')
 			return fail(js, "expected a key");
 		js->tok_len = 0;
+		js->tok_over = 0;
 		js->state = S_KEY_STRING;
 		return 0;
 	case S_COLON:

@@ -5,7 +5,8 @@
  * (the keys and indexes of every level above it), so a consumer keeps the
  * few fields it needs of each item and nothing else.  Memory is fixed: a
  * stack of JSTREAM_DEPTH_MAX levels and one token buffer of at most
- * `token_max` bytes, whatever the document's size.  Strict RFC 8259: one
+ * `token_max` bytes, whatever the document's size (longer strings are
+ * reported by length only).  Strict RFC 8259: one
  * value, only whitespace after it, no comments, no trailing commas, valid
  * escapes (\u0000 decodes to a NUL byte: consumers see it in `len`).
  * Pure: no I/O.
@@ -44,7 +45,9 @@ struct jstream;
  * A value or container event.  depth is the number of containers around
  * it (0 for the document itself); js's levels 1..depth say where it is.
  * s/len: the decoded text of a string or number (not NUL-checked: len may
- * exceed strlen(s)).  Return -1 to stop the parse (jstream_feed fails).
+ * exceed strlen(s)); a string longer than token_max comes with s NULL and
+ * its length (skipped, not an error: an annotation may be large); a number
+ * that long is an error.  Return -1 to stop the parse (jstream_feed fails).
  */
 typedef int (*jstream_fn)(void *arg, struct jstream *js, enum jstream_tok tok,
 			  const char *s, size_t len, int depth);
@@ -59,6 +62,7 @@ struct jstream {
 	int state;
 	char *tok;
 	size_t tok_len, tok_cap;
+	size_t tok_over;		/* bytes of a string past token_max, not kept */
 	unsigned esc_u, esc_n;
 	uint32_t hi_surrogate;
 	int lit_pos;

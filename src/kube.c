@@ -1,147 +1,92 @@
 /*
- * kube.c - the Kubernetes API calls of reconcile-all, by hand.
+ * kube.c - the Kubernetes API calls of mcle, by hand, on the HTTP engine.
  *
- * One http_client per run (one connection, kept alive).  Credentials come
- * from kube-config.c each pass; a 401 drops cached exec credentials and is
- * retried once with fresh ones.
+ * Single objects (GET, POST, PUT .../status) are small: parsed whole with
+ * json.c, then reduced to a struct kube_lease.  List pages are parsed as
+ * they stream in (jstream.c); the items of a page are kept in compact form
+ * until the page is complete, then handed over, so a retried or truncated
+ * page never delivers an item twice or half.  Credentials come from one
+ * struct cred (cred-kube.c); http.c refetches them once after a 401.
  */
 #include "config.h"
 
-#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "http.h"
+#include "cred-kube.h"
+#include "json.h"
+#include "jstream.h"
 #include "kube-config.h"
 #include "kube.h"
 #include "log.h"
 #include "parse.h"
+#include "vec.h"
 
-#define KUBE_BODY_MAX (32 * 1024 * 1024)	/* one list page */
-#define KUBE_JSON_DEPTH 64
-#define KUBE_TRIES 4
+#define KUBE_OBJECT_MAX	(1024 * 1024)	/* one object's JSON */
+#define KUBE_PATH_MAX	2048
+#define KUBE_TRIES	4
+#define KUBE_TOKEN_MAX	(64 * 1024)	/* one string value of a list item */
+#define KUBE_WARN_MAX	5		/* warnings about skipped items, per listing */
+#define KUBE_CLIP	96
 
 struct kube_client {
 	struct kube_config *cfg;
+	struct cred *cred;		/* NULL: nothing to send */
 	struct http_client *http;
-	struct kube_auth auth;
-	unsigned cert_gen;
-	int64_t deadline;
 	struct kube_lease_kind kind;
 	char describe[512];
-	int is_clone;		/* cfg and auth belong to the original */
-	struct kube_client *origin;	/* a clone's original, or NULL */
-	char *token;		/* a clone's own copy of the bearer token */
-	unsigned auth_serial;	/* +1 per authentication (original); the one copied (clone) */
 };
 
-/* Clones on worker threads re-authenticate through their original, one at a time. */
-static pthread_mutex_t reauth_lock = PTHREAD_MUTEX_INITIALIZER;
+/* --- opening -------------------------------------------------------------- */
 
-/* (Re)build the HTTP client when the client certificate changes. */
 static int
-ensure_http(struct kube_client *k, struct mcle_err *err)
+make_http(struct kube_client *k, struct http_engine *e, struct mcle_err *err)
 {
+	const struct kube_config *kc = k->cfg;
 	struct http_tls tls;
 
-	if (k->http != NULL && k->cert_gen == k->auth.cert_gen)
-		return 0;
-	http_client_free(k->http);
-	kube_config_tls(k->cfg, &k->auth, &tls);
-	if ((k->http = http_client_new(&tls, err)) == NULL)
+	memset(&tls, 0, sizeof(tls));
+	tls.ca_file = kc->ca_file;
+	tls.ca_pem = kc->ca_pem;
+	tls.cert_file = kc->cert_file;
+	tls.cert_pem = kc->cert_pem;
+	tls.key_file = kc->key_file;
+	tls.key_pem = kc->key_pem;
+	tls.insecure = kc->insecure;
+	tls.connect_to = kc->connect_to;
+	if ((k->http = http_client_new(e, "kubernetes", &tls, err)) == NULL)
 		return -1;
-	http_client_set_body_max(k->http, KUBE_BODY_MAX);
-	k->cert_gen = k->auth.cert_gen;
+	http_client_set_body_max(k->http, KUBE_OBJECT_MAX);
 	return 0;
-}
-
-static int
-authenticate(struct kube_client *k, struct mcle_err *err)
-{
-	if (kube_config_auth(k->cfg, k->deadline, &k->auth, err) < 0)
-		return -1;
-	k->auth_serial++;
-	return ensure_http(k, err);
-}
-
-static void
-free_token(char *t)
-{
-	if (t != NULL) {
-		OPENSSL_cleanse(t, strlen(t));
-		free(t);
-	}
-}
-
-/*
- * A clone got 401: unless another worker already did, have the original
- * drop its cached credentials and authenticate again; then take a copy of
- * the new token (and a new connection if the client certificate changed).
- */
-static int
-clone_reauth(struct kube_client *k, struct mcle_err *err)
-{
-	struct kube_client *o = k->origin;
-	struct http_client *h;
-	char *t = NULL;
-	int rc = -1;
-
-	pthread_mutex_lock(&reauth_lock);
-	if (o->auth_serial == k->auth_serial) {
-		kube_config_invalidate(o->cfg);
-		if (authenticate(o, err) < 0)
-			goto out;
-	}
-	if (o->auth.token != NULL && (t = strdup(o->auth.token)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		goto out;
-	}
-	free_token(k->token);
-	k->token = t;
-	k->auth = o->auth;
-	k->auth_serial = o->auth_serial;
-	if (k->cert_gen != o->cert_gen) {
-		if ((h = http_client_clone(o->http, err)) == NULL)
-			goto out;
-		http_client_free(k->http);
-		k->http = h;
-		k->cert_gen = o->cert_gen;
-	}
-	rc = 0;
-out:
-	pthread_mutex_unlock(&reauth_lock);
-	return rc;
 }
 
 int
 kube_open(const char *kubeconfig, const char *context,
-	  const struct kube_lease_kind *kind, int64_t deadline,
+	  const struct kube_lease_kind *kind, struct http_engine *e,
 	  struct kube_client **out, struct mcle_err *err)
 {
 	struct kube_config_opts o = { kubeconfig, context };
 	struct kube_client *k;
-	int rc;
+	int rc, none;
 
 	*out = NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	rc = kube_config_load(&o, &k->cfg, err);
-	if (rc != 0) {
+	if ((rc = kube_config_load(&o, &k->cfg, err)) != 0) {
 		free(k);
 		return rc;
 	}
 	k->kind = *kind;
-	k->deadline = deadline;
 	if (k->cfg->context != NULL)
 		snprintf(k->describe, sizeof(k->describe), "%s (context '%s' in %s)",
 			 k->cfg->server, k->cfg->context, k->cfg->source);
 	else
 		snprintf(k->describe, sizeof(k->describe), "%s (%s)", k->cfg->server,
 			 k->cfg->source);
-	if (authenticate(k, err) < 0) {
+	k->cred = cred_kube_new(k->cfg, &none, err);
+	if ((k->cred == NULL && !none) || make_http(k, e, err) < 0) {
 		kube_close(k);
 		return -1;
 	}
@@ -155,33 +100,9 @@ kube_close(struct kube_client *k)
 	if (k == NULL)
 		return;
 	http_client_free(k->http);
-	free_token(k->token);
-	if (!k->is_clone)
-		kube_config_free(k->cfg);
+	cred_free(k->cred);
+	kube_config_free(k->cfg);
 	free(k);
-}
-
-struct kube_client *
-kube_clone(struct kube_client *k, struct mcle_err *err)
-{
-	struct kube_client *n;
-
-	if ((n = calloc(1, sizeof(*n))) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		return NULL;
-	}
-	*n = *k;
-	n->is_clone = 1;
-	n->origin = k->origin != NULL ? k->origin : k;
-	n->token = NULL;
-	n->http = NULL;
-	if ((k->auth.token != NULL && (n->token = strdup(k->auth.token)) == NULL) ||
-	    (n->http = http_client_clone(k->http, err)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		kube_close(n);
-		return NULL;
-	}
-	return n;
 }
 
 const char *
@@ -190,143 +111,1011 @@ kube_describe(const struct kube_client *k)
 	return k->describe;
 }
 
-static json_object *
-parse_body(const char *body, size_t len)
+struct http_client *
+kube_http(const struct kube_client *k)
 {
-	json_tokener *tok;
-	json_object *o;
-
-	if ((tok = json_tokener_new_ex(KUBE_JSON_DEPTH)) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
+	return k->http;
 }
 
-static const char *
-get_string(json_object *o, const char *key)
+struct cred *
+kube_cred(const struct kube_client *k)
 {
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+	return k->cred;
 }
 
-static json_object *
-get_object(json_object *o, const char *key)
-{
-	json_object *v;
+/* --- the Lease resource's fields ------------------------------------------- */
 
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_object))
-		return NULL;
-	return v;
+/* Server bytes (NULs included) as one printable line for a message. */
+static void
+clip(const char *s, size_t len, char *buf, size_t size)
+{
+	char tmp[512];
+	size_t i;
+
+	if (len > sizeof(tmp) - 1)
+		len = sizeof(tmp) - 1;
+	for (i = 0; s != NULL && i < len; i++)
+		tmp[i] = s[i] != '\0' ? s[i] : ' ';
+	tmp[i] = '\0';
+	http_clip(tmp, buf, size);
 }
 
-/* Map a non-2xx answer to an error with the server's message. */
+/* A clean string: no NUL, at most max bytes. */
 static int
-api_error(struct kube_client *k, const char *what, const struct http_response *r,
-	  struct mcle_err *err)
+clean(const char *s, size_t len, size_t max)
 {
-	json_object *st = r->len > 0 ? parse_body(r->body, r->len) : NULL;
-	const char *msg = get_string(st, "message");
-	char clip[256];
+	return s != NULL && len <= max && strlen(s) == len;
+}
+
+static int
+time_field(enum jstream_tok tok, const char *s, size_t len, mcle_time *t)
+{
+	return tok == JS_STRING && clean(s, len, 64) && time_parse_rfc3339(s, t) == 0;
+}
+
+static int
+int_field(enum jstream_tok tok, const char *s, size_t len, int64_t min, int64_t max,
+	  int64_t *v)
+{
+	return tok == JS_NUMBER && clean(s, len, 24) && parse_int(s, min, max, v) == 0;
+}
+
+/* One status field into st; unknown keys are ignored. */
+static void
+status_field(struct kube_status *st, const char *key, enum jstream_tok tok,
+	     const char *s, size_t len)
+{
+	static const struct { const char *key; unsigned bit; } keys[] = {
+		{ "isLeader", KS_LEADER }, { "observedHolderIdentity", KS_HOLDER },
+		{ "observedAcquireTime", KS_ACQUIRE }, { "observedRenewTime", KS_RENEW },
+		{ "leaseTransitions", KS_TRANS }, { "observedExpireTime", KS_EXPIRE },
+		{ "epoch", KS_EPOCH }, { "leaseDurationSeconds", KS_DURATION },
+		{ "lastError", KS_ERROR },
+	};
+	unsigned bit = 0;
+	size_t i;
+	int64_t v;
+	int ok = 0;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && bit == 0; i++)
+		if (strcmp(key, keys[i].key) == 0)
+			bit = keys[i].bit;
+	if (bit == 0)
+		return;
+	if (tok == JS_NULL) {
+		st->null |= bit;
+		return;
+	}
+	switch (bit) {
+	case KS_LEADER:
+		ok = tok == JS_TRUE || tok == JS_FALSE;
+		st->is_leader = tok == JS_TRUE;
+		break;
+	case KS_HOLDER:
+		ok = tok == JS_STRING && clean(s, len, MCLE_IDENTITY_MAX) &&
+		     (len == 0 || valid_identity(s));
+		if (ok)
+			memcpy(st->holder, s, len + 1);
+		break;
+	case KS_ACQUIRE:
+		ok = time_field(tok, s, len, &st->acquire);
+		break;
+	case KS_RENEW:
+		ok = time_field(tok, s, len, &st->renew);
+		break;
+	case KS_EXPIRE:
+		ok = time_field(tok, s, len, &st->expire);
+		break;
+	case KS_TRANS:
+	case KS_EPOCH:
+		ok = int_field(tok, s, len, 0, MCLE_EPOCH_MAX, &v);
+		*(bit == KS_TRANS ? &st->transitions : &st->epoch) = v;
+		break;
+	case KS_DURATION:
+		ok = int_field(tok, s, len, 1, INT32_MAX, &v);
+		st->duration = (int32_t)v;
+		break;
+	case KS_ERROR:
+		ok = tok == JS_STRING && s != NULL;
+		if (ok)
+			clip(s, len, st->error, sizeof(st->error));
+		break;
+	}
+	if (ok)
+		st->has |= bit;
+	else
+		st->bad |= bit;
+}
+
+/* What a Lease item says, field by field; `bad` collects reasons to skip it. */
+struct lease_fields {
+	struct kube_lease l;
+	int name_ok, ns_ok, rv_ok;
+	char bad_ns[KUBE_CLIP];
+};
+
+static void
+lease_field(struct lease_fields *f, const char *section, const char *key,
+	    enum jstream_tok tok, const char *s, size_t len, const char *want_name)
+{
+	int64_t v;
+
+	if (strcmp(section, "metadata") == 0) {
+		if (strcmp(key, "name") == 0)
+			f->name_ok = tok == JS_STRING && clean(s, len, 253) &&
+				     strcmp(s, want_name) == 0;
+		else if (strcmp(key, "namespace") == 0 && tok == JS_STRING) {
+			f->ns_ok = clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s);
+			if (f->ns_ok)
+				memcpy(f->l.ns, s, len + 1);
+			else
+				clip(s, len, f->bad_ns, sizeof(f->bad_ns));
+		} else if (strcmp(key, "resourceVersion") == 0) {
+			f->rv_ok = tok == JS_STRING && clean(s, len, KUBE_RV_MAX) && len > 0 &&
+				   strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/+=") == len;
+			if (f->rv_ok)
+				memcpy(f->l.rv, s, len + 1);
+		}
+	} else if (strcmp(section, "spec") == 0) {
+		if (strcmp(key, "leaseDurationSeconds") == 0 &&
+		    int_field(tok, s, len, 1, INT32_MAX, &v))
+			f->l.spec_duration = (int32_t)v;
+		else if (strcmp(key, "holderIdentity") == 0 && tok == JS_STRING &&
+			 clean(s, len, MCLE_IDENTITY_MAX) && valid_identity(s))
+			memcpy(f->l.spec_holder, s, len + 1);
+	} else if (strcmp(section, "status") == 0) {
+		f->l.has_status = 1;
+		status_field(&f->l.status, key, tok, s, len);
+	}
+}
+
+/* The same from a json-c tree (a single object's answer). */
+static enum jstream_tok
+tok_of(json_object *v, const char **s, size_t *len)
+{
+	*s = NULL;
+	*len = 0;
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return JS_NULL;
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? JS_TRUE : JS_FALSE;
+	case json_type_int:
+		*s = json_object_get_string(v);
+		*len = strlen(*s);
+		return JS_NUMBER;
+	case json_type_string:
+		*s = json_object_get_string(v);
+		*len = (size_t)json_object_get_string_len(v);
+		return JS_STRING;
+	case json_type_double:
+		*s = "1.5";	/* never an integer field's value */
+		*len = 3;
+		return JS_NUMBER;
+	default:
+		return JS_OBJECT;	/* a container where a scalar should be */
+	}
+}
+
+static void
+lease_from_tree(struct lease_fields *f, json_object *o, const char *want_name)
+{
+	static const char *const sections[] = { "metadata", "spec", "status" };
+	json_object *sec;
+	const char *s;
+	size_t i, len;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < 3; i++) {
+		if (!json_object_object_get_ex(o, sections[i], &sec) ||
+		    !json_object_is_type(sec, json_type_object))
+			continue;
+		if (i == 2)
+			f->l.has_status = 1;
+		json_object_object_foreach(sec, key, val) {
+			enum jstream_tok t = tok_of(val, &s, &len);
+
+			lease_field(f, sections[i], key, t, s, len, want_name);
+		}
+	}
+}
+
+/* --- requests --------------------------------------------------------------- */
+
+static int
+lease_path(const struct kube_client *k, const char *ns, int named, const char *suffix,
+	   char *buf, size_t size)
+{
+	int n;
+
+	if (named)
+		n = snprintf(buf, size, "%s/apis/%s/%s/namespaces/%s/%s/%s%s", k->cfg->url,
+			     k->kind.group, k->kind.version, ns, k->kind.plural,
+			     k->kind.name, suffix);
+	else
+		n = snprintf(buf, size, "%s/apis/%s/%s/namespaces/%s/%s", k->cfg->url,
+			     k->kind.group, k->kind.version, ns, k->kind.plural);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static void
+base_request(const struct kube_client *k, struct http_request *req, const char *method,
+	     const char *url, int64_t deadline)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->url = url;
+	req->headers[0] = "Accept: application/json";
+	req->cred = k->cred;
+	req->deadline = deadline;
+	req->max_tries = KUBE_TRIES;
+	req->capture[0] = "Warning";
+}
+
+/* An error answer: the Status message, the code for its HTTP status. */
+static void
+api_error(struct kube_reply *r, const char *what, const struct http_response *resp)
+{
+	const char *why, *m = NULL, *reason = NULL, *kind = NULL;
+	json_object *st = resp->len > 0 ? json_parse(resp->body, resp->len, &why) : NULL;
+	json_object *det = json_obj(st, "details"), *mv;
+	char text[256];
 	enum mcle_code code;
 
-	http_clip(msg != NULL ? msg : (r->body != NULL ? r->body : ""), clip, sizeof(clip));
-	switch (r->status) {
+	if (json_object_object_get_ex(st, "message", &mv) &&
+	    json_object_is_type(mv, json_type_string))
+		clip(json_object_get_string(mv), (size_t)json_object_get_string_len(mv),
+		     text, sizeof(text));
+	else
+		clip(resp->body, resp->len, text, sizeof(text));
+	m = text;
+	reason = json_str(st, "reason");
+	kind = json_str(det, "kind");
+	switch (resp->status) {
 	case 401: code = MCLE_EAUTH; break;
 	case 403: code = MCLE_EPERM; break;
 	case 404: code = MCLE_ENOTFOUND; break;
 	case 409: code = MCLE_EPRECOND; break;
-	case 410: code = MCLE_EUNAVAIL; break;	/* continue tokens kept expiring */
-	case 422: case 400: code = MCLE_ECONFIG; break;
-	default: code = http_status_retryable(r->status) ? MCLE_EUNAVAIL : MCLE_ECONFIG; break;
-	}
-	mcle_err_set(err, code, "%s: %ld %s", what, r->status, clip[0] ? clip : "(no message)");
-	(void)k;
-	json_object_put(st);
-	return -1;
-}
-
-/*
- * One API call: method on path (relative to the server), optional JSON body.
- * 2xx -> 0 with *out (owned; may be NULL for an empty body).  Otherwise -1
- * with err set and *status the HTTP status (0 without a response).
- */
-static int
-call(struct kube_client *k, const char *method, const char *path,
-     json_object *body, const char *what, json_object **out, long *status,
-     struct mcle_err *err)
-{
-	struct http_request req;
-	struct http_response resp;
-	char url[4096];
-	const char *text = NULL;
-	int rc = -1, reauth;
-
-	*out = NULL;
-	*status = 0;
-	if (body != NULL)
-		text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", k->cfg->url, path) >= sizeof(url))
-		return mcle_err_set(err, MCLE_ECONFIG, "%s: URL too long", what);
-	for (reauth = 0; reauth < 2; reauth++) {
-		memset(&req, 0, sizeof(req));
-		memset(&resp, 0, sizeof(resp));
-		req.method = method;
-		req.url = url;
-		req.headers[0] = "Accept: application/json";
-		req.bearer = k->is_clone ? k->token : k->auth.token;
-		req.body = text;
-		req.body_len = text ? strlen(text) : 0;
-		req.content_type = text ? "application/json" : NULL;
-		req.deadline = k->deadline;
-		if (http_do_retry(k->http, &req, KUBE_TRIES, &resp, err) < 0) {
-			http_response_free(&resp);
-			return -1;
-		}
-		*status = resp.status;
-		if (resp.status == 401 && reauth == 0) {
-			/* an expired exec credential or a rotated token: once more */
-			http_response_free(&resp);
-			if (k->is_clone) {
-				if (clone_reauth(k, err) < 0)
-					return -1;
-				continue;
-			}
-			kube_config_invalidate(k->cfg);
-			if (authenticate(k, err) < 0)
-				return -1;
-			continue;
-		}
+	case 410: code = MCLE_EUNAVAIL; break;
+	case 400: case 422: code = MCLE_ECONFIG; break;
+	default:
+		code = http_status_retryable(resp->status) ? MCLE_EUNAVAIL : MCLE_ECONFIG;
 		break;
 	}
-	if (resp.status >= 200 && resp.status < 300) {
-		if (resp.len > 0 && (*out = parse_body(resp.body, resp.len)) == NULL)
-			mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed JSON from %s",
-				     what, k->cfg->server);
-		else
-			rc = 0;
-	} else {
-		api_error(k, what, &resp, err);
+	r->ns_missing = resp->status == 404 && reason != NULL &&
+			strcmp(reason, "NotFound") == 0 && kind != NULL &&
+			strcmp(kind, "namespaces") == 0;
+	mcle_err_set(&r->err, code, "%s: %ld %s", what, resp->status, *m ? m : "(no message)");
+	json_object_put(st);
+}
+
+enum kcall_kind { KC_GET, KC_CREATE, KC_PUT };
+
+/* One single-object call. */
+struct kcall {
+	struct kube_client *k;
+	enum kcall_kind kind;
+	char ns[MCLE_NAMESPACE_MAX + 1];
+	char what[300];
+	struct kube_status sent;	/* KC_PUT: what was written */
+	int64_t deadline;
+	struct kube_reply reply;
+	kube_done_fn fn;
+	void *arg;
+};
+
+static void
+deliver(struct kcall *c)
+{
+	c->fn(c->arg, &c->reply);
+	free(c);
+}
+
+static int submit_get(struct kcall *c, struct mcle_err *err);
+
+/* A 2xx answer: the object as a compact lease. */
+static void
+take_lease(struct kcall *c, const struct http_response *resp)
+{
+	struct lease_fields f;
+	json_object *o;
+	const char *why;
+
+	if ((o = json_parse(resp->body != NULL ? resp->body : "", resp->len, &why)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		mcle_err_set(&c->reply.err, MCLE_ECORRUPT, "%s: malformed JSON from %s: %s",
+			     c->what, c->k->cfg->server, o == NULL ? why : "not an object");
+		json_object_put(o);
+		return;
 	}
-	http_response_free(&resp);
+	lease_from_tree(&f, o, c->k->kind.name);
+	json_object_put(o);
+	if (!f.name_ok || !f.ns_ok || strcmp(f.l.ns, c->ns) != 0 || !f.rv_ok) {
+		mcle_err_set(&c->reply.err, MCLE_ECORRUPT,
+			     "%s: the answer from %s is not that resource (name, namespace or resourceVersion)",
+			     c->what, c->k->cfg->server);
+		return;
+	}
+	c->reply.lease = f.l;
+	c->reply.rc = 0;
+}
+
+static void
+call_done(void *arg, struct http_call *h)
+{
+	struct kcall *c = arg;
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	c->reply.rc = -1;
+	if (h->resp.captured[0] != NULL)
+		clip(h->resp.captured[0], strlen(h->resp.captured[0]), c->reply.warning,
+		     sizeof(c->reply.warning));
+	if (h->rc < 0) {
+		mcle_err_set(&c->reply.err, h->err.code, "%s: %s", c->what, h->err.msg);
+		deliver(c);
+		return;
+	}
+	c->reply.status = h->resp.status;
+	if (h->resp.status >= 200 && h->resp.status <= 299) {
+		take_lease(c, &h->resp);
+		/* a field sent but not kept: the installed CRD does not declare it */
+		if (c->reply.rc == 0 && c->kind == KC_PUT &&
+		    (c->sent.has & ~(c->reply.lease.status.has | c->reply.lease.status.bad)) != 0)
+			c->reply.pruned = 1;
+		if (c->reply.rc == 0 && c->kind == KC_CREATE)
+			log_debug("created %s '%s' in namespace '%s'", c->k->kind.plural,
+				  c->k->kind.name, c->ns);
+		deliver(c);
+		return;
+	}
+	if (c->kind == KC_CREATE && h->resp.status == 409) {
+		/* created meanwhile (or by our own retried POST): read it */
+		c->kind = KC_GET;
+		snprintf(c->what, sizeof(c->what), "cannot read %s '%s' in namespace '%s'",
+			 c->k->kind.plural, c->k->kind.name, c->ns);
+		if (submit_get(c, &e) == 0)
+			return;
+		mcle_err_set(&c->reply.err, e.code, "%s", e.msg);
+		deliver(c);
+		return;
+	}
+	api_error(&c->reply, c->what, &h->resp);
+	deliver(c);
+}
+
+static struct kcall *
+kcall_new(struct kube_client *k, enum kcall_kind kind, const char *ns, int64_t deadline,
+	  kube_done_fn fn, void *arg, struct mcle_err *err)
+{
+	struct kcall *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->k = k;
+	c->kind = kind;
+	snprintf(c->ns, sizeof(c->ns), "%s", ns);
+	c->deadline = deadline;
+	c->fn = fn;
+	c->arg = arg;
+	c->reply.rc = -1;
+	return c;
+}
+
+static int
+submit_get(struct kcall *c, struct mcle_err *err)
+{
+	struct http_request req;
+	char url[KUBE_PATH_MAX];
+
+	if (lease_path(c->k, c->ns, 1, "", url, sizeof(url)) < 0)
+		return mcle_err_set(err, MCLE_ECONFIG, "%s: URL too long", c->what);
+	base_request(c->k, &req, "GET", url, c->deadline);
+	return http_submit(c->k->http, &req, call_done, c, err);
+}
+
+int
+kube_get_lease_start(struct kube_client *k, const char *ns, int64_t deadline,
+		     kube_done_fn fn, void *arg, struct mcle_err *err)
+{
+	struct kcall *c;
+
+	if ((c = kcall_new(k, KC_GET, ns, deadline, fn, arg, err)) == NULL)
+		return -1;
+	snprintf(c->what, sizeof(c->what), "cannot read %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, ns);
+	if (submit_get(c, err) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* A POST or PUT with body o (consumed). */
+static int
+submit_body(struct kcall *c, const char *method, const char *url, json_object *o,
+	    struct mcle_err *err)
+{
+	struct http_request req;
+	char *text = o != NULL ? json_dump(o, 0) : NULL;
+	int rc;
+
+	json_object_put(o);
+	if (text == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	base_request(c->k, &req, method, url, c->deadline);
+	req.body = text;
+	req.body_len = strlen(text);
+	req.content_type = "application/json";
+	/* a retried POST that answers 409 is read back; a retried PUT carries its resourceVersion */
+	rc = http_submit(c->k->http, &req, call_done, c, err);
+	free(text);
 	return rc;
+}
+
+/* {"apiVersion", "kind", "metadata": {name, namespace[, resourceVersion]}} */
+static json_object *
+lease_skeleton(const struct kube_client *k, const char *ns, const char *rv)
+{
+	json_object *o = json_object_new_object(), *meta = json_object_new_object();
+	char apiv[256];
+
+	snprintf(apiv, sizeof(apiv), "%s/%s", k->kind.group, k->kind.version);
+	if (json_add_str(meta, "name", k->kind.name) < 0 ||
+	    json_add_str(meta, "namespace", ns) < 0 ||
+	    (rv != NULL && json_add_str(meta, "resourceVersion", rv) < 0) ||
+	    json_add_str(o, "apiVersion", apiv) < 0 ||
+	    json_add_str(o, "kind", "Lease") < 0 ||
+	    json_add(o, "metadata", meta) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+kube_create_lease_start(struct kube_client *k, const char *ns, const char *holder,
+			int32_t duration, int64_t deadline, kube_done_fn fn, void *arg,
+			struct mcle_err *err)
+{
+	json_object *body, *spec = json_object_new_object();
+	char url[KUBE_PATH_MAX];
+	struct kcall *c;
+
+	if ((c = kcall_new(k, KC_CREATE, ns, deadline, fn, arg, err)) == NULL) {
+		json_object_put(spec);
+		return -1;
+	}
+	snprintf(c->what, sizeof(c->what), "cannot create %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, ns);
+	if ((body = lease_skeleton(k, ns, NULL)) == NULL ||
+	    json_add_str(spec, "holderIdentity", holder) < 0 ||
+	    json_add_int(spec, "leaseDurationSeconds", duration) < 0 ||
+	    json_add(body, "spec", spec) < 0) {
+		json_object_put(body);
+		free(c);
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	}
+	if (lease_path(k, ns, 0, "", url, sizeof(url)) < 0) {
+		json_object_put(body);
+		free(c);
+		return mcle_err_set(err, MCLE_ECONFIG, "cannot create a Lease: URL too long");
+	}
+	if (submit_body(c, "POST", url, body, err) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_time(json_object *o, const char *key, const struct kube_status *st, unsigned bit,
+	 mcle_time t)
+{
+	char buf[MCLE_RFC3339_MAX];
+
+	if (!(st->has & bit))
+		return (st->null & bit) ? json_add(o, key, NULL) : 0;
+	time_format(t, buf);
+	return json_add_str(o, key, buf);
+}
+
+static json_object *
+status_object(const struct kube_status *st)
+{
+	json_object *o = json_object_new_object();
+	int bad = o == NULL;
+
+	if (st->has & KS_LEADER)
+		bad |= json_add_bool(o, "isLeader", st->is_leader);
+	if (st->has & KS_HOLDER)
+		bad |= json_add_str(o, "observedHolderIdentity", st->holder);
+	bad |= add_time(o, "observedAcquireTime", st, KS_ACQUIRE, st->acquire);
+	bad |= add_time(o, "observedRenewTime", st, KS_RENEW, st->renew);
+	if (st->has & KS_TRANS)
+		bad |= json_add_int(o, "leaseTransitions", st->transitions);
+	bad |= add_time(o, "observedExpireTime", st, KS_EXPIRE, st->expire);
+	if (st->has & KS_EPOCH)
+		bad |= json_add_int(o, "epoch", st->epoch);
+	if (st->has & KS_DURATION)
+		bad |= json_add_int(o, "leaseDurationSeconds", st->duration);
+	if (st->has & KS_ERROR)
+		bad |= json_add_str(o, "lastError", st->error);
+	else if (st->null & KS_ERROR)
+		bad |= json_add(o, "lastError", NULL);
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *
+kube_status_json(const struct kube_status *st, int pretty)
+{
+	json_object *o = status_object(st);
+	char *s = o != NULL ? json_dump(o, pretty) : NULL;
+
+	json_object_put(o);
+	return s;
+}
+
+int
+kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
+		      const struct kube_status *st, int64_t deadline, kube_done_fn fn,
+		      void *arg, struct mcle_err *err)
+{
+	json_object *body, *status;
+	char url[KUBE_PATH_MAX];
+	struct kcall *c;
+
+	if ((c = kcall_new(k, KC_PUT, l->ns, deadline, fn, arg, err)) == NULL)
+		return -1;
+	c->sent = *st;
+	snprintf(c->what, sizeof(c->what),
+		 "cannot write the status of %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, l->ns);
+	if (l->rv[0] == '\0') {
+		mcle_err_set(err, MCLE_ECORRUPT, "%s: no resourceVersion", c->what);
+		free(c);
+		return -1;
+	}
+	if ((body = lease_skeleton(k, l->ns, l->rv)) == NULL ||
+	    (status = status_object(st)) == NULL || json_add(body, "status", status) < 0) {
+		json_object_put(body);
+		free(c);
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	}
+	if (lease_path(k, l->ns, 1, "/status", url, sizeof(url)) < 0) {
+		json_object_put(body);
+		free(c);
+		return mcle_err_set(err, MCLE_ECONFIG, "cannot write a status: URL too long");
+	}
+	if (submit_body(c, "PUT", url, body, err) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- waiting for one call -------------------------------------------------- */
+
+struct wait {
+	struct kube_reply *r;
+	int done;
+};
+
+static void
+wake(void *arg, struct kube_reply *r)
+{
+	struct wait *w = arg;
+
+	*w->r = *r;
+	w->done = 1;
+}
+
+static int
+is_done(void *arg)
+{
+	return ((struct wait *)arg)->done;
+}
+
+static int
+wait_for(struct kube_client *k, struct wait *w)
+{
+	struct loop *l = http_engine_loop(http_client_engine(k->http));
+
+	while (!w->done)
+		if (loop_run(l, is_done, w, 0) == LOOP_IDLE && !w->done)
+			return mcle_err_set(&w->r->err, MCLE_ECONFIG,
+					    "internal error: a request stalled");
+	return w->r->rc;
+}
+
+int
+kube_get_lease(struct kube_client *k, const char *ns, int64_t deadline,
+	       struct kube_reply *r)
+{
+	struct wait w = { r, 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (kube_get_lease_start(k, ns, deadline, wake, &w, &r->err) < 0)
+		return r->rc = -1;
+	return wait_for(k, &w);
+}
+
+int
+kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
+		  int32_t duration, int64_t deadline, struct kube_reply *r)
+{
+	struct wait w = { r, 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (kube_create_lease_start(k, ns, holder, duration, deadline, wake, &w, &r->err) < 0)
+		return r->rc = -1;
+	return wait_for(k, &w);
+}
+
+int
+kube_put_status(struct kube_client *k, const struct kube_lease *l,
+		const struct kube_status *st, int64_t deadline, struct kube_reply *r)
+{
+	struct wait w = { r, 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (kube_put_status_start(k, l, st, deadline, wake, &w, &r->err) < 0)
+		return r->rc = -1;
+	return wait_for(k, &w);
+}
+
+/* --- listings --------------------------------------------------------------- */
+
+enum list_kind { LIST_NAMESPACES, LIST_LEASES };
+
+struct ns_item {
+	char name[MCLE_NAMESPACE_MAX + 1];
+	int terminating;
+};
+
+/* One paged listing in progress. */
+struct klist {
+	struct kube_client *k;
+	enum list_kind kind;
+	struct kube_list_cb cb;
+	char *selector;
+	int64_t deadline;
+	char what[600];
+	const char *noun;
+	char url_base[KUBE_PATH_MAX];
+	/* the page being read */
+	struct jstream js;
+	struct http_stream stream;
+	struct vec page;		/* struct ns_item or struct lease_fields */
+	int in_item, saw_items, bad_page;
+	struct ns_item ns_cur;
+	struct lease_fields lease_cur;
+	char next[KUBE_CONTINUE_MAX + 1];
+	int next_bad;
+	/* the listing so far */
+	char *cont;			/* token of the page being fetched, or NULL */
+	uint64_t *seen;			/* hashes of tokens followed since the (re)start */
+	size_t pages, items, warned;
+	int restarts;
+	struct mcle_err perr;		/* why the page's parse stopped */
+};
+
+static void
+warn_item(struct klist *kl, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (kl->warned++ >= KUBE_WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warn("%s", buf);
+}
+
+static void
+item_begin(struct klist *kl)
+{
+	kl->in_item = 1;
+	memset(&kl->ns_cur, 0, sizeof(kl->ns_cur));
+	memset(&kl->lease_cur, 0, sizeof(kl->lease_cur));
+}
+
+/* A namespace item's field. */
+static void
+ns_field(struct klist *kl, const char *section, const char *key, enum jstream_tok tok,
+	 const char *s, size_t len)
+{
+	struct ns_item *n = &kl->ns_cur;
+
+	if (strcmp(section, "metadata") == 0 && strcmp(key, "name") == 0) {
+		if (tok == JS_STRING && clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s))
+			memcpy(n->name, s, len + 1);
+		else {
+			char c[KUBE_CLIP];
+
+			clip(s, tok == JS_STRING ? len : 0, c, sizeof(c));
+			warn_item(kl, "skipping namespace '%s' listed by %s: not a valid namespace name",
+				  c, kl->k->cfg->server);
+			n->name[0] = '\0';
+			kl->ns_cur.terminating = -1;	/* skip */
+		}
+	} else if (strcmp(section, "metadata") == 0 && strcmp(key, "deletionTimestamp") == 0) {
+		if (tok != JS_NULL && n->terminating >= 0)
+			n->terminating = 1;
+	} else if (strcmp(section, "status") == 0 && strcmp(key, "phase") == 0) {
+		if (tok == JS_STRING && s != NULL && strcmp(s, "Terminating") == 0 &&
+		    n->terminating >= 0)
+			n->terminating = 1;
+	}
+}
+
+static int
+page_full(struct klist *kl)
+{
+	if (kl->page.n >= KUBE_PAGE_ITEMS_MAX)
+		return mcle_err_set(&kl->perr, MCLE_ECORRUPT,
+				    "%s: a page of over %d items (ten times the limit asked for)",
+				    kl->what, KUBE_PAGE_ITEMS_MAX);
+	if (kl->items + kl->page.n >= KUBE_LIST_ITEMS_MAX)
+		return mcle_err_set(&kl->perr, MCLE_ECONFIG, "cluster %s lists over %d %s",
+				    kl->k->describe, KUBE_LIST_ITEMS_MAX, kl->noun);
+	return 0;
+}
+
+/* The end of an item: keep it for the page, or skip it. */
+static int
+item_end(struct klist *kl)
+{
+	struct lease_fields *f = &kl->lease_cur;
+	void *slot;
+
+	kl->in_item = 0;
+	if (kl->kind == LIST_NAMESPACES) {
+		if (kl->ns_cur.name[0] == '\0' || kl->ns_cur.terminating < 0)
+			return 0;
+	} else {
+		if (!f->name_ok)
+			return 0;	/* another resource of the kind: not ours */
+		if (!f->ns_ok) {
+			warn_item(kl, "skipping %s '%s' in namespace '%s' listed by %s: not a valid namespace name",
+				  kl->k->kind.plural, kl->k->kind.name, f->bad_ns,
+				  kl->k->cfg->server);
+			return 0;
+		}
+		if (!f->rv_ok) {
+			warn_item(kl, "skipping %s '%s' in namespace '%s' listed by %s: no valid resourceVersion",
+				  kl->k->kind.plural, kl->k->kind.name, f->l.ns,
+				  kl->k->cfg->server);
+			return 0;
+		}
+	}
+	if (page_full(kl) < 0)
+		return -1;
+	if ((slot = vec_add(&kl->page)) == NULL)
+		return mcle_err_set(&kl->perr, MCLE_ENOMEM, "out of memory");
+	if (kl->kind == LIST_NAMESPACES)
+		memcpy(slot, &kl->ns_cur, sizeof(kl->ns_cur));
+	else
+		memcpy(slot, f, sizeof(*f));
+	return 0;
+}
+
+static int
+on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s,
+	 size_t len, int depth)
+{
+	struct klist *kl = arg;
+	const char *sec, *key;
+
+	/* the page: {"metadata": {"continue": ...}, "items": [ ... ]} */
+	if (depth == 1 && jstream_key_is(js, 1, "items")) {
+		kl->saw_items = 1;
+		if (tok != JS_ARRAY && tok != JS_NULL)
+			return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s",
+					    kl->what, kl->k->cfg->server);
+		return 0;
+	}
+	if (depth == 2 && jstream_key_is(js, 1, "metadata") && jstream_key_is(js, 2, "continue")) {
+		if (tok == JS_NULL)
+			return 0;
+		if (tok != JS_STRING || !clean(s, len, KUBE_CONTINUE_MAX))
+			kl->next_bad = 1;
+		else
+			memcpy(kl->next, s, len + 1);
+		return 0;
+	}
+	if (!jstream_key_is(js, 1, "items") || depth < 2)
+		return 0;
+	if (depth == 2) {
+		if (tok == JS_OBJECT)
+			item_begin(kl);
+		else if (tok == JS_OBJECT_END)
+			return item_end(kl);
+		else
+			return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed item from %s",
+					    kl->what, kl->k->cfg->server);
+		return 0;
+	}
+	if (depth != 4 || !kl->in_item || tok == JS_OBJECT || tok == JS_ARRAY ||
+	    tok == JS_OBJECT_END || tok == JS_ARRAY_END)
+		return 0;
+	sec = jstream_key(js, 3);
+	key = jstream_key(js, 4);
+	if (sec == NULL || key == NULL)
+		return 0;
+	if (kl->kind == LIST_NAMESPACES)
+		ns_field(kl, sec, key, tok, s, len);
+	else
+		lease_field(&kl->lease_cur, sec, key, tok, s, len, kl->k->kind.name);
+	return 0;
+}
+
+static void
+stream_begin(void *arg)
+{
+	struct klist *kl = arg;
+
+	jstream_free(&kl->js);
+	jstream_init(&kl->js, on_token, kl, KUBE_TOKEN_MAX);
+	kl->page.n = 0;
+	kl->in_item = kl->saw_items = kl->next_bad = 0;
+	kl->next[0] = '\0';
+	mcle_err_clear(&kl->perr);
+}
+
+static int
+stream_data(void *arg, const char *p, size_t n)
+{
+	struct klist *kl = arg;
+
+	if (jstream_feed(&kl->js, p, n) < 0) {
+		mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s: %s",
+			     kl->what, kl->k->cfg->server, kl->js.err);
+		return -1;
+	}
+	return 0;
+}
+
+static void klist_finish(struct klist *kl, int rc, const struct mcle_err *err);
+static int klist_fetch(struct klist *kl, struct mcle_err *err);
+
+static uint64_t
+token_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The page is complete: hand its items over. */
+static int
+deliver_page(struct klist *kl, struct mcle_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < kl->page.n; i++) {
+		if (kl->kind == LIST_NAMESPACES) {
+			struct ns_item *n = vec_at(&kl->page, i);
+
+			if (kl->cb.ns(kl->cb.arg, n->name, n->terminating > 0, err) < 0)
+				return -1;
+		} else {
+			struct lease_fields *f = vec_at(&kl->page, i);
+
+			if (kl->cb.lease(kl->cb.arg, &f->l, err) < 0)
+				return -1;
+		}
+	}
+	kl->items += kl->page.n;
+	return 0;
+}
+
+/* The next page's token: 1 to go on, 0 at the end, -1 on the server's error. */
+static int
+next_page(struct klist *kl, struct mcle_err *err)
+{
+	uint64_t h;
+	size_t i;
+
+	free(kl->cont);
+	kl->cont = NULL;
+	if (kl->next_bad)
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "%s: invalid continue token from %s (not a string of at most %d bytes)",
+				    kl->what, kl->k->cfg->server, KUBE_CONTINUE_MAX);
+	if (kl->next[0] == '\0')
+		return 0;
+	if (kl->pages + 1 >= KUBE_PAGES_MAX)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: over %d pages", kl->what,
+				    KUBE_PAGES_MAX);
+	h = token_hash(kl->next);
+	for (i = 0; i < kl->pages; i++)
+		if (kl->seen[i] == h)
+			return mcle_err_set(err, MCLE_ECORRUPT,
+					    "%s: page %zu repeats the continue token of page %zu: the listing would never end",
+					    kl->what, kl->pages + 1, i + 1);
+	kl->seen[kl->pages++] = h;
+	if ((kl->cont = strdup(kl->next)) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	return 1;
+}
+
+static void
+page_done(void *arg, struct http_call *h)
+{
+	struct klist *kl = arg;
+	struct mcle_err e = MCLE_ERR_INIT;
+	struct kube_reply r;
+	int more;
+
+	memset(&r, 0, sizeof(r));
+	if (h->rc < 0) {
+		if (kl->perr.code != MCLE_OK)
+			e = kl->perr;
+		else
+			mcle_err_set(&e, h->err.code, "%s: %s", kl->what, h->err.msg);
+		klist_finish(kl, -1, &e);
+		return;
+	}
+	if (h->resp.status == 410 && kl->cont != NULL && kl->restarts < KUBE_LIST_RESTARTS) {
+		/* the continue token expired: start over, consistently */
+		log_debug("%s: continue token expired, restarting", kl->what);
+		kl->restarts++;
+		free(kl->cont);
+		kl->cont = NULL;
+		kl->pages = kl->items = 0;
+		kl->cb.reset(kl->cb.arg);
+		if (klist_fetch(kl, &e) < 0)
+			klist_finish(kl, -1, &e);
+		return;
+	}
+	if (h->resp.status < 200 || h->resp.status > 299) {
+		api_error(&r, kl->what, &h->resp);
+		if (kl->kind == LIST_LEASES && h->resp.status == 404)
+			mcle_err_set(&e, MCLE_ECONFIG,
+				     "no %s.%s/%s resource type in %s: install the CRD (examples/crd.yaml)",
+				     kl->k->kind.plural, kl->k->kind.group, kl->k->kind.version,
+				     kl->k->describe);
+		else
+			e = r.err;
+		klist_finish(kl, -1, &e);
+		return;
+	}
+	if (jstream_finish(&kl->js) < 0 || !kl->saw_items) {
+		mcle_err_set(&e, MCLE_ECORRUPT, "%s: malformed list from %s%s%s", kl->what,
+			     kl->k->cfg->server, kl->saw_items ? ": " : ": no items",
+			     kl->saw_items ? kl->js.err : "");
+		klist_finish(kl, -1, &e);
+		return;
+	}
+	if (deliver_page(kl, &e) < 0 || (more = next_page(kl, &e)) < 0) {
+		klist_finish(kl, -1, &e);
+		return;
+	}
+	if (more == 0) {
+		klist_finish(kl, 0, NULL);
+		return;
+	}
+	if (klist_fetch(kl, &e) < 0)
+		klist_finish(kl, -1, &e);
 }
 
 static int
 add_query(char *buf, size_t size, const char *key, const char *value)
 {
-	char *esc;
 	size_t len = strlen(buf);
+	char *esc;
 	int n;
 
 	if (value == NULL || *value == '\0')
@@ -338,333 +1127,106 @@ add_query(char *buf, size_t size, const char *key, const char *value)
 	return n < 0 || (size_t)n >= size - len ? -1 : 0;
 }
 
-/* A paged list: calls fn for every item; restarts on 410 Expired. */
 static int
-list_all(struct kube_client *k, const char *base, const char *selector,
-	 const char *what, int (*fn)(void *arg, json_object *item, struct mcle_err *err),
-	 int (*reset)(void *arg), void *arg, struct mcle_err *err)
+klist_fetch(struct klist *kl, struct mcle_err *err)
 {
-	char path[4096], limit[16], *cont = NULL;
-	json_object *page, *items, *meta;
-	const char *next;
-	size_t i, pages = 0;
-	int restarts = 0, rc = -1;
-	long status;
+	struct http_request req;
+	char url[KUBE_PATH_MAX + KUBE_CONTINUE_MAX * 3 + 64], limit[16];
 
 	snprintf(limit, sizeof(limit), "%d", KUBE_PAGE_LIMIT);
-	for (;;) {
-		snprintf(path, sizeof(path), "%s", base);
-		if (add_query(path, sizeof(path), "limit", limit) < 0 ||
-		    add_query(path, sizeof(path), "labelSelector", selector) < 0 ||
-		    add_query(path, sizeof(path), "continue", cont) < 0) {
-			mcle_err_set(err, MCLE_EUSAGE, "%s: query too long", what);
-			break;
-		}
-		if (call(k, "GET", path, NULL, what, &page, &status, err) < 0) {
-			if (status == 410 && cont != NULL && restarts < KUBE_LIST_RESTARTS) {
-				/* the continue token expired: start over, consistently */
-				log_debug("%s: continue token expired, restarting", what);
-				mcle_err_clear(err);
-				free(cont);
-				cont = NULL;
-				restarts++;
-				if (reset(arg) < 0)
-					break;
-				continue;
-			}
-			break;
-		}
-		if (page == NULL || !json_object_object_get_ex(page, "items", &items) ||
-		    !(json_object_is_type(items, json_type_array) ||
-		      json_object_is_type(items, json_type_null))) {
-			json_object_put(page);
-			mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed list from %s", what,
-				     k->cfg->server);
-			break;
-		}
-		for (i = 0; json_object_is_type(items, json_type_array) &&
-			    i < json_object_array_length(items); i++)
-			if (fn(arg, json_object_array_get_idx(items, i), err) < 0)
-				break;
-		meta = get_object(page, "metadata");
-		next = get_string(meta, "continue");
-		free(cont);
-		cont = next != NULL && *next != '\0' ? strdup(next) : NULL;
-		json_object_put(page);
-		if (err->code != MCLE_OK)
-			break;
-		if (cont == NULL) {
-			rc = 0;
-			break;
-		}
-		if (++pages >= KUBE_PAGES_MAX) {
-			mcle_err_set(err, MCLE_ECORRUPT, "%s: over %d pages", what, KUBE_PAGES_MAX);
-			break;
-		}
-	}
-	free(cont);
-	return rc;
-}
-
-struct ns_acc {
-	struct kube_namespace *v;
-	size_t n, cap;
-};
-
-static int
-ns_reset(void *arg)
-{
-	((struct ns_acc *)arg)->n = 0;
-	return 0;
-}
-
-static int
-ns_item(void *arg, json_object *item, struct mcle_err *err)
-{
-	struct ns_acc *acc = arg;
-	json_object *meta = get_object(item, "metadata");
-	const char *name = get_string(meta, "name");
-	const char *phase = get_string(get_object(item, "status"), "phase");
-	void *tmp;
-
-	if (name == NULL || !valid_namespace(name))
-		return 0;	/* not a namespace we can lock; the API never sends one */
-	if (acc->n == acc->cap) {
-		acc->cap = acc->cap ? acc->cap * 2 : 64;
-		if ((tmp = realloc(acc->v, acc->cap * sizeof(*acc->v))) == NULL)
-			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		acc->v = tmp;
-	}
-	snprintf(acc->v[acc->n].name, sizeof(acc->v[acc->n].name), "%s", name);
-	acc->v[acc->n].terminating = get_string(meta, "deletionTimestamp") != NULL ||
-		(phase != NULL && strcmp(phase, "Terminating") == 0);
-	acc->n++;
-	return 0;
-}
-
-int
-kube_list_namespaces(struct kube_client *k, const char *selector,
-		     struct kube_namespace **out, size_t *n, struct mcle_err *err)
-{
-	struct ns_acc acc = { NULL, 0, 0 };
-	char what[600];
-
-	snprintf(what, sizeof(what), "cannot list namespaces in %s", k->describe);
-	if (list_all(k, "/api/v1/namespaces", selector, what, ns_item, ns_reset,
-		     &acc, err) < 0) {
-		free(acc.v);
-		return -1;
-	}
-	*out = acc.v;
-	*n = acc.n;
-	return 0;
-}
-
-struct lease_acc {
-	struct kube_lease *v;
-	size_t n, cap;
-	const char *name;
-};
-
-static int
-lease_reset(void *arg)
-{
-	struct lease_acc *acc = arg;
-
-	kube_leases_free(acc->v, acc->n);
-	acc->v = NULL;
-	acc->n = acc->cap = 0;
-	return 0;
-}
-
-static int
-lease_item(void *arg, json_object *item, struct mcle_err *err)
-{
-	struct lease_acc *acc = arg;
-	json_object *meta = get_object(item, "metadata");
-	const char *name = get_string(meta, "name"), *ns = get_string(meta, "namespace");
-	void *tmp;
-
-	if (name == NULL || ns == NULL || strcmp(name, acc->name) != 0 || !valid_namespace(ns))
-		return 0;
-	if (acc->n == acc->cap) {
-		acc->cap = acc->cap ? acc->cap * 2 : 64;
-		if ((tmp = realloc(acc->v, acc->cap * sizeof(*acc->v))) == NULL)
-			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		acc->v = tmp;
-	}
-	snprintf(acc->v[acc->n].ns, sizeof(acc->v[acc->n].ns), "%s", ns);
-	acc->v[acc->n].obj = json_object_get(item);
-	acc->n++;
-	return 0;
-}
-
-static int
-cmp_lease(const void *a, const void *b)
-{
-	return strcmp(((const struct kube_lease *)a)->ns, ((const struct kube_lease *)b)->ns);
-}
-
-int
-kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
-		 struct mcle_err *err)
-{
-	struct lease_acc acc = { NULL, 0, 0, k->kind.name };
-	struct mcle_err lerr = MCLE_ERR_INIT;
-	char base[512], what[800];
-
-	snprintf(base, sizeof(base), "/apis/%s/%s/%s", k->kind.group, k->kind.version,
-		 k->kind.plural);
-	snprintf(what, sizeof(what), "cannot list %s.%s in %s", k->kind.plural,
-		 k->kind.group, k->describe);
-	if (list_all(k, base, NULL, what, lease_item, lease_reset, &acc, &lerr) < 0) {
-		kube_leases_free(acc.v, acc.n);
-		if (lerr.code == MCLE_ENOTFOUND)	/* the resource type, not an object */
-			return mcle_err_set(err, MCLE_ECONFIG,
-					    "no %s.%s/%s resource type in %s: install the CRD (examples/crd.yaml)",
-					    k->kind.plural, k->kind.group, k->kind.version,
-					    k->describe);
-		return mcle_err_set(err, lerr.code, "%s", lerr.msg);
-	}
-	if (acc.n > 1)
-		qsort(acc.v, acc.n, sizeof(*acc.v), cmp_lease);
-	*out = acc.v;
-	*n = acc.n;
-	return 0;
-}
-
-void
-kube_leases_free(struct kube_lease *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_object_put(v[i].obj);
-	free(v);
+	snprintf(url, sizeof(url), "%s", kl->url_base);
+	if (add_query(url, sizeof(url), "limit", limit) < 0 ||
+	    add_query(url, sizeof(url), "labelSelector", kl->selector) < 0 ||
+	    add_query(url, sizeof(url), "continue", kl->cont) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: query too long", kl->what);
+	base_request(kl->k, &req, "GET", url, kl->deadline);
+	req.stream = &kl->stream;
+	return http_submit(kl->k->http, &req, page_done, kl, err);
 }
 
 static void
-object_path(const struct kube_client *k, const char *ns, const char *suffix,
-	    char *buf, size_t size)
+klist_finish(struct klist *kl, int rc, const struct mcle_err *err)
 {
-	snprintf(buf, size, "/apis/%s/%s/namespaces/%s/%s/%s%s", k->kind.group,
-		 k->kind.version, ns, k->kind.plural, k->kind.name, suffix);
+	if (kl->warned > KUBE_WARN_MAX)
+		log_warn("%zu more invalid %s from %s not shown", kl->warned - KUBE_WARN_MAX,
+			 kl->noun, kl->k->cfg->server);
+	kl->cb.done(kl->cb.arg, rc, err);
+	jstream_free(&kl->js);
+	vec_free(&kl->page);
+	free(kl->seen);
+	free(kl->cont);
+	free(kl->selector);
+	free(kl);
 }
 
-int
-kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
-	       struct mcle_err *err)
+static struct klist *
+klist_new(struct kube_client *k, enum list_kind kind, const char *selector,
+	  int64_t deadline, const struct kube_list_cb *cb, struct mcle_err *err)
 {
-	char path[1024], what[300];
-	json_object *o;
-	long status;
+	struct vec ns_page = VEC_INIT(struct ns_item, KUBE_PAGE_ITEMS_MAX);
+	struct vec lease_page = VEC_INIT(struct lease_fields, KUBE_PAGE_ITEMS_MAX);
+	struct klist *kl;
 
-	object_path(k, ns, "", path, sizeof(path));
-	snprintf(what, sizeof(what), "cannot read %s '%s' in namespace '%s'",
-		 k->kind.plural, k->kind.name, ns);
-	if (call(k, "GET", path, NULL, what, &o, &status, err) < 0)
-		return -1;
-	if (o == NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
-	json_object_put(l->obj);
-	l->obj = o;
-	if (l->ns != ns)	/* callers pass l->ns itself to read again */
-		snprintf(l->ns, sizeof(l->ns), "%s", ns);
-	return 0;
-}
-
-int
-kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
-		  int32_t duration, struct kube_lease *l, struct mcle_err *err)
-{
-	char path[1024], apiv[256], what[300];
-	json_object *body, *meta, *spec, *o;
-	long status;
-	int rc;
-
-	snprintf(path, sizeof(path), "/apis/%s/%s/namespaces/%s/%s", k->kind.group,
-		 k->kind.version, ns, k->kind.plural);
-	snprintf(apiv, sizeof(apiv), "%s/%s", k->kind.group, k->kind.version);
-	snprintf(what, sizeof(what), "cannot create %s '%s' in namespace '%s'",
-		 k->kind.plural, k->kind.name, ns);
-	body = json_object_new_object();
-	meta = json_object_new_object();
-	spec = json_object_new_object();
-	json_object_object_add(body, "apiVersion", json_object_new_string(apiv));
-	json_object_object_add(body, "kind", json_object_new_string("Lease"));
-	json_object_object_add(meta, "name", json_object_new_string(k->kind.name));
-	json_object_object_add(meta, "namespace", json_object_new_string(ns));
-	json_object_object_add(body, "metadata", meta);
-	json_object_object_add(spec, "holderIdentity", json_object_new_string(holder));
-	json_object_object_add(spec, "leaseDurationSeconds", json_object_new_int(duration));
-	json_object_object_add(body, "spec", spec);
-	rc = call(k, "POST", path, body, what, &o, &status, err);
-	json_object_put(body);
-	if (rc < 0 && status == 409) {
-		/* created meanwhile (or by our own retried POST): read it */
-		mcle_err_clear(err);
-		return kube_get_lease(k, ns, l, err);
+	if ((kl = calloc(1, sizeof(*kl))) == NULL ||
+	    (kl->seen = calloc(KUBE_PAGES_MAX, sizeof(*kl->seen))) == NULL ||
+	    (selector != NULL && (kl->selector = strdup(selector)) == NULL)) {
+		if (kl != NULL)
+			free(kl->seen);
+		free(kl);
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		return NULL;
 	}
-	if (rc < 0)
-		return -1;
-	if (o == NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
-	log_debug("created %s '%s' in namespace '%s'", k->kind.plural, k->kind.name, ns);
-	json_object_put(l->obj);
-	l->obj = o;
-	if (l->ns != ns)
-		snprintf(l->ns, sizeof(l->ns), "%s", ns);
-	return 0;
+	kl->k = k;
+	kl->kind = kind;
+	kl->cb = *cb;
+	kl->deadline = deadline;
+	kl->page = kind == LIST_NAMESPACES ? ns_page : lease_page;
+	kl->stream.begin = stream_begin;
+	kl->stream.data = stream_data;
+	kl->stream.arg = kl;
+	jstream_init(&kl->js, on_token, kl, KUBE_TOKEN_MAX);
+	return kl;
 }
 
-int
-kube_put_status(struct kube_client *k, struct kube_lease *l, json_object *status,
-		struct mcle_err *err)
+static int
+klist_start(struct klist *kl, struct mcle_err *err)
 {
-	char path[1024], what[300];
-	json_object *body, *o;
-	long code;
-	int rc;
-
-	object_path(k, l->ns, "/status", path, sizeof(path));
-	snprintf(what, sizeof(what), "cannot write the status of %s '%s' in namespace '%s'",
-		 k->kind.plural, k->kind.name, l->ns);
-	if (get_string(get_object(l->obj, "metadata"), "resourceVersion") == NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT, "%s: no resourceVersion", what);
-	/* a deep copy: the listed object keeps its status until the write succeeds */
-	body = NULL;
-	if (json_object_deep_copy(l->obj, &body, NULL) != 0)
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	json_object_object_add(body, "status", json_object_get(status));
-	rc = call(k, "PUT", path, body, what, &o, &code, err);
-	json_object_put(body);
-	if (rc < 0)
+	if (klist_fetch(kl, err) < 0) {
+		jstream_free(&kl->js);
+		free(kl->seen);
+		free(kl->selector);
+		free(kl);
 		return -1;
-	if (o != NULL) {
-		json_object_put(l->obj);
-		l->obj = o;
 	}
 	return 0;
 }
 
-json_object *
-kube_lease_status(const struct kube_lease *l)
+int
+kube_list_namespaces_start(struct kube_client *k, const char *selector, int64_t deadline,
+			   const struct kube_list_cb *cb, struct mcle_err *err)
 {
-	return get_object(l->obj, "status");
+	struct klist *kl;
+
+	if ((kl = klist_new(k, LIST_NAMESPACES, selector, deadline, cb, err)) == NULL)
+		return -1;
+	kl->noun = "namespaces";
+	snprintf(kl->what, sizeof(kl->what), "cannot list namespaces in %s", k->describe);
+	snprintf(kl->url_base, sizeof(kl->url_base), "%s/api/v1/namespaces", k->cfg->url);
+	return klist_start(kl, err);
 }
 
 int
-kube_lease_duration(const struct kube_lease *l, int32_t *out)
+kube_list_leases_start(struct kube_client *k, int64_t deadline,
+		       const struct kube_list_cb *cb, struct mcle_err *err)
 {
-	json_object *spec = get_object(l->obj, "spec"), *v;
-	int64_t d;
+	struct klist *kl;
 
-	if (spec == NULL || !json_object_object_get_ex(spec, "leaseDurationSeconds", &v) ||
-	    !json_object_is_type(v, json_type_int))
+	if ((kl = klist_new(k, LIST_LEASES, NULL, deadline, cb, err)) == NULL)
 		return -1;
-	d = json_object_get_int64(v);
-	if (d < 1 || d > INT32_MAX)
-		return -1;
-	*out = (int32_t)d;
-	return 0;
+	kl->noun = "Lease resources";
+	snprintf(kl->what, sizeof(kl->what), "cannot list %s.%s in %s", k->kind.plural,
+		 k->kind.group, k->describe);
+	snprintf(kl->url_base, sizeof(kl->url_base), "%s/apis/%s/%s/%s", k->cfg->url,
+		 k->kind.group, k->kind.version, k->kind.plural);
+	return klist_start(kl, err);
 }

@@ -1,8 +1,13 @@
 /*
- * kube.h - the handful of Kubernetes API calls reconcile-all needs,
- * written by hand over http.c: list namespaces, list/get/create the Lease
- * resources, and write their /status subresource with a resourceVersion
- * precondition.  Errors carry the API's metav1.Status message.
+ * kube.h - the handful of Kubernetes API calls mcle needs, by hand over
+ * http.c: list namespaces, list/get/create the Lease resources, write
+ * their /status subresource with a resourceVersion precondition.
+ *
+ * Calls run on the HTTP engine's loop, many at once: each *_start function
+ * calls its callback from the loop when it has an outcome; the plain
+ * functions wait for it.  List pages are parsed as they arrive (jstream.h),
+ * keeping only the few fields mcle uses of each item, so memory never
+ * grows with a page's size.  Errors carry the API's metav1.Status message.
  */
 #ifndef MCLE_KUBE_H
 #define MCLE_KUBE_H
@@ -10,14 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 #include "err.h"
-#include "record.h"
+#include "http.h"
+#include "kube-lease.h"
 
-#define KUBE_PAGE_LIMIT 500		/* items per list page */
-#define KUBE_PAGES_MAX 10000		/* pages in one listing */
-#define KUBE_LIST_RESTARTS 3		/* restarts after 410 Expired */
+#define KUBE_PAGE_LIMIT		500		/* items per list page we ask for */
+#define KUBE_PAGE_ITEMS_MAX	(10 * KUBE_PAGE_LIMIT)	/* a page may not hold more */
+#define KUBE_PAGES_MAX		10000		/* pages in one listing */
+#define KUBE_LIST_ITEMS_MAX	100000		/* items in one listing */
+#define KUBE_LIST_RESTARTS	3		/* restarts after 410 Expired */
+#define KUBE_CONTINUE_MAX	4096		/* bytes of a continue token */
 
 /* Where the Lease resources live (all configurable, defaults as the original controller). */
 struct kube_lease_kind {
@@ -31,66 +38,88 @@ struct kube_client;
 
 /*
  * Connect to the cluster named by kubeconfig/context (either may be NULL:
- * KUBECONFIG, ~/.kube/config, then in-cluster).  Returns 0, 1 when no
- * cluster is configured at all (*out NULL), or -1 with err set.
+ * KUBECONFIG, ~/.kube/config, then in-cluster), on engine e.  Returns 0,
+ * 1 when no cluster is configured at all (*out NULL), or -1 with err set.
+ * No request is made yet.
  */
 int kube_open(const char *kubeconfig, const char *context,
-	      const struct kube_lease_kind *kind, int64_t deadline,
+	      const struct kube_lease_kind *kind, struct http_engine *e,
 	      struct kube_client **out, struct mcle_err *err);
 void kube_close(struct kube_client *k);
 
-/*
- * A client for another thread: same configuration and credentials of this
- * pass, its own handle on the shared connection pool.  A clone does not
- * re-authenticate on 401 (the original's credentials are shared); close
- * clones before the original.
- */
-struct kube_client *kube_clone(struct kube_client *k, struct mcle_err *err);
-
-/* Where the client points, for messages ("https://host:port (context 'x')"). */
+/* Where the client points, for messages ("https://host:port (context 'x' in FILE)"). */
 const char *kube_describe(const struct kube_client *k);
 
-struct kube_namespace {
-	char name[MCLE_NAMESPACE_MAX + 1];
-	int terminating;
+/* Requests made and credentials fetched (for -v and tests). */
+struct http_client *kube_http(const struct kube_client *k);
+struct cred *kube_cred(const struct kube_client *k);
+
+/* One call's outcome. */
+struct kube_reply {
+	int rc;				/* 0, or -1 with err */
+	struct mcle_err err;
+	long status;			/* HTTP status, 0 without an answer */
+	int ns_missing;			/* 404: the namespace itself does not exist */
+	int pruned;			/* the status came back without fields sent (an old CRD) */
+	char warning[256];		/* a Warning header, clipped, or "" */
+	struct kube_lease lease;	/* the resource as the server answered */
 };
 
-/* Every namespace matching selector (may be NULL), following pagination. */
-int kube_list_namespaces(struct kube_client *k, const char *selector,
-			 struct kube_namespace **out, size_t *n,
-			 struct mcle_err *err);
+typedef void (*kube_done_fn)(void *arg, struct kube_reply *r);
 
-struct kube_lease {
-	char ns[MCLE_NAMESPACE_MAX + 1];
-	json_object *obj;		/* the resource as the server returned it (owned) */
-};
-
-/* Every Lease resource named kind->name, cluster-wide, sorted by namespace. */
-int kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
-		     struct mcle_err *err);
-void kube_leases_free(struct kube_lease *v, size_t n);
-
-/* GET one resource into l (l->obj replaced).  MCLE_ENOTFOUND if absent. */
-int kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
-		   struct mcle_err *err);
+/* GET the Lease resource of ns.  404 -> MCLE_ENOTFOUND. */
+int kube_get_lease_start(struct kube_client *k, const char *ns, int64_t deadline,
+			 kube_done_fn fn, void *arg, struct mcle_err *err);
 
 /*
- * Create the resource in ns with spec.holderIdentity and
- * spec.leaseDurationSeconds; if it exists already, read it instead.
+ * Create it with spec.holderIdentity and spec.leaseDurationSeconds; if it
+ * exists already (409), read it instead.  A 404 whose Status names the
+ * namespace sets ns_missing.
  */
+int kube_create_lease_start(struct kube_client *k, const char *ns, const char *holder,
+			    int32_t duration, int64_t deadline, kube_done_fn fn,
+			    void *arg, struct mcle_err *err);
+
+/*
+ * Replace the status of l (its ns and resourceVersion) through /status.
+ * 409 -> MCLE_EPRECOND (re-read and decide again).  On success r->lease is
+ * the server's answer; pruned is set if it lacks a field that was sent.
+ */
+int kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
+			  const struct kube_status *st, int64_t deadline,
+			  kube_done_fn fn, void *arg, struct mcle_err *err);
+
+/* The same, waiting: 0 or -1 (r->err). */
+int kube_get_lease(struct kube_client *k, const char *ns, int64_t deadline,
+		   struct kube_reply *r);
 int kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
-		      int32_t duration, struct kube_lease *l, struct mcle_err *err);
+		      int32_t duration, int64_t deadline, struct kube_reply *r);
+int kube_put_status(struct kube_client *k, const struct kube_lease *l,
+		    const struct kube_status *st, int64_t deadline, struct kube_reply *r);
 
 /*
- * Replace l's status through the /status subresource, conditional on l's
- * resourceVersion.  409 -> MCLE_EPRECOND (re-read and decide again).  On
- * success l->obj is the server's answer.
+ * Paged listings (limit/continue; restarted from the beginning after 410
+ * Expired, when `reset` is called first).  Items with names that are not
+ * valid namespace names are skipped with a warning, never cut short;
+ * more than KUBE_LIST_ITEMS_MAX items, a page over KUBE_PAGE_ITEMS_MAX or
+ * a continue token seen before are the server's errors (MCLE_ECORRUPT or
+ * MCLE_ECONFIG), reported at once.
  */
-int kube_put_status(struct kube_client *k, struct kube_lease *l,
-		    json_object *status, struct mcle_err *err);
+struct kube_list_cb {
+	int (*ns)(void *arg, const char *name, int terminating, struct mcle_err *err);
+	int (*lease)(void *arg, const struct kube_lease *l, struct mcle_err *err);
+	void (*reset)(void *arg);
+	void (*done)(void *arg, int rc, const struct mcle_err *err);
+	void *arg;
+};
 
-/* Borrowed views of a resource. */
-json_object *kube_lease_status(const struct kube_lease *l);
-int kube_lease_duration(const struct kube_lease *l, int32_t *out);
+int kube_list_namespaces_start(struct kube_client *k, const char *selector,
+			       int64_t deadline, const struct kube_list_cb *cb,
+			       struct mcle_err *err);
+int kube_list_leases_start(struct kube_client *k, int64_t deadline,
+			   const struct kube_list_cb *cb, struct mcle_err *err);
+
+/* Encode a status as the JSON of a Lease's "status" (for tests and output). */
+char *kube_status_json(const struct kube_status *st, int pretty);
 
 #endif

@@ -26,7 +26,7 @@ record(void *arg, struct jstream *js, enum jstream_tok tok, const char *s,
 		 depth, names[tok]);
 	used = strlen(r->out);
 	if (tok == JS_STRING || tok == JS_NUMBER)
-		snprintf(r->out + used, sizeof(r->out) - used, "=%.*s", (int)len, s);
+		snprintf(r->out + used, sizeof(r->out) - used, "=%.*s", s ? (int)len : 0, s ? s : "");
 	used = strlen(r->out);
 	if (k != NULL)
 		snprintf(r->out + used, sizeof(r->out) - used, "@%s", k);
@@ -147,8 +147,10 @@ main(void)
 	rejects("[1}", "mismatched", "a mismatched bracket");
 	rejects("", "truncated", "nothing at all");
 	rejects("/* c */ 1", "unexpected character", "comments are not JSON");
-	rejects("\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
-		"too long", "a string over the token limit");
+	same_in_every_chunking("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"b\"]",
+		"0:[ 1:s=#0 1:s=b#1 0:]", "a string over the token limit is skipped, not kept");
+	rejects("[11111111111111111111111111111111111111111111111111111111111111111111111]",
+		"number too long", "a number over the token limit is an error");
 
 	for (i = 0; i < 40; i++)
 		deep[i] = '[';
