@@ -1,60 +1,61 @@
 /*
  * store-gcs.c - the gs://BUCKET[/PREFIX] lock store (GCS JSON API).
  *
- * One object per namespace, PREFIX/NAMESPACE.  The lease record lives in the
- * object's custom metadata, so a listing returns every lease's state; the
- * body is a fixed text.  Acquire creates with ifGenerationMatch=0, takeover
- * uploads a new generation conditional on the exact generation and
- * metageneration judged expired, renew and release PATCH the metadata under
- * the same two preconditions, so nothing is ever written blind.  The store's
- * clock is the Date header of each response.
+ * One object per namespace, PREFIX/NAMESPACE.  The lease record lives in
+ * the object's custom metadata, so a listing returns every lease's state;
+ * the body is a fixed text.  Acquire creates with ifGenerationMatch=0,
+ * takeover uploads a new generation conditional on the exact generation
+ * and metageneration judged expired, renew and release PATCH the metadata
+ * under the same two preconditions, so nothing is ever written blind.  The
+ * store's clock is the Date header of each response.  The version is
+ * "GENERATION/METAGENERATION".
+ *
+ * Every operation is one request on the HTTP engine (many in flight);
+ * list pages are parsed as they stream in and asked for with only the
+ * fields mcle reads (projection=noAcl, fields=...).
  */
 #include "config.h"
-
-#include <pthread.h>
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "gcs-auth.h"
+#include "cred-google.h"
 #include "http.h"
+#include "json.h"
+#include "jstream.h"
 #include "log.h"
 #include "parse.h"
 #include "store.h"
+#include "vec.h"
 
 #define BUCKET_MAX	222
 #define PREFIX_MAX	512
+#define NAME_MAX_GCS	1024		/* an object name, in bytes */
 #define URL_MAX		8192
+#define BASE_MAX	1024
 #define PAGE_TOKEN_MAX	2048
 #define PAGE_SIZE	1000
-#define PAGES_MAX	10000		/* 10 million objects in one listing */
+#define PAGE_ITEMS_MAX	(5 * PAGE_SIZE)	/* a page may not hold more */
 #define TRIES_MAX	10
-#define JSON_DEPTH	16
 #define GMSG_MAX	160		/* Google's error.message in our messages */
+#define NAME_CLIP	96		/* a server's object name, in messages */
+#define VALUE_MAX	512		/* one metadata value we keep */
+#define TOKEN_MAX_JS	(64 * 1024)	/* one string of a list page */
 #define BOUNDARY	"mcle-7f3c9a1e5b2d4680-boundary"
 #define OBJECT_BODY	"mcle lease lock; the state is in the object metadata\n"
+#define OBJECT_FIELDS	"name,bucket,generation,metageneration,updated,timeCreated,metadata"
+#define LIST_FIELDS	"nextPageToken,prefixes,items(" OBJECT_FIELDS ")"
+#define DEFAULT_BASE	"https://storage.googleapis.com"
 
 struct gcs {
 	char bucket[BUCKET_MAX + 1];
 	char prefix[PREFIX_MAX + 1];	/* "" or "a/b", no slash at either end */
+	char base[BASE_MAX];		/* API base URL, no trailing slash */
 	char *bucket_esc;
-	struct gcs_auth *auth;
-	int shared_auth;		/* a clone: auth belongs to the original */
+	struct cred *cred;		/* NULL: an emulator, no credentials */
 	struct http_client *http;
-};
-
-/* Clones on other threads share one gcs_auth: one token per run. */
-static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* What a call is about, for its messages. */
-struct op {
-	const char *verb;		/* "read", "create", ... */
-	const char *ns;			/* NULL for a listing */
-	const struct store *s;
 };
 
 static struct gcs *
@@ -74,8 +75,7 @@ valid_bucket(const char *b, size_t n)
 	    b[n - 1] == '.' || b[n - 1] == '-')
 		return 0;
 	for (i = 0; i < n; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", b[i]) == NULL ||
-		    b[i] == '\0')
+		if (b[i] == '\0' || strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", b[i]) == NULL)
 			return 0;
 	return 1;
 }
@@ -88,8 +88,7 @@ valid_prefix(const char *p)
 	if (strlen(p) > PREFIX_MAX || strstr(p, "//") != NULL)
 		return 0;
 	for (i = 0; p[i] != '\0'; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || p[i] == '#' ||
-		    p[i] == '?')
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || p[i] == '#' || p[i] == '?')
 			return 0;
 	return 1;
 }
@@ -102,19 +101,58 @@ parse_url(struct store *s, struct gcs *g, const char *rest, struct mcle_err *err
 
 	if (!valid_bucket(rest, n))
 		return mcle_err_set(err, MCLE_EUSAGE,
-		    "invalid store '%s': expected gs://BUCKET[/PREFIX] with a valid bucket name",
-		    s->url);
+				    "invalid store '%s': expected gs://BUCKET[/PREFIX] with a valid bucket name",
+				    s->url);
 	memcpy(g->bucket, rest, n);
 	if (*p == '/')
 		p++;
 	if (!valid_prefix(p) || *p == '/')
-		return mcle_err_set(err, MCLE_EUSAGE, "invalid store '%s': bad prefix",
-		    s->url);
+		return mcle_err_set(err, MCLE_EUSAGE, "invalid store '%s': bad prefix", s->url);
 	snprintf(g->prefix, sizeof(g->prefix), "%s", p);
 	len = strlen(g->prefix);
 	while (len > 0 && g->prefix[len - 1] == '/')
 		g->prefix[--len] = '\0';
 	return 0;
+}
+
+/* "host:port" or "scheme://host:port[/]" into a base URL without trailing '/'. */
+static int
+set_base(struct gcs *g, const char *v, const char *var, struct mcle_err *err)
+{
+	const char *scheme = strstr(v, "://") != NULL ? "" : "http://";
+	size_t n;
+
+	if (*v == '\0' || (size_t)snprintf(g->base, sizeof(g->base), "%s%s", scheme, v) >=
+	    sizeof(g->base) || strcspn(v, " \t\r\n?#") != strlen(v))
+		return mcle_err_set(err, MCLE_ECONFIG, "invalid %s '%.64s'", var, v);
+	if (strncmp(g->base, "http://", 7) != 0 && strncmp(g->base, "https://", 8) != 0)
+		return mcle_err_set(err, MCLE_ECONFIG,
+				    "invalid %s '%.64s': expected http:// or https://", var, v);
+	n = strlen(g->base);
+	while (n > 0 && g->base[n - 1] == '/')
+		g->base[--n] = '\0';
+	return 0;
+}
+
+/*
+ * STORAGE_EMULATOR_HOST: that API base, no credentials; else
+ * MCLE_GCS_ENDPOINT or Google's, with credentials (cred-google.c).
+ */
+static int
+find_api(struct gcs *g, struct mcle_err *err)
+{
+	const char *emu = getenv("STORAGE_EMULATOR_HOST");
+	const char *endpoint = getenv("MCLE_GCS_ENDPOINT");
+
+	if (emu != NULL && *emu != '\0')
+		return set_base(g, emu, "STORAGE_EMULATOR_HOST", err);
+	if (endpoint != NULL && *endpoint != '\0') {
+		if (set_base(g, endpoint, "MCLE_GCS_ENDPOINT", err) < 0)
+			return -1;
+	} else if (set_base(g, DEFAULT_BASE, "endpoint", err) < 0) {
+		return -1;
+	}
+	return (g->cred = cred_google_find(err)) == NULL ? -1 : 0;
 }
 
 static void
@@ -123,8 +161,7 @@ gcs_close(struct store *s)
 	struct gcs *g = priv(s);
 
 	http_client_free(g->http);
-	if (!g->shared_auth)
-		gcs_auth_free(g->auth);
+	cred_free(g->cred);
 	free(g->bucket_esc);
 	memset(g, 0, sizeof(*g));
 }
@@ -134,504 +171,73 @@ gcs_open(struct store *s, const char *rest, struct mcle_err *err)
 {
 	struct gcs *g = priv(s);
 
-	if (parse_url(s, g, rest, err) == -1)
+	if (parse_url(s, g, rest, err) < 0)
 		return -1;
+	if (s->params.http == NULL)
+		return mcle_err_set(err, MCLE_ECONFIG, "internal error: gs:// needs an HTTP engine");
 	if ((g->bucket_esc = http_escape(g->bucket)) == NULL) {
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((g->auth = gcs_auth_new(err)) == NULL ||
-	    (g->http = http_client_new(NULL, err)) == NULL)
+	if (find_api(g, err) < 0 ||
+	    (g->http = http_client_new(s->params.http, "gcs", NULL, err)) == NULL)
 		goto fail;
-	log_debug("store '%s': api '%s', %s", s->url, gcs_auth_base(g->auth),
-	    gcs_auth_source(g->auth));
+	log_debug("store '%s': api '%s', %s", s->url, g->base,
+		  g->cred != NULL ? cred_describe(g->cred) : "no credentials (emulator)");
 	return 0;
 fail:
 	gcs_close(s);
 	return -1;
 }
 
-/* --- URLs ----------------------------------------------------------------- */
+/* --- names, URLs, versions ------------------------------------------------ */
 
-/* PREFIX/NS (or NS), percent-encoded, into buf. */
+static void
+object_name(const struct gcs *g, const char *ns, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", g->prefix, *g->prefix ? "/" : "", ns);
+}
+
+/* The object's URL with a query (after '?'). */
 static int
-object_path(const struct gcs *g, const char *ns, char *buf, size_t size)
+object_url(const struct gcs *g, const char *ns, const char *query, char *buf, size_t size)
 {
 	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2], *esc;
 	int n;
 
-	snprintf(name, sizeof(name), "%s%s%s", g->prefix, *g->prefix ? "/" : "", ns);
+	object_name(g, ns, name, sizeof(name));
 	if ((esc = http_escape(name)) == NULL)
 		return -1;
-	n = snprintf(buf, size, "%s", esc);
+	n = snprintf(buf, size, "%s/storage/v1/b/%s/o/%s?%s", g->base, g->bucket_esc, esc, query);
 	free(esc);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* The object's URL (JSON API) with an optional query ("" or "?a=b..."). */
+/* A positive int64 in decimal without leading zeros, as GCS writes them. */
 static int
-object_url(const struct gcs *g, const char *ns, const char *query, char *buf,
-	   size_t size)
+canonical_int64(const char *s, int64_t *out)
 {
-	char path[URL_MAX];
-	int n;
-
-	if (object_path(g, ns, path, sizeof(path)) == -1)
+	if (s == NULL || *s < '1' || *s > '9')
 		return -1;
-	n = snprintf(buf, size, "%s/storage/v1/b/%s/o/%s%s",
-	    gcs_auth_base(g->auth), g->bucket_esc, path, query);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	return parse_int(s, 1, INT64_MAX, out);
 }
 
-/* "?ifGenerationMatch=G&ifMetagenerationMatch=M" for expect, into buf. */
+/* "ifGenerationMatch=G&ifMetagenerationMatch=M" from a version "G/M". */
 static int
-precondition(const struct store_version *expect, const char *lead, char *buf,
-	     size_t size)
+precondition(const struct store_version *v, char *buf, size_t size)
 {
-	size_t n = strlen(expect->generation);
+	char gen[32];
+	const char *slash = strchr(v->v, '/');
+	int64_t g, m;
 
-	if (n == 0 || strspn(expect->generation, "0123456789") != n ||
-	    expect->metageneration < 1)
+	if (slash == NULL || (size_t)(slash - v->v) >= sizeof(gen))
 		return -1;
-	snprintf(buf, size, "%sifGenerationMatch=%s&ifMetagenerationMatch=%" PRId64,
-	    lead, expect->generation, expect->metageneration);
+	memcpy(gen, v->v, (size_t)(slash - v->v));
+	gen[slash - v->v] = '\0';
+	if (canonical_int64(gen, &g) < 0 || canonical_int64(slash + 1, &m) < 0)
+		return -1;
+	snprintf(buf, size, "ifGenerationMatch=%" PRId64 "&ifMetagenerationMatch=%" PRId64, g, m);
 	return 0;
-}
-
-/* --- responses ------------------------------------------------------------ */
-
-static void
-describe(const struct op *op, char *buf, size_t size)
-{
-	if (op->ns != NULL)
-		snprintf(buf, size, "cannot %s lock '%s'", op->verb, op->ns);
-	else
-		snprintf(buf, size, "cannot %s locks in '%s'", op->verb, op->s->url);
-}
-
-/* Why a parse failed: json-c says "continue" for a truncated text. */
-static const char *
-json_error(json_tokener *tok)
-{
-	enum json_tokener_error e = json_tokener_get_error(tok);
-
-	return e == json_tokener_continue ? "truncated JSON" :
-	    json_tokener_error_desc(e);
-}
-
-static json_object *
-parse_json(const struct http_response *r, const struct op *op,
-	   struct mcle_err *err)
-{
-	json_tokener *tok;
-	json_object *o = NULL;
-	char what[160];
-
-	if ((tok = json_tokener_new_ex(JSON_DEPTH)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (r->body != NULL && r->len <= INT32_MAX)
-		o = json_tokener_parse_ex(tok, r->body, (int)r->len);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		describe(op, what, sizeof(what));
-		mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: %s", what,
-		    o != NULL ? "not a JSON object" : json_error(tok));
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-/* Google's error.message (clipped, one line) into buf, "" if none. */
-static void
-google_message(const struct http_response *r, char *buf, size_t size)
-{
-	json_object *o, *e, *m;
-
-	buf[0] = '\0';
-	if (r->body == NULL || (o = json_tokener_parse(r->body)) == NULL)
-		return;
-	if (json_object_object_get_ex(o, "error", &e) &&
-	    json_object_object_get_ex(e, "message", &m) &&
-	    json_object_is_type(m, json_type_string))
-		http_clip(json_object_get_string(m), buf, size);
-	json_object_put(o);
-}
-
-static int
-status_error(struct gcs *g, const struct op *op, const struct http_response *r,
-	     int write, struct mcle_err *err)
-{
-	char what[160], msg[GMSG_MAX + 1], tail[GMSG_MAX + 8];
-
-	describe(op, what, sizeof(what));
-	google_message(r, msg, sizeof(msg));
-	snprintf(tail, sizeof(tail), "%s%s", *msg ? ": " : "", msg);
-	switch (r->status) {
-	case 404:
-		if (op->ns == NULL || strstr(msg, "bucket") != NULL ||
-		    strstr(msg, "Bucket") != NULL)
-			return mcle_err_set(err, MCLE_ECONFIG,
-			    "bucket '%s' does not exist", g->bucket);
-		/* a conditional write whose version is gone: it changed */
-		return mcle_err_set(err, write ? MCLE_EPRECOND : MCLE_ENOTFOUND,
-		    "%s: it does not exist", what);
-	case 412:
-		return mcle_err_set(err, MCLE_EPRECOND,
-		    "%s: it changed (precondition failed)", what);
-	case 401:
-		return mcle_err_set(err, MCLE_EAUTH,
-		    "%s: credentials rejected (401)%s", what, tail);
-	case 403:
-		return mcle_err_set(err, MCLE_EPERM,
-		    "%s: permission denied (403)%s", what, tail);
-	case 429:
-		return mcle_err_set(err, MCLE_ERATELIMIT,
-		    "%s: rate limited (429) after %d tries%s", what, r->attempts, tail);
-	}
-	if (http_status_retryable(r->status))
-		return mcle_err_set(err, MCLE_EUNAVAIL,
-		    "%s: server error (%ld) after %d tries%s", what, r->status,
-		    r->attempts, tail);
-	return mcle_err_set(err, r->status >= 400 && r->status < 500 ?
-	    MCLE_ECONFIG : MCLE_ECORRUPT, "%s: unexpected answer (%ld)%s", what,
-	    r->status, tail);
-}
-
-/*
- * Send req with the token and the run's deadline, retrying what may be
- * retried.  0 on a 2xx answer with a valid Date (the store's clock in *now),
- * else -1 with err set.
- */
-static int
-call(struct store *s, const struct op *op, struct http_request *req,
-     struct http_response *resp, mcle_time *now, struct mcle_err *err)
-{
-	struct gcs *g = priv(s);
-	struct mcle_err e = MCLE_ERR_INIT;
-	char what[160];
-	int write = strcmp(req->method, "GET") != 0, rc;
-
-	memset(resp, 0, sizeof(*resp));
-	req->deadline = s->params.deadline;
-	pthread_mutex_lock(&auth_lock);
-	rc = gcs_auth_token(g->auth, g->http, req->deadline, &req->bearer, err);
-	pthread_mutex_unlock(&auth_lock);
-	if (rc == -1)
-		return -1;
-	if (http_do_retry(g->http, req, TRIES_MAX, resp, &e) == -1) {
-		describe(op, what, sizeof(what));
-		return mcle_err_set(err, e.code, "%s: %s", what, e.msg);
-	}
-	if (resp->status < 200 || resp->status > 299)
-		return status_error(g, op, resp, write, err);
-	if (now != NULL && time_parse_http(resp->date, now) == -1) {
-		describe(op, what, sizeof(what));
-		return mcle_err_set(err, MCLE_ECORRUPT,
-		    "%s: response without a valid Date header", what);
-	}
-	return 0;
-}
-
-static const char *
-get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* The version fields of an object resource; NULL or the missing field's name. */
-static const char *
-parse_version(json_object *o, struct store_version *v)
-{
-	const char *gen = get_str(o, "generation"), *meta = get_str(o, "metageneration");
-	const char *created = get_str(o, "timeCreated"), *updated = get_str(o, "updated");
-
-	if (gen == NULL || *gen == '\0' || strlen(gen) > MCLE_GENERATION_MAX ||
-	    strspn(gen, "0123456789") != strlen(gen))
-		return "generation";
-	memcpy(v->generation, gen, strlen(gen) + 1);
-	if (meta == NULL || parse_int(meta, 1, INT64_MAX, &v->metageneration) == -1)
-		return "metageneration";
-	if (created == NULL || time_parse_rfc3339(created, &v->created) == -1)
-		return "timeCreated";
-	if (updated == NULL || time_parse_rfc3339(updated, &v->updated) == -1)
-		return "updated";
-	return NULL;
-}
-
-/* An object resource into out (name, version and record). */
-static int
-parse_object(json_object *o, const char *ns, mcle_time now,
-	     struct store_entry *out, struct mcle_err *err)
-{
-	json_object *meta = NULL;
-	const char *bad;
-
-	memset(out, 0, sizeof(*out));
-	snprintf(out->name, sizeof(out->name), "%s", ns);
-	out->now = now;
-	if ((bad = parse_version(o, &out->ver)) != NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-		    "malformed lock '%s': missing or invalid '%s'", ns, bad);
-	if (!json_object_object_get_ex(o, "metadata", &meta))
-		meta = NULL;
-	return record_decode(meta, ns, &out->rec, err);
-}
-
-/* A 2xx response holding one object resource into out. */
-static int
-take_object(const struct op *op, const struct http_response *r, mcle_time now,
-	    struct store_entry *out, struct mcle_err *err)
-{
-	json_object *o;
-	int rc;
-
-	if ((o = parse_json(r, op, err)) == NULL)
-		return -1;
-	rc = parse_object(o, op->ns, now, out, err);
-	json_object_put(o);
-	return rc;
-}
-
-/* --- operations ------------------------------------------------------------ */
-
-static int
-gcs_read(struct store *s, const char *name, struct store_entry *out,
-	 struct mcle_err *err)
-{
-	struct op op = { "read", name, s };
-	struct http_request req;
-	struct http_response resp;
-	char url[URL_MAX];
-	mcle_time now;
-	int rc = -1;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if (object_url(priv(s), name, "", url, sizeof(url)) == -1) {
-		mcle_err_set(err, MCLE_EUSAGE, "cannot read lock '%s': name too long", name);
-		goto out;
-	}
-	req.method = "GET";
-	req.url = url;
-	if (call(s, &op, &req, &resp, &now, err) == 0)
-		rc = take_object(&op, &resp, now, out, err);
-out:
-	http_response_free(&resp);
-	return rc;
-}
-
-/* The multipart/related upload body: JSON resource, then the fixed text. */
-static char *
-upload_body(const struct gcs *g, const char *ns, const struct lease_record *rec,
-	    size_t *len)
-{
-	json_object *o = json_object_new_object(), *meta = record_encode(rec);
-	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2], *body = NULL;
-	const char *js;
-	int n;
-
-	snprintf(name, sizeof(name), "%s%s%s", g->prefix, *g->prefix ? "/" : "", ns);
-	if (o == NULL || meta == NULL ||
-	    json_object_object_add(o, "name", json_object_new_string(name)) != 0 ||
-	    json_object_object_add(o, "contentType", json_object_new_string("text/plain")) != 0 ||
-	    json_object_object_add(o, "cacheControl", json_object_new_string("no-store")) != 0 ||
-	    json_object_object_add(o, "metadata", meta) != 0)
-		goto out;
-	meta = NULL;
-	if ((js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) == NULL ||
-	    strstr(js, BOUNDARY) != NULL)
-		goto out;
-	n = asprintf(&body, "--" BOUNDARY "\r\n"
-	    "Content-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
-	    "--" BOUNDARY "\r\nContent-Type: text/plain\r\n\r\n" OBJECT_BODY
-	    "\r\n--" BOUNDARY "--\r\n", js);
-	if (n < 0)
-		body = NULL;
-	else
-		*len = (size_t)n;
-out:
-	json_object_put(meta);
-	json_object_put(o);
-	return body;
-}
-
-/* Upload a new generation of ns under the preconditions in query. */
-static int
-upload(struct store *s, const struct op *op, const char *query,
-       const struct lease_record *rec, struct store_entry *out,
-       struct mcle_err *err)
-{
-	struct gcs *g = priv(s);
-	struct http_request req;
-	struct http_response resp;
-	char url[URL_MAX], *body;
-	size_t len = 0;
-	mcle_time now;
-	int rc = -1, n;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if ((body = upload_body(g, op->ns, rec, &len)) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM,
-		    "cannot %s lock '%s': cannot encode the upload", op->verb, op->ns);
-	n = snprintf(url, sizeof(url), "%s/upload/storage/v1/b/%s/o?uploadType=multipart&%s",
-	    gcs_auth_base(g->auth), g->bucket_esc, query);
-	if (n < 0 || (size_t)n >= sizeof(url)) {
-		mcle_err_set(err, MCLE_EUSAGE, "cannot %s lock '%s': url too long",
-		    op->verb, op->ns);
-		goto out;
-	}
-	req.method = "POST";
-	req.url = url;
-	req.body = body;
-	req.body_len = len;
-	req.content_type = "multipart/related; boundary=" BOUNDARY;
-	if (call(s, op, &req, &resp, &now, err) == 0)
-		rc = take_object(op, &resp, now, out, err);
-out:
-	http_response_free(&resp);
-	free(body);
-	return rc;
-}
-
-static int
-gcs_create(struct store *s, const char *name, const struct lease_record *rec,
-	   struct store_entry *out, struct mcle_err *err)
-{
-	struct op op = { "create", name, s };
-
-	return upload(s, &op, "ifGenerationMatch=0", rec, out, err);
-}
-
-static int
-gcs_replace(struct store *s, const char *name, const struct store_version *expect,
-	    const struct lease_record *rec, struct store_entry *out,
-	    struct mcle_err *err)
-{
-	struct op op = { "replace", name, s };
-	char query[128];
-
-	if (precondition(expect, "", query, sizeof(query)) == -1)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot replace lock '%s': invalid expected version", name);
-	return upload(s, &op, query, rec, out, err);
-}
-
-/* {"metadata": {...}} for a PATCH, malloc'd; NULL if out of memory. */
-static char *
-patch_body(const struct lease_record *rec)
-{
-	json_object *o = json_object_new_object(), *meta = record_encode(rec);
-	const char *js;
-	char *body = NULL;
-
-	if (o != NULL && meta != NULL &&
-	    json_object_object_add(o, "metadata", meta) == 0) {
-		meta = NULL;
-		js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		body = js == NULL ? NULL : strdup(js);
-	}
-	json_object_put(meta);
-	json_object_put(o);
-	return body;
-}
-
-static int
-gcs_update(struct store *s, const char *name, const struct store_version *expect,
-	   const struct lease_record *rec, struct store_entry *out,
-	   struct mcle_err *err)
-{
-	struct op op = { "update", name, s };
-	struct http_request req;
-	struct http_response resp;
-	char query[128], url[URL_MAX], *body = NULL;
-	mcle_time now;
-	int rc = -1;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if (precondition(expect, "?", query, sizeof(query)) == -1) {
-		mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot update lock '%s': invalid expected version", name);
-		goto out;
-	}
-	if (object_url(priv(s), name, query, url, sizeof(url)) == -1) {
-		mcle_err_set(err, MCLE_EUSAGE, "cannot update lock '%s': name too long", name);
-		goto out;
-	}
-	if ((body = patch_body(rec)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "cannot update lock '%s': out of memory", name);
-		goto out;
-	}
-	req.method = "PATCH";
-	req.url = url;
-	req.body = body;
-	req.body_len = strlen(body);
-	req.content_type = "application/json";
-	if (call(s, &op, &req, &resp, &now, err) == 0)
-		rc = take_object(&op, &resp, now, out, err);
-out:
-	http_response_free(&resp);
-	free(body);
-	return rc;
-}
-
-static int
-gcs_remove(struct store *s, const char *name, const struct store_version *expect,
-	   struct mcle_err *err)
-{
-	struct op op = { "remove", name, s };
-	struct http_request req;
-	struct http_response resp;
-	char query[128], url[URL_MAX];
-	int rc = -1;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if (precondition(expect, "?", query, sizeof(query)) == -1) {
-		mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot remove lock '%s': invalid expected version", name);
-		goto out;
-	}
-	if (object_url(priv(s), name, query, url, sizeof(url)) == -1) {
-		mcle_err_set(err, MCLE_EUSAGE, "cannot remove lock '%s': name too long", name);
-		goto out;
-	}
-	req.method = "DELETE";
-	req.url = url;
-	rc = call(s, &op, &req, &resp, NULL, err);
-out:
-	http_response_free(&resp);
-	return rc;
-}
-
-/* --- listing ---------------------------------------------------------------- */
-
-/* The list URL for a page (token "" for the first). */
-static int
-list_url(const struct gcs *g, const char *token, char *buf, size_t size)
-{
-	char pfx[PREFIX_MAX + 2], *pfx_esc, *tok_esc;
-	int n;
-
-	snprintf(pfx, sizeof(pfx), "%s%s", g->prefix, *g->prefix ? "/" : "");
-	pfx_esc = http_escape(pfx);
-	tok_esc = http_escape(token);
-	n = pfx_esc == NULL || tok_esc == NULL ? -1 :
-	    snprintf(buf, size, "%s/storage/v1/b/%s/o?%s%s%sdelimiter=%%2F&maxResults=%d%s%s",
-	    gcs_auth_base(g->auth), g->bucket_esc, *pfx ? "prefix=" : "", pfx_esc,
-	    *pfx ? "&" : "", PAGE_SIZE, *token ? "&pageToken=" : "", tok_esc);
-	free(pfx_esc);
-	free(tok_esc);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /* The namespace an object name stands for, or NULL if it is not one. */
@@ -648,128 +254,819 @@ name_to_ns(const struct gcs *g, const char *name)
 	return valid_namespace(name) ? name : NULL;
 }
 
+/* PREFIX/ itself: a "folder" placeholder, as the console creates. */
 static int
-list_items(struct gcs *g, json_object *page, mcle_time now,
-	   int (*fn)(void *, const struct store_entry *, struct mcle_err *),
-	   void *arg, struct mcle_err *err)
+is_folder(const struct gcs *g, const char *name)
 {
-	json_object *items, *it;
-	struct store_entry e;
-	const char *name, *ns;
-	size_t i, n;
+	size_t n = strlen(g->prefix);
 
-	if (!json_object_object_get_ex(page, "items", &items))
-		return 0;
-	if (!json_object_is_type(items, json_type_array))
-		return mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot list locks in bucket '%s': malformed 'items'", g->bucket);
-	n = json_object_array_length(items);
-	for (i = 0; i < n; i++) {
-		it = json_object_array_get_idx(items, i);
-		if ((name = get_str(it, "name")) == NULL ||
-		    (ns = name_to_ns(g, name)) == NULL) {
-			log_trace("listing: skipping object '%.200s'", name ? name : "?");
-			continue;
-		}
-		mcle_err_clear(&e.err);
-		if (parse_object(it, ns, now, &e, &e.err) == -1)
-			memset(&e.rec, 0, sizeof(e.rec));
-		if (fn(arg, &e, err) == -1)
-			return -1;
+	return n > 0 && strncmp(name, g->prefix, n) == 0 && strcmp(name + n, "/") == 0;
+}
+
+/* Server bytes (NULs included) as one printable line. */
+static void
+clip(const char *s, size_t len, char *buf, size_t size)
+{
+	char tmp[256];
+	size_t i;
+
+	if (len > sizeof(tmp) - 1)
+		len = sizeof(tmp) - 1;
+	for (i = 0; s != NULL && i < len; i++)
+		tmp[i] = s[i] != '\0' ? s[i] : ' ';
+	tmp[i] = '\0';
+	http_clip(tmp, buf, size);
+}
+
+/* --- an object's fields (from a tree or from a stream) -------------------- */
+
+#define MD_KEYS 5
+static const char *const md_keys[MD_KEYS] = {
+	"mcleFormat", "holderIdentity", "leaseTransitions", "leaseDurationSeconds",
+	"acquireTime",
+};
+
+/* What an object resource says, reduced to the fields mcle reads. */
+struct obj_fields {
+	char name[NAME_MAX_GCS + 1];
+	int name_state;			/* 0 absent, 1 ok, -1 bad (NUL, too long, not a string) */
+	char bucket[BUCKET_MAX + 1];
+	int bucket_state;
+	char gen[32], meta[32], updated[40], created[40];
+	int has_md;
+	char md[MD_KEYS][VALUE_MAX + 1];
+	size_t md_len[MD_KEYS];		/* > VALUE_MAX: too long; value cut */
+	int md_set[MD_KEYS];
+};
+
+static void
+copy_field(char *dst, size_t size, int tok_ok, const char *s, size_t len)
+{
+	if (tok_ok && s != NULL && len < size && strlen(s) == len)
+		memcpy(dst, s, len + 1);
+	else
+		snprintf(dst, size, "%s", "\x01");	/* present but invalid */
+}
+
+static void
+obj_field(struct obj_fields *f, const char *key, enum jstream_tok tok, const char *s,
+	  size_t len)
+{
+	int str = tok == JS_STRING;
+
+	if (strcmp(key, "name") == 0) {
+		f->name_state = str && s != NULL && len <= NAME_MAX_GCS && strlen(s) == len ? 1 : -1;
+		if (f->name_state == 1)
+			memcpy(f->name, s, len + 1);
+		else
+			clip(s, str ? len : 0, f->name, NAME_CLIP);
+	} else if (strcmp(key, "bucket") == 0) {
+		f->bucket_state = str && s != NULL && len <= BUCKET_MAX && strlen(s) == len ? 1 : -1;
+		if (f->bucket_state == 1)
+			memcpy(f->bucket, s, len + 1);
+		else
+			clip(s, str ? len : 0, f->bucket, sizeof(f->bucket));
+	} else if (strcmp(key, "generation") == 0) {
+		copy_field(f->gen, sizeof(f->gen), str, s, len);
+	} else if (strcmp(key, "metageneration") == 0) {
+		copy_field(f->meta, sizeof(f->meta), str, s, len);
+	} else if (strcmp(key, "updated") == 0) {
+		copy_field(f->updated, sizeof(f->updated), str, s, len);
+	} else if (strcmp(key, "timeCreated") == 0) {
+		copy_field(f->created, sizeof(f->created), str, s, len);
 	}
+}
+
+static void
+md_field(struct obj_fields *f, const char *key, enum jstream_tok tok, const char *s,
+	 size_t len)
+{
+	int i;
+
+	for (i = 0; i < MD_KEYS; i++) {
+		if (strcmp(key, md_keys[i]) != 0)
+			continue;
+		if (tok != JS_STRING)
+			return;		/* null or not a string: as if absent */
+		f->md_set[i] = 1;
+		f->md_len[i] = len;
+		if (s != NULL && len <= VALUE_MAX) {
+			memcpy(f->md[i], s, len);
+			f->md[i][len] = '\0';
+		} else {
+			f->md[i][0] = '\0';
+			f->md_len[i] = VALUE_MAX + 1;	/* never valid: too long */
+		}
+		return;
+	}
+}
+
+static const char *
+md_get(void *arg, const char *key, size_t *len)
+{
+	struct obj_fields *f = arg;
+	int i;
+
+	for (i = 0; i < MD_KEYS; i++)
+		if (f->md_set[i] && strcmp(key, md_keys[i]) == 0) {
+			*len = f->md_len[i];
+			return f->md[i];
+		}
+	return NULL;
+}
+
+/*
+ * The lock of ns from f into e: version, times and record.  -1 with err
+ * (MCLE_ECORRUPT naming what is wrong).
+ */
+static int
+entry_from(const struct obj_fields *f, const char *ns, mcle_time now,
+	   struct store_entry *e, struct mcle_err *err)
+{
+	int64_t g, m;
+	mcle_time created = 0;
+	const char *bad = NULL;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", ns);
+	e->now = now;
+	if (canonical_int64(f->gen, &g) < 0 || strlen(f->gen) > 20)
+		bad = "generation";
+	else if (canonical_int64(f->meta, &m) < 0 || strlen(f->meta) > 20)
+		bad = "metageneration";
+	else if (time_parse_rfc3339(f->updated, &e->updated) < 0)
+		bad = "updated";
+	else if (f->created[0] != '\0' && time_parse_rfc3339(f->created, &created) < 0)
+		bad = "timeCreated";
+	if (bad != NULL)
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "malformed lock '%s': missing or invalid '%s'", ns, bad);
+	snprintf(e->ver.v, sizeof(e->ver.v), "%" PRId64 "/%" PRId64, g, m);
+	if (!f->has_md)
+		return mcle_err_set(err, MCLE_ECORRUPT, "malformed lock '%s': no lease metadata", ns);
+	if (record_decode(md_get, (void *)f, ns, &e->rec, err) < 0)
+		return -1;
+	/* a record written before acquireTime existed: its generation's creation */
+	if (e->rec.acquired == 0)
+		e->rec.acquired = created;
 	return 0;
 }
 
-/* Fetch one page; its nextPageToken into token ("" after the last). */
-static int
-list_page(struct store *s, char *token, size_t size,
-	  int (*fn)(void *, const struct store_entry *, struct mcle_err *),
-	  void *arg, struct mcle_err *err)
+static void
+fields_from_tree(json_object *o, struct obj_fields *f)
 {
-	struct op op = { "list", NULL, s };
-	struct http_request req;
-	struct http_response resp;
-	json_object *page = NULL;
-	const char *next;
-	char url[URL_MAX];
-	mcle_time now;
-	int rc = -1;
+	json_object *md;
+	const char *s;
+	size_t len;
 
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if (list_url(priv(s), token, url, sizeof(url)) == -1) {
-		mcle_err_set(err, MCLE_ECORRUPT, "cannot list locks in '%s': url too long",
-		    s->url);
+	memset(f, 0, sizeof(*f));
+	json_object_object_foreach(o, key, val) {
+		s = json_object_is_type(val, json_type_string) ? json_object_get_string(val) : NULL;
+		len = s != NULL ? (size_t)json_object_get_string_len(val) : 0;
+		obj_field(f, key, s != NULL ? JS_STRING : JS_NULL, s, len);
+	}
+	if (json_object_object_get_ex(o, "metadata", &md) &&
+	    json_object_is_type(md, json_type_object)) {
+		f->has_md = 1;
+		json_object_object_foreach(md, mk, mv) {
+			s = json_object_is_type(mv, json_type_string) ? json_object_get_string(mv) : NULL;
+			len = s != NULL ? (size_t)json_object_get_string_len(mv) : 0;
+			md_field(f, mk, s != NULL ? JS_STRING : JS_NULL, s, len);
+		}
+	}
+}
+
+/* --- one request ----------------------------------------------------------- */
+
+struct gcall {
+	struct store *s;
+	struct store_op *op;
+	char what[160];			/* "cannot update lock 'team-a'" */
+	int write;
+	/* listing */
+	struct jstream js;
+	struct http_stream stream;
+	struct vec page;		/* struct list_item */
+	struct obj_fields cur;
+	int in_item, saw_page_end, next_bad, pages;
+	char next[PAGE_TOKEN_MAX + 1];
+	char *token;			/* the page being fetched ("" first) */
+	struct vec seen;		/* uint64_t hashes of tokens followed */
+	struct mcle_err perr;
+};
+
+struct list_item {
+	struct store_entry e;
+	int bad;
+	char why[200];
+};
+
+static void
+gcall_free(struct gcall *c)
+{
+	jstream_free(&c->js);
+	vec_free(&c->page);
+	vec_free(&c->seen);
+	free(c->token);
+	free(c);
+}
+
+static void
+finish(struct gcall *c)
+{
+	struct store *s = c->s;
+	struct store_op *op = c->op;
+
+	gcall_free(c);
+	store_op_finish(s, op);
+}
+
+/* Google's error.message (clipped, one line) into buf, "" if none. */
+static void
+google_message(const struct http_response *r, char *buf, size_t size)
+{
+	const char *why;
+	json_object *o = json_parse(r->body, r->len, &why), *m;
+
+	buf[0] = '\0';
+	if (json_object_object_get_ex(json_obj(o, "error"), "message", &m) &&
+	    json_object_is_type(m, json_type_string))
+		clip(json_object_get_string(m), (size_t)json_object_get_string_len(m), buf, size);
+	json_object_put(o);
+}
+
+static void
+status_error(struct gcall *c, const struct http_response *r, struct mcle_err *err)
+{
+	char msg[GMSG_MAX + 1], tail[GMSG_MAX + 8];
+	struct gcs *g = priv(c->s);
+	int listing = c->op->verb == STORE_LIST;
+
+	google_message(r, msg, sizeof(msg));
+	snprintf(tail, sizeof(tail), "%s%s", *msg ? ": " : "", msg);
+	switch (r->status) {
+	case 404:
+		if (listing || strstr(msg, "bucket") != NULL || strstr(msg, "Bucket") != NULL)
+			mcle_err_set(err, MCLE_ECONFIG, "bucket '%s' does not exist", g->bucket);
+		else	/* a conditional write whose version is gone: it changed */
+			mcle_err_set(err, c->write ? MCLE_EPRECOND : MCLE_ENOTFOUND,
+				     "%s: it does not exist", c->what);
+		return;
+	case 412:
+		mcle_err_set(err, MCLE_EPRECOND, "%s: it changed (precondition failed)", c->what);
+		return;
+	case 401:
+		mcle_err_set(err, MCLE_EAUTH, "%s: credentials rejected (401)%s", c->what, tail);
+		return;
+	case 403:
+		mcle_err_set(err, MCLE_EPERM, "%s: permission denied (403)%s", c->what, tail);
+		return;
+	case 429:
+		mcle_err_set(err, MCLE_ERATELIMIT, "%s: rate limited (429) after %d tries%s",
+			     c->what, r->attempts, tail);
+		return;
+	}
+	if (http_status_retryable(r->status))
+		mcle_err_set(err, MCLE_EUNAVAIL, "%s: server error (%ld) after %d tries%s",
+			     c->what, r->status, r->attempts, tail);
+	else
+		mcle_err_set(err, r->status >= 400 && r->status < 500 ? MCLE_ECONFIG : MCLE_ECORRUPT,
+			     "%s: unexpected answer (%ld)%s", c->what, r->status, tail);
+}
+
+/* The Date of a response; 0 (with err set if required) when there is none. */
+static mcle_time
+store_clock(struct gcall *c, const struct http_response *r, int required,
+	    struct mcle_err *err)
+{
+	mcle_time now = 0;
+
+	if (time_parse_http(r->date, &now) < 0) {
+		if (required)
+			mcle_err_set(err, MCLE_ECORRUPT, "%s: response without a valid Date header",
+				     c->what);
+		return 0;
+	}
+	return now;
+}
+
+/* A 2xx answer holding the object resource of op->name. */
+static void
+take_object(struct gcall *c, const struct http_response *r, mcle_time now)
+{
+	struct store_op *op = c->op;
+	struct gcs *g = priv(c->s);
+	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2];
+	struct obj_fields f;
+	const char *why;
+	json_object *o;
+
+	if ((o = json_parse(r->body, r->len, &why)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
+			     o == NULL ? why : "not a JSON object");
+		json_object_put(o);
+		return;
+	}
+	fields_from_tree(o, &f);
+	json_object_put(o);
+	object_name(g, op->name, name, sizeof(name));
+	if (f.name_state == 0 || f.bucket_state == 0) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: no '%s'", c->what,
+			     f.name_state == 0 ? "name" : "bucket");
+		return;
+	}
+	if (f.name_state != 1 || strcmp(f.name, name) != 0) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT,
+			     "%s: the response is about object '%.96s', not '%s'", c->what,
+			     f.name, name);
+		return;
+	}
+	if (f.bucket_state != 1 || strcmp(f.bucket, g->bucket) != 0) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT,
+			     "%s: the response is about bucket '%s', not '%s'", c->what,
+			     f.bucket, g->bucket);
+		return;
+	}
+	if (entry_from(&f, op->name, now, &op->out, &op->err) == 0)
+		op->rc = 0;
+}
+
+static void
+object_done(void *arg, struct http_call *h)
+{
+	struct gcall *c = arg;
+	struct store_op *op = c->op;
+	mcle_time now;
+
+	op->rc = -1;
+	if (h->rc < 0) {
+		mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
+	} else if (h->resp.status < 200 || h->resp.status > 299) {
+		op->out.now = store_clock(c, &h->resp, 0, NULL);
+		status_error(c, &h->resp, &op->err);
+	} else if ((now = store_clock(c, &h->resp, 1, &op->err)) != 0) {
+		if (op->verb == STORE_REMOVE) {
+			op->out.now = now;
+			op->rc = 0;
+		} else {
+			take_object(c, &h->resp, now);
+		}
+	}
+	finish(c);
+}
+
+static struct gcall *
+gcall_new(struct store *s, struct store_op *op, struct mcle_err *err)
+{
+	struct vec page = VEC_INIT(struct list_item, PAGE_ITEMS_MAX);
+	struct vec seen = VEC_INIT(uint64_t, STORE_LIST_PAGES_MAX);
+	struct gcall *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->s = s;
+	c->op = op;
+	c->page = page;
+	c->seen = seen;
+	c->write = op->verb != STORE_READ && op->verb != STORE_LIST;
+	if (op->verb == STORE_LIST)
+		snprintf(c->what, sizeof(c->what), "cannot list locks in '%s'", s->url);
+	else
+		snprintf(c->what, sizeof(c->what), "cannot %s lock '%s'",
+			 store_verb_name(op->verb), op->name);
+	return c;
+}
+
+static void
+base_request(struct gcall *c, struct http_request *req, const char *method,
+	     const char *url)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->url = url;
+	req->cred = priv(c->s)->cred;
+	req->deadline = c->op->deadline;
+	/* reads repeat freely; every write carries a precondition */
+	req->max_tries = TRIES_MAX;
+}
+
+/* The multipart/related upload body: JSON resource, then the fixed text. */
+static char *
+upload_body(const struct gcs *g, const char *ns, const struct lease_record *rec,
+	    size_t *len)
+{
+	json_object *o = json_object_new_object(), *meta = json_object_new_object();
+	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2], *js = NULL, *body = NULL;
+	int n;
+
+	object_name(g, ns, name, sizeof(name));
+	if (meta == NULL || record_encode(rec, json_record_put, meta) < 0 ||
+	    json_add_str(o, "name", name) < 0 ||
+	    json_add_str(o, "contentType", "text/plain") < 0 ||
+	    json_add_str(o, "cacheControl", "no-store") < 0) {
+		json_object_put(meta);
 		goto out;
 	}
-	req.method = "GET";
-	req.url = url;
-	if (call(s, &op, &req, &resp, &now, err) == -1 ||
-	    (page = parse_json(&resp, &op, err)) == NULL)
+	if (json_add(o, "metadata", meta) < 0 || (js = json_dump(o, 0)) == NULL ||
+	    strstr(js, BOUNDARY) != NULL)
 		goto out;
-	next = get_str(page, "nextPageToken");
-	if (next != NULL && (strlen(next) >= size || strlen(next) > PAGE_TOKEN_MAX)) {
-		mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot list locks in '%s': page token too long", s->url);
-		goto out;
-	}
-	snprintf(token, size, "%s", next != NULL ? next : "");
-	rc = list_items(priv(s), page, now, fn, arg, err);
+	n = asprintf(&body, "--" BOUNDARY "\r\n"
+		     "Content-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
+		     "--" BOUNDARY "\r\nContent-Type: text/plain\r\n\r\n" OBJECT_BODY
+		     "\r\n--" BOUNDARY "--\r\n", js);
+	if (n < 0)
+		body = NULL;
+	else
+		*len = (size_t)n;
 out:
-	json_object_put(page);
-	http_response_free(&resp);
+	free(js);
+	json_object_put(o);
+	return body;
+}
+
+/* {"metadata": {...}} for a PATCH. */
+static char *
+patch_body(const struct lease_record *rec)
+{
+	json_object *o = json_object_new_object(), *meta = json_object_new_object();
+	char *body = NULL;
+
+	if (meta != NULL && record_encode(rec, json_record_put, meta) == 0 &&
+	    json_add(o, "metadata", meta) == 0)
+		body = json_dump(o, 0);
+	else
+		json_object_put(meta);
+	json_object_put(o);
+	return body;
+}
+
+static int
+submit_read(struct gcall *c, struct mcle_err *err)
+{
+	struct http_request req;
+	char url[URL_MAX];
+
+	if (object_url(priv(c->s), c->op->name, "projection=noAcl&fields=" OBJECT_FIELDS,
+		       url, sizeof(url)) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: name too long", c->what);
+	base_request(c, &req, "GET", url);
+	return http_submit(priv(c->s)->http, &req, object_done, c, err);
+}
+
+static int
+submit_upload(struct gcall *c, struct mcle_err *err)
+{
+	struct gcs *g = priv(c->s);
+	struct http_request req;
+	char url[URL_MAX], pre[160], *body;
+	size_t len = 0;
+	int n, rc;
+
+	if (c->op->verb == STORE_CREATE)
+		snprintf(pre, sizeof(pre), "ifGenerationMatch=0");
+	else if (precondition(&c->op->expect, pre, sizeof(pre)) < 0)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: invalid expected version", c->what);
+	n = snprintf(url, sizeof(url),
+		     "%s/upload/storage/v1/b/%s/o?uploadType=multipart&%s&projection=noAcl&fields="
+		     OBJECT_FIELDS, g->base, g->bucket_esc, pre);
+	if (n < 0 || (size_t)n >= sizeof(url))
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: url too long", c->what);
+	if ((body = upload_body(g, c->op->name, &c->op->rec, &len)) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "%s: cannot encode the upload", c->what);
+	base_request(c, &req, "POST", url);
+	req.body = body;
+	req.body_len = len;
+	req.content_type = "multipart/related; boundary=" BOUNDARY;
+	rc = http_submit(g->http, &req, object_done, c, err);
+	free(body);
 	return rc;
 }
 
 static int
-gcs_list(struct store *s,
-	 int (*fn)(void *, const struct store_entry *, struct mcle_err *),
-	 void *arg, struct mcle_err *err)
+submit_patch_or_delete(struct gcall *c, struct mcle_err *err)
 {
-	char token[PAGE_TOKEN_MAX + 1] = "";
-	int pages;
+	int del = c->op->verb == STORE_REMOVE, rc;
+	struct http_request req;
+	char url[URL_MAX], query[256], pre[160], *body = NULL;
 
-	for (pages = 0; pages < PAGES_MAX; pages++) {
-		if (list_page(s, token, sizeof(token), fn, arg, err) == -1)
-			return -1;
-		if (token[0] == '\0')
-			return 0;
+	if (precondition(&c->op->expect, pre, sizeof(pre)) < 0)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: invalid expected version", c->what);
+	snprintf(query, sizeof(query), del ? "%s" : "%s&projection=noAcl&fields=" OBJECT_FIELDS,
+		 pre);
+	if (object_url(priv(c->s), c->op->name, query, url, sizeof(url)) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: name too long", c->what);
+	base_request(c, &req, del ? "DELETE" : "PATCH", url);
+	if (!del) {
+		if ((body = patch_body(&c->op->rec)) == NULL)
+			return mcle_err_set(err, MCLE_ENOMEM, "%s: out of memory", c->what);
+		req.body = body;
+		req.body_len = strlen(body);
+		req.content_type = "application/json";
 	}
-	return mcle_err_set(err, MCLE_ECORRUPT,
-	    "cannot list locks in '%s': more than %d pages", s->url, PAGES_MAX);
+	rc = http_submit(priv(c->s)->http, &req, object_done, c, err);
+	free(body);
+	return rc;
+}
+
+/* --- listing ----------------------------------------------------------------- */
+
+static int list_fetch(struct gcall *c, struct mcle_err *err);
+
+static void
+warn_skip(struct gcall *c, const char *name, const char *why)
+{
+	log_warn("skipping object '%s' in '%s': %s", name, c->s->url, why);
+}
+
+/* An item is complete: keep its entry for the page, or skip it. */
+static int
+item_end(struct gcall *c)
+{
+	struct gcs *g = priv(c->s);
+	struct obj_fields *f = &c->cur;
+	struct list_item *it;
+	const char *ns;
+
+	c->in_item = 0;
+	if (f->bucket_state != 0 && (f->bucket_state != 1 || strcmp(f->bucket, g->bucket) != 0))
+		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
+				    "%s: the listing names bucket '%s', not '%s'", c->what,
+				    f->bucket, g->bucket);
+	if (f->name_state == 0)
+		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
+				    "%s: malformed response: an item without a 'name'", c->what);
+	if (f->name_state < 0) {
+		warn_skip(c, f->name, "its name holds a NUL byte or is not a string");
+		return 0;
+	}
+	if ((ns = name_to_ns(g, f->name)) == NULL) {
+		if (!is_folder(g, f->name)) {
+			char cl[NAME_CLIP];
+
+			clip(f->name, strlen(f->name), cl, sizeof(cl));
+			warn_skip(c, cl, "its name is not PREFIX/NAMESPACE");
+		}
+		return 0;
+	}
+	if ((it = vec_add(&c->page)) == NULL)
+		return vec_full(&c->page) ?
+			mcle_err_set(&c->perr, MCLE_ECORRUPT, "%s: a page of over %d objects",
+				     c->what, PAGE_ITEMS_MAX) :
+			mcle_err_set(&c->perr, MCLE_ENOMEM, "out of memory");
+	/* the store's clock comes with the page's Date: entries are made at its end */
+	snprintf(it->e.name, sizeof(it->e.name), "%s", ns);
+	it->bad = 0;
+	{
+		struct mcle_err e = MCLE_ERR_INIT;
+
+		if (entry_from(f, ns, 0, &it->e, &e) < 0) {
+			it->bad = 1;
+			snprintf(it->why, sizeof(it->why), "%.199s", e.msg);
+			memset(&it->e.rec, 0, sizeof(it->e.rec));
+		}
+	}
+	return 0;
 }
 
 static int
-gcs_clone(struct store *src, struct store *dst, struct mcle_err *err)
+on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s, size_t len,
+	 int depth)
 {
-	struct gcs *a = priv(src), *b = priv(dst);
+	struct gcall *c = arg;
 
-	memcpy(b->bucket, a->bucket, sizeof(b->bucket));
-	memcpy(b->prefix, a->prefix, sizeof(b->prefix));
-	b->auth = a->auth;
-	b->shared_auth = 1;
-	if ((b->bucket_esc = strdup(a->bucket_esc)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		goto fail;
+	if (depth == 1) {
+		if (jstream_key_is(js, 1, "nextPageToken")) {
+			if (tok == JS_NULL)
+				return 0;
+			if (tok != JS_STRING || s == NULL || len > PAGE_TOKEN_MAX || strlen(s) != len)
+				c->next_bad = 1;
+			else
+				memcpy(c->next, s, len + 1);
+		} else if (jstream_key_is(js, 1, "items") && tok != JS_ARRAY && tok != JS_NULL) {
+			return mcle_err_set(&c->perr, MCLE_ECORRUPT,
+					    "%s: malformed response: 'items' is not an array", c->what);
+		} else if (jstream_key_is(js, 1, "prefixes") && tok != JS_ARRAY && tok != JS_NULL) {
+			return mcle_err_set(&c->perr, MCLE_ECORRUPT,
+					    "%s: malformed response: 'prefixes' is not an array", c->what);
+		}
+		return 0;
 	}
-	if ((b->http = http_client_clone(a->http, err)) == NULL)
-		goto fail;
+	if (!jstream_key_is(js, 1, "items"))
+		return 0;
+	if (depth == 2) {
+		if (tok == JS_OBJECT) {
+			memset(&c->cur, 0, sizeof(c->cur));
+			c->in_item = 1;
+			return 0;
+		}
+		if (tok == JS_OBJECT_END)
+			return item_end(c);
+		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
+				    "%s: malformed response: an item is not an object", c->what);
+	}
+	if (!c->in_item)
+		return 0;
+	if (depth == 3 && jstream_key(js, 3) != NULL) {
+		if (jstream_key_is(js, 3, "metadata") && tok == JS_OBJECT)
+			c->cur.has_md = 1;
+		else if (tok != JS_OBJECT && tok != JS_ARRAY && tok != JS_OBJECT_END &&
+			 tok != JS_ARRAY_END)
+			obj_field(&c->cur, jstream_key(js, 3), tok, s, len);
+	} else if (depth == 4 && jstream_key_is(js, 3, "metadata") && jstream_key(js, 4) != NULL) {
+		md_field(&c->cur, jstream_key(js, 4), tok, s, len);
+	}
 	return 0;
-fail:
-	gcs_close(dst);
-	return -1;
+}
+
+static void
+stream_begin(void *arg)
+{
+	struct gcall *c = arg;
+
+	jstream_free(&c->js);
+	jstream_init(&c->js, on_token, c, TOKEN_MAX_JS);
+	c->page.n = 0;
+	c->in_item = c->next_bad = 0;
+	c->next[0] = '\0';
+	mcle_err_clear(&c->perr);
+}
+
+static int
+stream_data(void *arg, const char *p, size_t n)
+{
+	struct gcall *c = arg;
+
+	if (jstream_feed(&c->js, p, n) < 0) {
+		mcle_err_set(&c->perr, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
+			     c->js.err);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+token_hash(const char *t)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *t != '\0'; t++)
+		h = (h ^ (unsigned char)*t) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The page's entries to op->each, with the page's clock. */
+static int
+deliver_page(struct gcall *c, mcle_time now)
+{
+	struct store_op *op = c->op;
+	struct mcle_err bad;
+	struct list_item *it;
+	size_t i;
+
+	for (i = 0; i < c->page.n; i++) {
+		it = vec_at(&c->page, i);
+		it->e.now = now;
+		if (it->bad) {
+			mcle_err_clear(&bad);
+			mcle_err_set(&bad, MCLE_ECORRUPT, "%s", it->why);
+		}
+		if (op->each(op->each_arg, &it->e, it->bad ? &bad : NULL, &op->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The next token: 1 to go on, 0 at the end, -1 on the server's error. */
+static int
+next_page(struct gcall *c, struct mcle_err *err)
+{
+	uint64_t h, *slot;
+	char cl[48];
+	size_t i;
+
+	if (c->next_bad)
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "%s: malformed response: invalid 'nextPageToken'", c->what);
+	if (c->next[0] == '\0')
+		return 0;
+	h = token_hash(c->next);
+	for (i = 0; i < c->seen.n; i++) {
+		if (*(uint64_t *)vec_at(&c->seen, i) != h)
+			continue;
+		clip(c->next, strlen(c->next), cl, sizeof(cl));
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "%s: the server repeated page token '%s' (the listing would never end)",
+				    c->what, cl);
+	}
+	if ((slot = vec_add(&c->seen)) == NULL)
+		return vec_full(&c->seen) ?
+			mcle_err_set(err, MCLE_ECORRUPT, "%s: more than %d pages", c->what,
+				     STORE_LIST_PAGES_MAX) :
+			mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	*slot = h;
+	free(c->token);
+	if ((c->token = strdup(c->next)) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	return 1;
+}
+
+static void
+page_done(void *arg, struct http_call *h)
+{
+	struct gcall *c = arg;
+	struct store_op *op = c->op;
+	mcle_time now;
+	int more;
+
+	op->rc = -1;
+	if (h->rc < 0) {
+		if (c->perr.code != MCLE_OK)
+			mcle_err_set(&op->err, c->perr.code, "%s", c->perr.msg);
+		else
+			mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
+	} else if (h->resp.status < 200 || h->resp.status > 299) {
+		status_error(c, &h->resp, &op->err);
+	} else if (jstream_finish(&c->js) < 0) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
+			     c->js.err);
+	} else if ((now = store_clock(c, &h->resp, 1, &op->err)) != 0 &&
+		   deliver_page(c, now) == 0 && (more = next_page(c, &op->err)) >= 0) {
+		if (more == 0)
+			op->rc = 0;
+		else if (list_fetch(c, &op->err) == 0)
+			return;
+	}
+	finish(c);
+}
+
+static int
+list_fetch(struct gcall *c, struct mcle_err *err)
+{
+	struct gcs *g = priv(c->s);
+	struct http_request req;
+	char url[URL_MAX], pfx[PREFIX_MAX + 2], *pfx_esc, *tok_esc;
+	int n;
+
+	snprintf(pfx, sizeof(pfx), "%s%s", g->prefix, *g->prefix ? "/" : "");
+	pfx_esc = http_escape(pfx);
+	tok_esc = http_escape(c->token != NULL ? c->token : "");
+	n = pfx_esc == NULL || tok_esc == NULL ? -1 :
+	    snprintf(url, sizeof(url), "%s/storage/v1/b/%s/o?%s%s%sdelimiter=%%2F&maxResults=%d"
+		     "&projection=noAcl&fields=" LIST_FIELDS "%s%s",
+		     g->base, g->bucket_esc, *pfx ? "prefix=" : "", pfx_esc, *pfx ? "&" : "",
+		     PAGE_SIZE, *tok_esc ? "&pageToken=" : "", tok_esc);
+	free(pfx_esc);
+	free(tok_esc);
+	if (n < 0 || (size_t)n >= sizeof(url))
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: url too long", c->what);
+	base_request(c, &req, "GET", url);
+	req.stream = &c->stream;
+	c->pages++;
+	return http_submit(g->http, &req, page_done, c, err);
+}
+
+static int
+gcs_submit(struct store *s, struct store_op *op, struct mcle_err *err)
+{
+	struct gcall *c;
+	int rc;
+
+	if ((c = gcall_new(s, op, err)) == NULL)
+		return -1;
+	switch (op->verb) {
+	case STORE_READ:
+		rc = submit_read(c, err);
+		break;
+	case STORE_CREATE:
+	case STORE_REPLACE:
+		rc = submit_upload(c, err);
+		break;
+	case STORE_UPDATE:
+	case STORE_REMOVE:
+		rc = submit_patch_or_delete(c, err);
+		break;
+	default:
+		c->stream.begin = stream_begin;
+		c->stream.data = stream_data;
+		c->stream.arg = c;
+		jstream_init(&c->js, on_token, c, TOKEN_MAX_JS);
+		rc = list_fetch(c, err);
+		break;
+	}
+	if (rc < 0)
+		gcall_free(c);
+	return rc;
 }
 
 const struct store_ops store_gcs_ops = {
 	.scheme = "gs",
+	.caps = STORE_CAP_SERVER_CLOCK | STORE_CAP_UPDATE_IN_PLACE | STORE_CAP_CONCURRENT |
+		STORE_CAP_REMOVE,
 	.priv_size = sizeof(struct gcs),
 	.open = gcs_open,
 	.close = gcs_close,
-	.read = gcs_read,
-	.list = gcs_list,
-	.create = gcs_create,
-	.replace = gcs_replace,
-	.update = gcs_update,
-	.remove = gcs_remove,
-	.clone = gcs_clone,
+	.submit = gcs_submit,
 };
