@@ -14,7 +14,8 @@
 mcle_time
 elect_expire_time(const struct store_entry *cur)
 {
-	return cur->ver.updated + (mcle_time)cur->rec.duration * MCLE_USEC;
+	/* saturates at 9999-12-31T23:59:59.999999Z, the end of a store's clock */
+	return time_add(cur->ver.updated, (int64_t)cur->rec.duration * MCLE_USEC);
 }
 
 int
@@ -23,7 +24,7 @@ elect_is_live(const struct store_entry *cur, int64_t skew)
 	if (cur == NULL || cur->rec.holder[0] == '\0')
 		return 0;
 	/* expired only once the store's clock is past expiry plus the allowance */
-	return cur->now <= elect_expire_time(cur) + skew;
+	return cur->now <= time_add(elect_expire_time(cur), skew);
 }
 
 int

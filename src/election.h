@@ -29,7 +29,11 @@ struct elect_params {
 	int64_t skew;		/* microseconds added before a lease counts as expired */
 };
 
-/* The lease's expiry by the store's clock (updated + record duration). */
+/*
+ * The lease's expiry by the store's clock (updated + record duration),
+ * saturated at MCLE_TIME_MAX: a store's clock never passes it, so a lease
+ * whose true expiry lies beyond it never looks expired.
+ */
 mcle_time elect_expire_time(const struct store_entry *cur);
 
 /* 1 if cur is held (non-empty holder) and not expired at cur->now (+skew). */

@@ -8,9 +8,6 @@
 
 #include "timeutil.h"
 
-#define TIME_MIN (-62135596800LL * MCLE_USEC)			/* 0001-01-01T00:00:00Z */
-#define TIME_MAX (253402300800LL * MCLE_USEC - 1)		/* 9999-12-31T23:59:59.999999Z */
-
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's method. */
 static int64_t
 days_from_civil(int64_t y, int m, int d)
@@ -34,6 +31,24 @@ days_in_month(int y, int m)
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
 
+static mcle_time
+clamp(mcle_time t)
+{
+	return t < MCLE_TIME_MIN ? MCLE_TIME_MIN : t > MCLE_TIME_MAX ? MCLE_TIME_MAX : t;
+}
+
+mcle_time
+time_add(mcle_time t, int64_t d)
+{
+	t = clamp(t);
+	/* t is far inside int64, so neither bound minus d can overflow */
+	if (d > 0 && t > MCLE_TIME_MAX - d)
+		return MCLE_TIME_MAX;
+	if (d < 0 && t < MCLE_TIME_MIN - d)
+		return MCLE_TIME_MIN;
+	return t + d;
+}
+
 void
 time_format(mcle_time t, char buf[MCLE_RFC3339_MAX])
 {
@@ -41,6 +56,7 @@ time_format(mcle_time t, char buf[MCLE_RFC3339_MAX])
 	int64_t us;
 	struct tm tm;
 
+	t = clamp(t);
 	secs = (time_t)(t / MCLE_USEC);
 	us = t % MCLE_USEC;
 	if (us < 0) {
@@ -165,7 +181,7 @@ time_parse_rfc3339(const char *s, mcle_time *out)
 	days = days_from_civil(y, mo, d);
 	*out = ((days * 86400 + h * 3600 + mi * 60 + se) - off) * MCLE_USEC + us;
 	/* an offset must not carry the time out of years 1-9999 (RFC 3339's range) */
-	if (*out < TIME_MIN || *out > TIME_MAX)
+	if (*out < MCLE_TIME_MIN || *out > MCLE_TIME_MAX)
 		return -1;
 	return 0;
 }
@@ -213,6 +229,10 @@ time_now_real(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec > MCLE_TIME_MAX / MCLE_USEC)
+		return MCLE_TIME_MAX;
+	if (ts.tv_sec < MCLE_TIME_MIN / MCLE_USEC)
+		return MCLE_TIME_MIN;
 	return (mcle_time)ts.tv_sec * MCLE_USEC + ts.tv_nsec / 1000;
 }
 
