@@ -120,6 +120,10 @@ run(struct store *s, const char *ns, decide_fn decide, int may_retry,
 			  (long long)res->entry.rec.epoch);
 		if (a == ELECT_BUSY || a == ELECT_LOST)
 			return refuse(ns, a, res, p, err);
+		if (next.epoch > MCLE_EPOCH_MAX)	/* a change of holder past 2^53-1 */
+			return mcle_err_set(err, MCLE_ECORRUPT,
+					    "lease '%s': epoch %lld is the largest allowed (2^53-1): refusing to take it over",
+					    ns, (long long)res->entry.rec.epoch);
 		res->sent = time_now_real();
 		mcle_err_clear(&werr);
 		if (write_action(s, ns, a, &res->entry, &next, &out, &werr) == 0) {

@@ -60,7 +60,9 @@ status_object(const struct lease_view *v)
 			       json_object_new_string(f ? e->rec.holder : ""));
 	json_object_object_add(o, "observedAcquireTime", json_time(f, e->ver.created));
 	json_object_object_add(o, "observedRenewTime", json_time(f, e->ver.updated));
-	json_object_object_add(o, "leaseTransitions", json_object_new_int64(f ? e->rec.epoch : 0));
+	/* an int32 for the original controller's readers; epoch is exact */
+	json_object_object_add(o, "leaseTransitions",
+			       json_object_new_int(f ? record_transitions(&e->rec) : 0));
 	json_object_object_add(o, "observedExpireTime",
 			       json_time(held(v), elect_expire_time(e)));
 	json_object_object_add(o, "epoch", json_object_new_int64(f ? e->rec.epoch : 0));
@@ -82,7 +84,9 @@ view_object(const struct lease_view *v, unsigned flags)
 	json_object_object_add(o, "acquireTime", json_time(f, f ? e->ver.created : 0));
 	json_object_object_add(o, "renewTime", json_time(f, f ? e->ver.updated : 0));
 	json_object_object_add(o, "expireTime", json_time(held(v), held(v) ? elect_expire_time(e) : 0));
-	json_object_object_add(o, "leaseTransitions", json_object_new_int64(f ? e->rec.epoch : 0));
+	json_object_object_add(o, "leaseTransitions",
+			       json_object_new_int(f ? record_transitions(&e->rec) : 0));
+	json_object_object_add(o, "epoch", json_object_new_int64(f ? e->rec.epoch : 0));
 	json_object_object_add(o, "storeTime", json_time(f && e->now != 0, f ? e->now : 0));
 	if (v->action != NULL)
 		json_object_object_add(o, "action", json_object_new_string(v->action));
@@ -146,7 +150,7 @@ struct row {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	char action[16];
 	const char *holder;
-	char leader[8], epoch[16], duration[16];
+	char leader[8], epoch[24], duration[16];
 	char expires[MCLE_RFC3339_MAX], left[24];
 };
 

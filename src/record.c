@@ -50,6 +50,14 @@ fail:
 	return NULL;
 }
 
+int32_t
+record_transitions(const struct lease_record *rec)
+{
+	if (rec->epoch > MCLE_TRANSITIONS_MAX)
+		return MCLE_TRANSITIONS_MAX;
+	return rec->epoch < 0 ? 0 : (int32_t)rec->epoch;
+}
+
 /* A borrowed string value of the map, or NULL (with err set). */
 static const char *
 get_field(json_object *meta, const char *key, const char *where,
@@ -107,7 +115,7 @@ record_decode(json_object *meta, const char *where, struct lease_record *rec,
 		return mcle_err_set(err, MCLE_ECORRUPT,
 				    "malformed lock '%s': invalid '%s'", where, K_HOLDER);
 	memcpy(rec->holder, s, strlen(s) + 1);
-	if (get_number(meta, K_EPOCH, 0, INT32_MAX, where, &n, err) < 0)
+	if (get_number(meta, K_EPOCH, 0, MCLE_EPOCH_MAX, where, &n, err) < 0)
 		return -1;
 	rec->epoch = n;
 	if (get_number(meta, K_DURATION, 1, INT32_MAX, where, &n, err) < 0)

@@ -21,6 +21,18 @@
 #define MCLE_GENERATION_MAX 32	/* an int64 in decimal, and some */
 #define MCLE_RECORD_FORMAT "1"	/* value of the "mcleFormat" key */
 
+/*
+ * The epoch (the fencing token) is an integer in [0, MCLE_EPOCH_MAX]:
+ * 2^53 - 1, the largest integer a JSON reader that holds numbers as doubles
+ * (jq, JavaScript) keeps exact.  A record above it is corrupt, and a change
+ * of holder that would pass it is refused.  Where a reader expects an int32
+ * (the Lease status's leaseTransitions, the original controller's field),
+ * the epoch is shown saturated at MCLE_TRANSITIONS_MAX; the `epoch` fields
+ * carry the full value.
+ */
+#define MCLE_EPOCH_MAX 9007199254740991LL	/* 2^53 - 1 */
+#define MCLE_TRANSITIONS_MAX INT32_MAX
+
 struct lease_record {
 	char holder[MCLE_IDENTITY_MAX + 1];	/* "" when released */
 	int64_t epoch;		/* leaseTransitions: +1 on every change of holder */
@@ -33,6 +45,9 @@ struct lease_record {
  * the result (json_object_put).
  */
 json_object *record_encode(const struct lease_record *rec);
+
+/* The epoch as an int32 reader sees it: saturated at MCLE_TRANSITIONS_MAX. */
+int32_t record_transitions(const struct lease_record *rec);
 
 /*
  * Decode a metadata map (borrowed; not consumed).  Strict: every field
