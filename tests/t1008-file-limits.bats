@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The ends of every range on the file store: the epoch past int32 and at
-# 2^53-1, times past year 9999, the last metageneration and records missing
-# a field.
+# 2^53-1, times past year 9999, the last metageneration, records missing a
+# field, and corrupt locks in status --all.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -141,4 +141,29 @@ field() {	# field KEY: a record field of the team-a lock file
 		[[ "$stderr" == "mcle: malformed lock '$STORE_DIR/team-a': "* ]]
 		[ "$(store_digest)" = "$before" ]
 	done
+}
+
+@test "status --all shows a corrupt lock as corrupt, not free: text and JSON, exit 5" {
+	"$MCLE" acquire -n alpha --identity c1 >/dev/null
+	"$MCLE" acquire -n zulu --identity c2 >/dev/null
+	printf 'this is not json\n' >"$STORE_DIR/broken"
+	before=$(store_digest)
+	run --separate-stderr "$MCLE" status --all --identity c1
+	assert_status 5
+	[[ "$stderr" == "mcle: malformed lock file '$STORE_DIR/broken': "* ]]
+	assert_one_error_line
+	[ "$(printf '%s\n' "$output" | sed -n 3p | tr -s ' ')" = "broken <corrupt> - - - - -" ]
+	assert_match '^alpha +c1 +true +1 +60s '
+	assert_match '^zulu +c2 +false +1 +60s '
+	run --separate-stderr "$MCLE" -o json status --all --identity c1
+	assert_status 5
+	[ "$(json_get '[x["namespace"] for x in j]')" = '["alpha", "broken", "zulu"]' ]
+	[ "$(json_get 'j[1]["holderIdentity"]')" = null ]
+	[ "$(json_get 'j[1]["corrupt"]')" = true ]
+	[ "$(json_get 'j[1]["isLeader"]')" = false ]
+	[ "$(json_get 'j[1]["errorReason"]')" = corrupt ]
+	[[ "$(json_get 'j[1]["error"]')" == "malformed lock file '$STORE_DIR/broken': "* ]]
+	[ "$(json_get '[j[1][k] for k in ("leaseTransitions", "epoch", "expireTime", "leaseDurationSeconds")]')" = '[null, null, null, null]' ]
+	[ "$(json_get '[("corrupt" in x, x["holderIdentity"]) for x in (j[0], j[2])]')" = '[[false, "c1"], [false, "c2"]]' ]
+	[ "$(store_digest)" = "$before" ]
 }
