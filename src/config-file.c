@@ -13,12 +13,22 @@
 #include "config-file.h"
 
 #define VALUE_MAX 4096
+#define KEY_MAX 128
+#define SETTINGS_MAX 64		/* far more than there are options */
+
+struct cf_key {
+	char name[KEY_MAX];
+	unsigned long line;
+};
 
 struct cf_state {
 	yaml_parser_t parser;
 	const char *path;
 	config_fn fn;
 	void *arg;
+	struct cf_key seen[SETTINGS_MAX];	/* the keys so far, for duplicates */
+	size_t nseen;
+	int docs;
 };
 
 static int
@@ -48,6 +58,8 @@ append(char *buf, const char *s, size_t len, const char *where,
 
 	if (have + len + 2 > VALUE_MAX)
 		return mcle_err_set(err, MCLE_ECONFIG, "%s: value too long", where);
+	if (memchr(s, '\0', len) != NULL)
+		return mcle_err_set(err, MCLE_ECONFIG, "%s: a value holds a NUL character", where);
 	if (have > 0)
 		buf[have++] = ',';
 	memcpy(buf + have, s, len);
@@ -95,12 +107,33 @@ read_value(struct cf_state *st, const char *where, char *buf,
 	return 0;
 }
 
+/* A key may appear once: libyaml does not check, and "the first wins" hides typos. */
+static int
+remember_key(struct cf_state *st, const char *key, unsigned long line,
+	     const char *where, struct mcle_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < st->nseen; i++)
+		if (strcmp(st->seen[i].name, key) == 0)
+			return mcle_err_set(err, MCLE_ECONFIG,
+					    "%s: duplicate setting '%s' (first on line %lu)",
+					    where, key, st->seen[i].line);
+	if (st->nseen == SETTINGS_MAX)
+		return mcle_err_set(err, MCLE_ECONFIG, "%s: more than %d settings",
+				    where, SETTINGS_MAX);
+	snprintf(st->seen[st->nseen].name, KEY_MAX, "%s", key);
+	st->seen[st->nseen++].line = line;
+	return 0;
+}
+
 /* The root mapping: key, value, key, value ... */
 static int
 read_mapping(struct cf_state *st, struct mcle_err *err)
 {
 	yaml_event_t ev;
-	char where[512], key[128], *value;
+	char where[512], key[KEY_MAX], *value;
+	unsigned long line;
 	int rc = -1;
 
 	if ((value = malloc(VALUE_MAX)) == NULL)
@@ -112,16 +145,18 @@ read_mapping(struct cf_state *st, struct mcle_err *err)
 			yaml_event_delete(&ev);
 			break;
 		}
-		snprintf(where, sizeof(where), "%s:%lu", st->path,
-			 (unsigned long)ev.start_mark.line + 1);
-		if (ev.type != YAML_SCALAR_EVENT || ev.data.scalar.length >= sizeof(key)) {
+		line = (unsigned long)ev.start_mark.line + 1;
+		snprintf(where, sizeof(where), "%s:%lu", st->path, line);
+		if (ev.type != YAML_SCALAR_EVENT || ev.data.scalar.length >= sizeof(key) ||
+		    memchr(ev.data.scalar.value, '\0', ev.data.scalar.length) != NULL) {
 			yaml_event_delete(&ev);
 			mcle_err_set(err, MCLE_ECONFIG, "%s: expected a setting name", where);
 			goto out;
 		}
 		memcpy(key, ev.data.scalar.value, ev.data.scalar.length + 1);
 		yaml_event_delete(&ev);
-		if (read_value(st, where, value, err) < 0 ||
+		if (remember_key(st, key, line, where, err) < 0 ||
+		    read_value(st, where, value, err) < 0 ||
 		    st->fn(st->arg, key, value, where, err) < 0)
 			goto out;
 	}
@@ -131,36 +166,61 @@ out:
 	return rc;
 }
 
+/* A document that is only "~", "null" or nothing: it sets nothing. */
+static int
+null_scalar(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	    !ev->data.scalar.plain_implicit)
+		return 0;
+	return ev->data.scalar.length == 0 || strcmp(v, "~") == 0 ||
+	    strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+/* One event at the top level: 1 at the end of the stream, 0 to go on, -1. */
+static int
+top_event(struct cf_state *st, const yaml_event_t *ev, struct mcle_err *err)
+{
+	switch (ev->type) {
+	case YAML_STREAM_START_EVENT:
+	case YAML_DOCUMENT_END_EVENT:
+		return 0;
+	case YAML_DOCUMENT_START_EVENT:
+		/* later documents would be ignored: refuse them */
+		if (st->docs++ > 0)
+			return mcle_err_set(err, MCLE_ECONFIG,
+					    "%s:%lu: a second YAML document: only one is read",
+					    st->path, (unsigned long)ev->start_mark.line + 1);
+		return 0;
+	case YAML_STREAM_END_EVENT:
+		return 1;	/* an empty file sets nothing */
+	case YAML_MAPPING_START_EVENT:
+		return read_mapping(st, err);
+	case YAML_SCALAR_EVENT:
+		if (null_scalar(ev))
+			return 0;
+		/* FALLTHROUGH */
+	default:
+		return mcle_err_set(err, MCLE_ECONFIG,
+				    "%s: expected a mapping of settings", st->path);
+	}
+}
+
 static int
 parse_stream(struct cf_state *st, struct mcle_err *err)
 {
 	yaml_event_t ev;
-	int type;
+	int rc;
 
-	for (;;) {
+	do {
 		if (next_event(st, &ev, err) < 0)
 			return -1;
-		type = ev.type;
+		rc = top_event(st, &ev, err);
 		yaml_event_delete(&ev);
-		switch (type) {
-		case YAML_STREAM_START_EVENT:
-		case YAML_DOCUMENT_START_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			continue;
-		case YAML_STREAM_END_EVENT:
-			return 0;	/* an empty file sets nothing */
-		case YAML_MAPPING_START_EVENT:
-			if (read_mapping(st, err) < 0)
-				return -1;
-			continue;
-		case YAML_SCALAR_EVENT:
-			/* "~" or an empty document */
-			continue;
-		default:
-			return mcle_err_set(err, MCLE_ECONFIG,
-					    "%s: expected a mapping of settings", st->path);
-		}
-	}
+	} while (rc == 0);
+	return rc < 0 ? -1 : 0;
 }
 
 int
