@@ -166,3 +166,130 @@ config_keys() {
 	assert_status 2
 	[[ "$stderr" == "mcle: MCLE_STORE: invalid store 's3://bucket': "* ]]
 }
+
+# ---- the path to the file -----------------------------------------------------
+
+@test "a config file in a directory anyone can write is refused, naming the directory" {
+	mkdir "$BATS_TEST_TMPDIR/open"
+	chmod 0777 "$BATS_TEST_TMPDIR/open"
+	good_config "$BATS_TEST_TMPDIR/open/config.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/open/config.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/open/config.yaml': '$BATS_TEST_TMPDIR/open' is writable by anyone: refusing it" ]
+	# a directory further up counts as much
+	mkdir -p "$BATS_TEST_TMPDIR/open/sub"
+	chmod 0755 "$BATS_TEST_TMPDIR/open/sub"
+	good_config "$BATS_TEST_TMPDIR/open/sub/config.yaml"
+	MCLE_CONFIG="$BATS_TEST_TMPDIR/open/sub/config.yaml" run --separate-stderr "$MCLE" status --all
+	assert_status 5
+	[[ "$stderr" == *": '$BATS_TEST_TMPDIR/open' is writable by anyone: refusing it" ]]
+	# a relative name is checked from the working directory up
+	cd "$BATS_TEST_TMPDIR/open/sub"
+	run --separate-stderr "$MCLE" --config config.yaml status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file 'config.yaml': '$BATS_TEST_TMPDIR/open' is writable by anyone: refusing it" ]
+}
+
+@test "a symlink in a directory anyone can write is refused, though it points at a good file" {
+	good_config "$BATS_TEST_TMPDIR/good.yaml"
+	mkdir "$BATS_TEST_TMPDIR/open"
+	chmod 0777 "$BATS_TEST_TMPDIR/open"
+	ln -s "$BATS_TEST_TMPDIR/good.yaml" "$BATS_TEST_TMPDIR/open/link.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/open/link.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/open/link.yaml': '$BATS_TEST_TMPDIR/open' is writable by anyone: refusing it" ]
+	# and a good link to a file in such a directory: what it resolves to counts
+	good_config "$BATS_TEST_TMPDIR/open/config.yaml"
+	mkdir -m 0755 "$BATS_TEST_TMPDIR/safe"
+	ln -s ../open/config.yaml "$BATS_TEST_TMPDIR/safe/link.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/safe/link.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/safe/link.yaml': '$BATS_TEST_TMPDIR/open' is writable by anyone: refusing it" ]
+	# links between safe places are followed
+	ln -s ../good.yaml "$BATS_TEST_TMPDIR/safe/good-link.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/safe/good-link.yaml" status --all
+	assert_status 0
+	ln -s loop "$BATS_TEST_TMPDIR/safe/loop"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/safe/loop" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: cannot open config file '$BATS_TEST_TMPDIR/safe/loop': Too many levels of symbolic links" ]
+}
+
+@test "a sticky directory anyone can write (like /tmp) is fine for a file the user owns" {
+	mkdir "$BATS_TEST_TMPDIR/sticky"
+	chmod 1777 "$BATS_TEST_TMPDIR/sticky"
+	good_config "$BATS_TEST_TMPDIR/sticky/config.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/sticky/config.yaml" status --all
+	assert_status 0
+	ln -s "$BATS_TEST_TMPDIR/sticky/config.yaml" "$BATS_TEST_TMPDIR/sticky/link.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/sticky/link.yaml" status --all
+	assert_status 0
+	# there, another user could replace what they own
+	[ "$(id -u)" -eq 0 ] || skip "needs root to give files to another user"
+	good_config "$BATS_TEST_TMPDIR/sticky/theirs.yaml"
+	chown 65534 "$BATS_TEST_TMPDIR/sticky/theirs.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/sticky/theirs.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/sticky/theirs.yaml' is owned by uid 65534: refusing it" ]
+	chown -h 65534 "$BATS_TEST_TMPDIR/sticky/link.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/sticky/link.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/sticky/link.yaml' is owned by uid 65534: refusing it" ]
+}
+
+@test "another user's directory, or a group other than the user's own that can write, is refused" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to give files to another user"
+	mkdir -m 0755 "$BATS_TEST_TMPDIR/theirs"
+	good_config "$BATS_TEST_TMPDIR/theirs/config.yaml"
+	chown 65534 "$BATS_TEST_TMPDIR/theirs"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/theirs/config.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/theirs/config.yaml': '$BATS_TEST_TMPDIR/theirs' is owned by uid 65534: refusing it" ]
+	# group-writable: fine when the group is the user's own, refused otherwise
+	mkdir -m 0775 "$BATS_TEST_TMPDIR/group"
+	good_config "$BATS_TEST_TMPDIR/group/config.yaml"
+	chmod 0664 "$BATS_TEST_TMPDIR/group/config.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/group/config.yaml" status --all
+	assert_status 0
+	chgrp 65534 "$BATS_TEST_TMPDIR/group"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/group/config.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/group/config.yaml': '$BATS_TEST_TMPDIR/group' is writable by group 65534: refusing it" ]
+	chgrp "$(id -g)" "$BATS_TEST_TMPDIR/group"
+	chgrp 65534 "$BATS_TEST_TMPDIR/group/config.yaml"
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/group/config.yaml" status --all
+	assert_status 5
+	[ "$stderr" = "mcle: config file '$BATS_TEST_TMPDIR/group/config.yaml' is writable by group 65534: refusing it" ]
+}
+
+@test "a read-only mount whose directory has mode 0777 (a ConfigMap volume) is fine" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a private mount"
+	unshare -m true 2>/dev/null || skip "no mount namespaces here"
+	mkdir "$BATS_TEST_TMPDIR/cm"
+	cat >"$BATS_TEST_TMPDIR/cm.sh" <<-'EOS'
+	set -e
+	d=$1 store=$2
+	mount -t tmpfs -o size=1m tmpfs "$d"
+	# the layout the kubelet writes: ..data -> a timestamped dir, links to it
+	mkdir "$d/..2024_01_01_00_00_00.1"
+	printf 'store: file://%s\nidentity: me\n' "$store" >"$d/..2024_01_01_00_00_00.1/config.yaml"
+	chmod 0644 "$d/..2024_01_01_00_00_00.1/config.yaml"
+	ln -s ..2024_01_01_00_00_00.1 "$d/..data"
+	ln -s ..data/config.yaml "$d/config.yaml"
+	chmod 0777 "$d"
+	# writable, it is refused; mounted read-only, it is fine
+	if "$MCLE" --config "$d/config.yaml" status --all 2>"$d/../rw.err"; then exit 10; fi
+	mount -o remount,ro "$d"
+	"$MCLE" --config "$d/config.yaml" status --all
+	EOS
+	run --separate-stderr unshare -m sh "$BATS_TEST_TMPDIR/cm.sh" "$BATS_TEST_TMPDIR/cm" "$STORE_DIR"
+	assert_status 0
+	[[ "$(cat "$BATS_TEST_TMPDIR/rw.err")" == *"'$BATS_TEST_TMPDIR/cm' is writable by anyone: refusing it" ]]
+}
+
+@test "the default /etc/mcle/config.yaml may be missing" {
+	[ ! -e /etc/mcle/config.yaml ] || skip "/etc/mcle/config.yaml exists here"
+	unset MCLE_CONFIG
+	run --separate-stderr "$MCLE" --store "file://$STORE_DIR" status --all
+	assert_status 0
+}
