@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,8 @@
 
 #define KEY_FILE_MAX		(64 * 1024)
 #define URL_MAX			1024
-#define TOKEN_MAX		4096
 #define TOKEN_TRIES		5
-#define TOKEN_MARGIN_US		(60 * MCLE_USEC)
+#define TOKEN_MARGIN_US		(60 * MCLE_USEC)	/* or ttl / 4 */
 #define METADATA_BUDGET_US	(30 * MCLE_USEC)
 #define METADATA_TRIES		64
 #define METADATA_DEFAULT_HOST	"metadata.google.internal"
@@ -48,8 +48,10 @@ struct gcs_auth {
 	char *client_id, *client_secret, *refresh_token;	/* authorized user */
 	char metadata_url[URL_MAX];
 	int metadata_default;		/* metadata.google.internal, not set by env */
+	pthread_mutex_t lock;		/* for the three below */
 	char *token;
-	int64_t token_until;		/* monotonic */
+	int64_t token_refresh;		/* monotonic: fetch anew from then */
+	int64_t fetch_start;		/* monotonic: the last fetch began */
 };
 
 static void
@@ -353,6 +355,11 @@ gcs_auth_new(struct mcle_err *err)
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		return NULL;
 	}
+	if (pthread_mutex_init(&a->lock, NULL) != 0) {
+		free(a);
+		mcle_err_set(err, MCLE_ENOMEM, "cannot create a lock");
+		return NULL;
+	}
 	if (emu != NULL && *emu != '\0') {
 		a->kind = AUTH_NONE;
 		snprintf(a->source, sizeof(a->source), "no credentials (emulator)");
@@ -383,6 +390,7 @@ gcs_auth_free(struct gcs_auth *a)
 	free_secret(a->client_secret);
 	free_secret(a->refresh_token);
 	free_secret(a->token);
+	pthread_mutex_destroy(&a->lock);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }
@@ -562,18 +570,21 @@ token_body(const struct gcs_auth *a, char **body, struct mcle_err *err)
 	return 0;
 }
 
-/* Take access_token and expires_in from a token response. */
+/*
+ * Take access_token and expires_in from a token response; fetch again a
+ * quarter of its lifetime (at most a minute) before it ends.
+ */
 static int
 take_token(struct gcs_auth *a, const struct http_response *r, struct mcle_err *err)
 {
 	json_object *o = json_tokener_parse(r->body != NULL ? r->body : "");
 	json_object *v;
 	const char *tok = o == NULL ? NULL : jstr(o, "access_token");
-	int64_t ttl = 3600;
+	int64_t ttl = 3600, margin;
 
 	free_secret(a->token);
 	a->token = NULL;
-	if (tok != NULL && *tok != '\0' && strlen(tok) <= TOKEN_MAX &&
+	if (tok != NULL && *tok != '\0' && strlen(tok) <= GCS_TOKEN_MAX &&
 	    strcspn(tok, " \t\r\n") == strlen(tok) &&
 	    (a->token = strdup(tok)) == NULL)
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
@@ -587,7 +598,10 @@ take_token(struct gcs_auth *a, const struct http_response *r, struct mcle_err *e
 		    "malformed token response for %s", a->source);
 	if (ttl <= 0 || ttl > 86400)
 		ttl = 60;
-	a->token_until = time_now_mono() + ttl * MCLE_USEC;
+	margin = ttl * MCLE_USEC / 4;
+	if (margin > TOKEN_MARGIN_US)
+		margin = TOKEN_MARGIN_US;
+	a->token_refresh = a->fetch_start + ttl * MCLE_USEC - margin;
 	return 0;
 }
 
@@ -700,25 +714,37 @@ fetch_metadata(struct gcs_auth *a, struct http_client *http, int64_t deadline,
 	return rc;
 }
 
+/* A token in a->token that is not near its end; a->lock held. */
+static int
+fresh_token(struct gcs_auth *a, struct http_client *http, int64_t deadline,
+	    struct mcle_err *err)
+{
+	if (a->token != NULL && time_now_mono() < a->token_refresh)
+		return 0;
+	log_debug("getting an access token from %s", a->source);
+	a->fetch_start = time_now_mono();
+	if (a->kind == AUTH_METADATA)
+		return fetch_metadata(a, http, deadline, err);
+	return fetch_oauth(a, http, deadline, err);
+}
+
 int
 gcs_auth_token(struct gcs_auth *a, struct http_client *http, int64_t deadline,
-	       const char **token, struct mcle_err *err)
+	       char *buf, size_t size, struct mcle_err *err)
 {
 	int rc;
 
-	*token = NULL;
+	if (size == 0)
+		return mcle_err_set(err, MCLE_ENOMEM, "no room for a token");
+	buf[0] = '\0';
 	if (a->kind == AUTH_NONE)
 		return 0;
-	if (a->token != NULL && time_now_mono() + TOKEN_MARGIN_US < a->token_until) {
-		*token = a->token;
-		return 0;
-	}
-	log_debug("getting an access token from %s", a->source);
-	if (a->kind == AUTH_METADATA)
-		rc = fetch_metadata(a, http, deadline, err);
-	else
-		rc = fetch_oauth(a, http, deadline, err);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = fresh_token(a, http, deadline, err)) == 0 &&
+	    strlen(a->token) >= size)
+		rc = mcle_err_set(err, MCLE_ENOMEM, "no room for a token");
 	if (rc == 0)
-		*token = a->token;
+		memcpy(buf, a->token, strlen(a->token) + 1);
+	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -11,14 +11,13 @@
  */
 #include "config.h"
 
-#include <pthread.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
 #include "gcs-auth.h"
 #include "http.h"
@@ -46,9 +45,6 @@ struct gcs {
 	int shared_auth;		/* a clone: auth belongs to the original */
 	struct http_client *http;
 };
-
-/* Clones on other threads share one gcs_auth: one token per run. */
-static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* What a call is about, for its messages. */
 struct op {
@@ -311,17 +307,19 @@ call(struct store *s, const struct op *op, struct http_request *req,
 {
 	struct gcs *g = priv(s);
 	struct mcle_err e = MCLE_ERR_INIT;
-	char what[160];
+	char what[160], bearer[GCS_TOKEN_MAX + 1];
 	int write = strcmp(req->method, "GET") != 0, rc;
 
 	memset(resp, 0, sizeof(*resp));
 	req->deadline = s->params.deadline;
-	pthread_mutex_lock(&auth_lock);
-	rc = gcs_auth_token(g->auth, g->http, req->deadline, &req->bearer, err);
-	pthread_mutex_unlock(&auth_lock);
-	if (rc == -1)
+	if (gcs_auth_token(g->auth, g->http, req->deadline, bearer, sizeof(bearer),
+	    err) == -1)
 		return -1;
-	if (http_do_retry(g->http, req, TRIES_MAX, resp, &e) == -1) {
+	req->bearer = *bearer != '\0' ? bearer : NULL;
+	rc = http_do_retry(g->http, req, TRIES_MAX, resp, &e);
+	req->bearer = NULL;
+	OPENSSL_cleanse(bearer, sizeof(bearer));
+	if (rc == -1) {
 		describe(op, what, sizeof(what));
 		return mcle_err_set(err, e.code, "%s: %s", what, e.msg);
 	}
