@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "err.h"
 #include "http.h"
 
@@ -54,9 +56,27 @@ const char *gcs_auth_source(const struct gcs_auth *a);
  * through http if none is cached or the cached one is near its end (within
  * a quarter of its lifetime, at most a minute).  Threads may share a: one
  * fetches while the others wait, then reuse its token.  Token endpoint
- * rejects -> MCLE_EAUTH; unreachable -> MCLE_EUNAVAIL.
+ * rejects -> MCLE_EAUTH; unreachable -> MCLE_EUNAVAIL; malformed answer ->
+ * MCLE_EAUTH.
  */
 int gcs_auth_token(struct gcs_auth *a, struct http_client *http,
 		   int64_t deadline, char *buf, size_t size, struct mcle_err *err);
+
+/*
+ * Google's answers, read strictly (for the token endpoint, the metadata
+ * server and the storage API alike).
+ *
+ * gcs_json_parse: body (len bytes) as exactly one JSON value, nothing but
+ * whitespace after it, at most depth levels deep; NULL with a short reason
+ * in *why ("truncated JSON", "data after the JSON value", ...).
+ */
+json_object *gcs_json_parse(const char *body, size_t len, int depth,
+			    const char **why);
+
+/*
+ * A string member of o, borrowed; NULL if absent, not a string or holding a
+ * NUL byte (json-c keeps those; C would cut the string short).
+ */
+const char *gcs_json_str(json_object *o, const char *key);
 
 #endif
