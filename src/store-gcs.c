@@ -11,14 +11,13 @@
  */
 #include "config.h"
 
-#include <pthread.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
 #include "gcs-auth.h"
 #include "http.h"
@@ -35,6 +34,7 @@
 #define TRIES_MAX	10
 #define JSON_DEPTH	16
 #define GMSG_MAX	160		/* Google's error.message in our messages */
+#define NAME_CLIP	96		/* a server's object name, in messages */
 #define BOUNDARY	"mcle-7f3c9a1e5b2d4680-boundary"
 #define OBJECT_BODY	"mcle lease lock; the state is in the object metadata\n"
 
@@ -46,9 +46,6 @@ struct gcs {
 	int shared_auth;		/* a clone: auth belongs to the original */
 	struct http_client *http;
 };
-
-/* Clones on other threads share one gcs_auth: one token per run. */
-static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* What a call is about, for its messages. */
 struct op {
@@ -153,6 +150,13 @@ fail:
 
 /* --- URLs ----------------------------------------------------------------- */
 
+/* The object name of ns: PREFIX/NS (or NS). */
+static void
+object_name(const struct gcs *g, const char *ns, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", g->prefix, *g->prefix ? "/" : "", ns);
+}
+
 /* PREFIX/NS (or NS), percent-encoded, into buf. */
 static int
 object_path(const struct gcs *g, const char *ns, char *buf, size_t size)
@@ -160,7 +164,7 @@ object_path(const struct gcs *g, const char *ns, char *buf, size_t size)
 	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2], *esc;
 	int n;
 
-	snprintf(name, sizeof(name), "%s%s%s", g->prefix, *g->prefix ? "/" : "", ns);
+	object_name(g, ns, name, sizeof(name));
 	if ((esc = http_escape(name)) == NULL)
 		return -1;
 	n = snprintf(buf, size, "%s", esc);
@@ -183,14 +187,26 @@ object_url(const struct gcs *g, const char *ns, const char *query, char *buf,
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/*
+ * A positive int64 in decimal without leading zeros, as GCS writes
+ * generations and metagenerations.  0 or -1.
+ */
+static int
+canonical_int64(const char *s, int64_t *out)
+{
+	if (s == NULL || *s < '1' || *s > '9')
+		return -1;
+	return parse_int(s, 1, INT64_MAX, out);
+}
+
 /* "?ifGenerationMatch=G&ifMetagenerationMatch=M" for expect, into buf. */
 static int
 precondition(const struct store_version *expect, const char *lead, char *buf,
 	     size_t size)
 {
-	size_t n = strlen(expect->generation);
+	int64_t gen;
 
-	if (n == 0 || strspn(expect->generation, "0123456789") != n ||
+	if (canonical_int64(expect->generation, &gen) == -1 ||
 	    expect->metageneration < 1)
 		return -1;
 	snprintf(buf, size, "%sifGenerationMatch=%s&ifMetagenerationMatch=%" PRId64,
@@ -209,39 +225,54 @@ describe(const struct op *op, char *buf, size_t size)
 		snprintf(buf, size, "cannot %s locks in '%s'", op->verb, op->s->url);
 }
 
-/* Why a parse failed: json-c says "continue" for a truncated text. */
-static const char *
-json_error(json_tokener *tok)
+/* "cannot ... : malformed response: WHY"; -1. */
+static int
+malformed(const struct op *op, const char *why, struct mcle_err *err)
 {
-	enum json_tokener_error e = json_tokener_get_error(tok);
+	char what[160];
 
-	return e == json_tokener_continue ? "truncated JSON" :
-	    json_tokener_error_desc(e);
+	describe(op, what, sizeof(what));
+	return mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: %s", what,
+	    why);
 }
 
+/* The body as one JSON object, nothing after it. */
 static json_object *
 parse_json(const struct http_response *r, const struct op *op,
 	   struct mcle_err *err)
 {
-	json_tokener *tok;
-	json_object *o = NULL;
-	char what[160];
+	json_object *o;
+	const char *why;
 
-	if ((tok = json_tokener_new_ex(JSON_DEPTH)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (r->body != NULL && r->len <= INT32_MAX)
-		o = json_tokener_parse_ex(tok, r->body, (int)r->len);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		describe(op, what, sizeof(what));
-		mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: %s", what,
-		    o != NULL ? "not a JSON object" : json_error(tok));
+	o = gcs_json_parse(r->body, r->len, JSON_DEPTH, &why);
+	if (o != NULL && !json_object_is_type(o, json_type_object)) {
+		why = "not a JSON object";
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_free(tok);
+	if (o == NULL)
+		malformed(op, why, err);
 	return o;
+}
+
+/* A server's string member (NUL bytes and all) as one printable line. */
+static void
+clip_member(json_object *o, const char *key, char *buf, size_t size)
+{
+	json_object *v;
+	const char *s = "";
+	char tmp[256];
+	size_t n = 0, i;
+
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		n = (size_t)json_object_get_string_len(v);
+	}
+	for (i = 0; i < n && i + 1 < sizeof(tmp); i++)
+		tmp[i] = s[i] == '\0' ? ' ' : s[i];
+	tmp[i] = '\0';
+	http_clip(tmp, buf, size);
 }
 
 /* Google's error.message (clipped, one line) into buf, "" if none. */
@@ -311,17 +342,19 @@ call(struct store *s, const struct op *op, struct http_request *req,
 {
 	struct gcs *g = priv(s);
 	struct mcle_err e = MCLE_ERR_INIT;
-	char what[160];
+	char what[160], bearer[GCS_TOKEN_MAX + 1];
 	int write = strcmp(req->method, "GET") != 0, rc;
 
 	memset(resp, 0, sizeof(*resp));
 	req->deadline = s->params.deadline;
-	pthread_mutex_lock(&auth_lock);
-	rc = gcs_auth_token(g->auth, g->http, req->deadline, &req->bearer, err);
-	pthread_mutex_unlock(&auth_lock);
-	if (rc == -1)
+	if (gcs_auth_token(g->auth, g->http, req->deadline, bearer, sizeof(bearer),
+	    err) == -1)
 		return -1;
-	if (http_do_retry(g->http, req, TRIES_MAX, resp, &e) == -1) {
+	req->bearer = *bearer != '\0' ? bearer : NULL;
+	rc = http_do_retry(g->http, req, TRIES_MAX, resp, &e);
+	req->bearer = NULL;
+	OPENSSL_cleanse(bearer, sizeof(bearer));
+	if (rc == -1) {
 		describe(op, what, sizeof(what));
 		return mcle_err_set(err, e.code, "%s: %s", what, e.msg);
 	}
@@ -335,34 +368,40 @@ call(struct store *s, const struct op *op, struct http_request *req,
 	return 0;
 }
 
-static const char *
-get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* The version fields of an object resource; NULL or the missing field's name. */
 static const char *
 parse_version(json_object *o, struct store_version *v)
 {
-	const char *gen = get_str(o, "generation"), *meta = get_str(o, "metageneration");
-	const char *created = get_str(o, "timeCreated"), *updated = get_str(o, "updated");
+	const char *gen = gcs_json_str(o, "generation");
+	const char *meta = gcs_json_str(o, "metageneration");
+	const char *created = gcs_json_str(o, "timeCreated");
+	const char *updated = gcs_json_str(o, "updated");
+	int64_t n;
 
-	if (gen == NULL || *gen == '\0' || strlen(gen) > MCLE_GENERATION_MAX ||
-	    strspn(gen, "0123456789") != strlen(gen))
+	if (canonical_int64(gen, &n) == -1 || strlen(gen) > MCLE_GENERATION_MAX)
 		return "generation";
 	memcpy(v->generation, gen, strlen(gen) + 1);
-	if (meta == NULL || parse_int(meta, 1, INT64_MAX, &v->metageneration) == -1)
+	if (canonical_int64(meta, &v->metageneration) == -1)
 		return "metageneration";
 	if (created == NULL || time_parse_rfc3339(created, &v->created) == -1)
 		return "timeCreated";
 	if (updated == NULL || time_parse_rfc3339(updated, &v->updated) == -1)
 		return "updated";
+	return NULL;
+}
+
+/* The key of a metadata value that holds a NUL byte, or NULL. */
+static const char *
+metadata_nul(json_object *meta)
+{
+	if (meta == NULL || !json_object_is_type(meta, json_type_object))
+		return NULL;
+	json_object_object_foreach(meta, key, v) {
+		if (json_object_is_type(v, json_type_string) &&
+		    strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v))
+			return key;
+	}
 	return NULL;
 }
 
@@ -373,6 +412,7 @@ parse_object(json_object *o, const char *ns, mcle_time now,
 {
 	json_object *meta = NULL;
 	const char *bad;
+	char key[64];
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", ns);
@@ -382,20 +422,51 @@ parse_object(json_object *o, const char *ns, mcle_time now,
 		    "malformed lock '%s': missing or invalid '%s'", ns, bad);
 	if (!json_object_object_get_ex(o, "metadata", &meta))
 		meta = NULL;
+	if ((bad = metadata_nul(meta)) != NULL) {
+		http_clip(bad, key, sizeof(key));
+		return mcle_err_set(err, MCLE_ECORRUPT,
+		    "malformed lock '%s': metadata '%s' holds a NUL byte", ns, key);
+	}
 	return record_decode(meta, ns, &out->rec, err);
 }
 
-/* A 2xx response holding one object resource into out. */
+/*
+ * 0 if the string member key of o is want; else -1 with err set, naming
+ * the thing (noun) the server named instead.
+ */
 static int
-take_object(const struct op *op, const struct http_response *r, mcle_time now,
-	    struct store_entry *out, struct mcle_err *err)
+check_member(const struct op *op, json_object *o, const char *key,
+	     const char *noun, const char *want, struct mcle_err *err)
 {
+	const char *got = gcs_json_str(o, key);
+	char what[160], clip[NAME_CLIP];
+
+	if (got != NULL && strcmp(got, want) == 0)
+		return 0;
+	describe(op, what, sizeof(what));
+	if (!json_object_object_get_ex(o, key, NULL))
+		return mcle_err_set(err, MCLE_ECORRUPT,
+		    "%s: malformed response: no '%s'", what, key);
+	clip_member(o, key, clip, sizeof(clip));
+	return mcle_err_set(err, MCLE_ECORRUPT,
+	    "%s: the response is about %s '%s', not '%s'", what, noun, clip, want);
+}
+
+/* A 2xx response holding the object resource of op->ns into out. */
+static int
+take_object(struct gcs *g, const struct op *op, const struct http_response *r,
+	    mcle_time now, struct store_entry *out, struct mcle_err *err)
+{
+	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2];
 	json_object *o;
-	int rc;
+	int rc = -1;
 
 	if ((o = parse_json(r, op, err)) == NULL)
 		return -1;
-	rc = parse_object(o, op->ns, now, out, err);
+	object_name(g, op->ns, name, sizeof(name));
+	if (check_member(op, o, "name", "object", name, err) == 0 &&
+	    check_member(op, o, "bucket", "bucket", g->bucket, err) == 0)
+		rc = parse_object(o, op->ns, now, out, err);
 	json_object_put(o);
 	return rc;
 }
@@ -422,7 +493,7 @@ gcs_read(struct store *s, const char *name, struct store_entry *out,
 	req.method = "GET";
 	req.url = url;
 	if (call(s, &op, &req, &resp, &now, err) == 0)
-		rc = take_object(&op, &resp, now, out, err);
+		rc = take_object(priv(s), &op, &resp, now, out, err);
 out:
 	http_response_free(&resp);
 	return rc;
@@ -438,7 +509,7 @@ upload_body(const struct gcs *g, const char *ns, const struct lease_record *rec,
 	const char *js;
 	int n;
 
-	snprintf(name, sizeof(name), "%s%s%s", g->prefix, *g->prefix ? "/" : "", ns);
+	object_name(g, ns, name, sizeof(name));
 	if (o == NULL || meta == NULL ||
 	    json_object_object_add(o, "name", json_object_new_string(name)) != 0 ||
 	    json_object_object_add(o, "contentType", json_object_new_string("text/plain")) != 0 ||
@@ -495,7 +566,7 @@ upload(struct store *s, const struct op *op, const char *query,
 	req.body_len = len;
 	req.content_type = "multipart/related; boundary=" BOUNDARY;
 	if (call(s, op, &req, &resp, &now, err) == 0)
-		rc = take_object(op, &resp, now, out, err);
+		rc = take_object(g, op, &resp, now, out, err);
 out:
 	http_response_free(&resp);
 	free(body);
@@ -577,7 +648,7 @@ gcs_update(struct store *s, const char *name, const struct store_version *expect
 	req.body_len = strlen(body);
 	req.content_type = "application/json";
 	if (call(s, &op, &req, &resp, &now, err) == 0)
-		rc = take_object(&op, &resp, now, out, err);
+		rc = take_object(priv(s), &op, &resp, now, out, err);
 out:
 	http_response_free(&resp);
 	free(body);
@@ -634,6 +705,17 @@ list_url(const struct gcs *g, const char *token, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* One listing: where its entries go, and what it has seen so far. */
+struct listing {
+	struct store *s;
+	struct op op;
+	int (*fn)(void *, const struct store_entry *, struct mcle_err *);
+	void *arg;
+	char last[MCLE_NAMESPACE_MAX + 1];	/* the last namespace passed on */
+	uint64_t *seen;			/* hashes of page tokens followed */
+	size_t nseen, cap;
+};
+
 /* The namespace an object name stands for, or NULL if it is not one. */
 static const char *
 name_to_ns(const struct gcs *g, const char *name)
@@ -648,77 +730,182 @@ name_to_ns(const struct gcs *g, const char *name)
 	return valid_namespace(name) ? name : NULL;
 }
 
-static int
-list_items(struct gcs *g, json_object *page, mcle_time now,
-	   int (*fn)(void *, const struct store_entry *, struct mcle_err *),
-	   void *arg, struct mcle_err *err)
+/* Why a listed object is no lock of ours: it is skipped with a warning. */
+static void
+skip_item(struct listing *l, json_object *it, const char *why)
 {
-	json_object *items, *it;
+	char clip[NAME_CLIP];
+
+	clip_member(it, "name", clip, sizeof(clip));
+	log_warn("skipping object '%s' in '%s': %s", clip, l->s->url, why);
+}
+
+/* A listed object's name and bucket; -1 if the listing cannot be trusted. */
+static int
+check_item(struct listing *l, json_object *it, struct mcle_err *err)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(it, "name", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return malformed(&l->op, "an item without a 'name'", err);
+	if (json_object_object_get_ex(it, "bucket", NULL))
+		return check_member(&l->op, it, "bucket", "bucket",
+		    priv(l->s)->bucket, err);
+	return 0;
+}
+
+/* PREFIX/ itself: a "folder" placeholder, as the console creates. */
+static int
+is_folder(const struct gcs *g, const char *name)
+{
+	size_t n = strlen(g->prefix);
+
+	return n > 0 && strncmp(name, g->prefix, n) == 0 &&
+	    strcmp(name + n, "/") == 0;
+}
+
+/* One listed object: passed to fn if it is the lock of a namespace. */
+static int
+list_item(struct listing *l, json_object *it, mcle_time now,
+	  struct mcle_err *err)
+{
+	const char *name = gcs_json_str(it, "name"), *ns;
 	struct store_entry e;
-	const char *name, *ns;
+	char clip[NAME_CLIP], what[160];
+
+	if (check_item(l, it, err) == -1)
+		return -1;
+	if (name == NULL) {
+		skip_item(l, it, "its name holds a NUL byte");
+		return 0;
+	}
+	if ((ns = name_to_ns(priv(l->s), name)) == NULL) {
+		if (!is_folder(priv(l->s), name))
+			skip_item(l, it, "its name is not PREFIX/NAMESPACE");
+		return 0;
+	}
+	if (*l->last != '\0' && strcmp(ns, l->last) <= 0) {
+		describe(&l->op, what, sizeof(what));
+		http_clip(name, clip, sizeof(clip));
+		return mcle_err_set(err, MCLE_ECORRUPT,
+		    "%s: object '%s' listed twice or out of order", what, clip);
+	}
+	snprintf(l->last, sizeof(l->last), "%s", ns);
+	mcle_err_clear(&e.err);
+	if (parse_object(it, ns, now, &e, &e.err) == -1)
+		memset(&e.rec, 0, sizeof(e.rec));
+	return l->fn(l->arg, &e, err);
+}
+
+static int
+list_items(struct listing *l, json_object *page, mcle_time now,
+	   struct mcle_err *err)
+{
+	json_object *items, *prefixes;
 	size_t i, n;
 
+	if (json_object_object_get_ex(page, "prefixes", &prefixes) &&
+	    !json_object_is_type(prefixes, json_type_array))
+		return malformed(&l->op, "'prefixes' is not an array", err);
 	if (!json_object_object_get_ex(page, "items", &items))
 		return 0;
 	if (!json_object_is_type(items, json_type_array))
-		return mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot list locks in bucket '%s': malformed 'items'", g->bucket);
+		return malformed(&l->op, "'items' is not an array", err);
 	n = json_object_array_length(items);
-	for (i = 0; i < n; i++) {
-		it = json_object_array_get_idx(items, i);
-		if ((name = get_str(it, "name")) == NULL ||
-		    (ns = name_to_ns(g, name)) == NULL) {
-			log_trace("listing: skipping object '%.200s'", name ? name : "?");
-			continue;
-		}
-		mcle_err_clear(&e.err);
-		if (parse_object(it, ns, now, &e, &e.err) == -1)
-			memset(&e.rec, 0, sizeof(e.rec));
-		if (fn(arg, &e, err) == -1)
+	for (i = 0; i < n; i++)
+		if (list_item(l, json_object_array_get_idx(items, i), now, err) == -1)
 			return -1;
-	}
+	return 0;
+}
+
+/* A page's nextPageToken into token ("" after the last page). */
+static int
+next_token(struct listing *l, json_object *page, char *token, size_t size,
+	   struct mcle_err *err)
+{
+	json_object *v;
+	const char *next = gcs_json_str(page, "nextPageToken");
+
+	if (!json_object_object_get_ex(page, "nextPageToken", &v) || v == NULL)
+		next = "";
+	else if (next == NULL)
+		return malformed(&l->op, "invalid 'nextPageToken'", err);
+	if (strlen(next) >= size || strlen(next) > PAGE_TOKEN_MAX)
+		return malformed(&l->op, "page token too long", err);
+	snprintf(token, size, "%s", next);
 	return 0;
 }
 
 /* Fetch one page; its nextPageToken into token ("" after the last). */
 static int
-list_page(struct store *s, char *token, size_t size,
-	  int (*fn)(void *, const struct store_entry *, struct mcle_err *),
-	  void *arg, struct mcle_err *err)
+list_page(struct listing *l, char *token, size_t size, struct mcle_err *err)
 {
-	struct op op = { "list", NULL, s };
 	struct http_request req;
 	struct http_response resp;
 	json_object *page = NULL;
-	const char *next;
 	char url[URL_MAX];
 	mcle_time now;
 	int rc = -1;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	if (list_url(priv(s), token, url, sizeof(url)) == -1) {
+	if (list_url(priv(l->s), token, url, sizeof(url)) == -1) {
 		mcle_err_set(err, MCLE_ECORRUPT, "cannot list locks in '%s': url too long",
-		    s->url);
+		    l->s->url);
 		goto out;
 	}
 	req.method = "GET";
 	req.url = url;
-	if (call(s, &op, &req, &resp, &now, err) == -1 ||
-	    (page = parse_json(&resp, &op, err)) == NULL)
-		goto out;
-	next = get_str(page, "nextPageToken");
-	if (next != NULL && (strlen(next) >= size || strlen(next) > PAGE_TOKEN_MAX)) {
-		mcle_err_set(err, MCLE_ECORRUPT,
-		    "cannot list locks in '%s': page token too long", s->url);
-		goto out;
-	}
-	snprintf(token, size, "%s", next != NULL ? next : "");
-	rc = list_items(priv(s), page, now, fn, arg, err);
+	if (call(l->s, &l->op, &req, &resp, &now, err) == 0 &&
+	    (page = parse_json(&resp, &l->op, err)) != NULL &&
+	    next_token(l, page, token, size, err) == 0)
+		rc = list_items(l, page, now, err);
 out:
 	json_object_put(page);
 	http_response_free(&resp);
 	return rc;
+}
+
+/* FNV-1a: a listing remembers its page tokens by a 64-bit hash each. */
+static uint64_t
+token_hash(const char *t)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *t != '\0'; t++)
+		h = (h ^ (unsigned char)*t) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Remember a page token to follow; -1 if this listing followed it already:
+ * the server leads us in a circle, and the listing would never end.
+ */
+static int
+follow_token(struct listing *l, const char *token, struct mcle_err *err)
+{
+	uint64_t h = token_hash(token), *v;
+	char what[160], clip[48];
+	size_t i;
+
+	for (i = 0; i < l->nseen; i++) {
+		if (l->seen[i] != h)
+			continue;
+		describe(&l->op, what, sizeof(what));
+		http_clip(token, clip, sizeof(clip));
+		return mcle_err_set(err, MCLE_ECORRUPT,
+		    "%s: the server repeated page token '%s' "
+		    "(the listing would never end)", what, clip);
+	}
+	if (l->nseen == l->cap) {
+		if ((v = reallocarray(l->seen, l->cap + 64, sizeof(*v))) == NULL)
+			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		l->seen = v;
+		l->cap += 64;
+	}
+	l->seen[l->nseen++] = h;
+	return 0;
 }
 
 static int
@@ -726,17 +913,25 @@ gcs_list(struct store *s,
 	 int (*fn)(void *, const struct store_entry *, struct mcle_err *),
 	 void *arg, struct mcle_err *err)
 {
+	struct listing l = { s, { "list", NULL, s }, fn, arg, "", NULL, 0, 0 };
 	char token[PAGE_TOKEN_MAX + 1] = "";
-	int pages;
+	int pages, rc = -1;
 
 	for (pages = 0; pages < PAGES_MAX; pages++) {
-		if (list_page(s, token, sizeof(token), fn, arg, err) == -1)
-			return -1;
-		if (token[0] == '\0')
-			return 0;
+		if (list_page(&l, token, sizeof(token), err) == -1)
+			goto out;
+		if (token[0] == '\0') {
+			rc = 0;
+			goto out;
+		}
+		if (follow_token(&l, token, err) == -1)
+			goto out;
 	}
-	return mcle_err_set(err, MCLE_ECORRUPT,
+	mcle_err_set(err, MCLE_ECORRUPT,
 	    "cannot list locks in '%s': more than %d pages", s->url, PAGES_MAX);
+out:
+	free(l.seen);
+	return rc;
 }
 
 static int
