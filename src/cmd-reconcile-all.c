@@ -178,8 +178,10 @@ gather(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
 			return -1;
 	}
 	if (o->val[OPT_NAMESPACES_FILE] != NULL &&
-	    ns_from_file(l, o->val[OPT_NAMESPACES_FILE], err) < 0)
+	    ns_from_file(l, o->val[OPT_NAMESPACES_FILE], err) < 0) {
+		opts_blame(o, OPT_NAMESPACES_FILE, err);
 		return -1;
+	}
 	if (l->n == 0 && o->val[OPT_NAMESPACES] == NULL && o->val[OPT_NAMESPACES_FILE] == NULL)
 		return mcle_err_set(err, MCLE_EUSAGE,
 				    "no namespaces: give --namespaces, --namespaces-file or -n");

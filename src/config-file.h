@@ -21,8 +21,12 @@ typedef int (*config_fn)(void *arg, const char *key, const char *value,
 			 const char *where, struct mcle_err *err);
 
 /*
- * Read and parse `path`.  A file writable by others is refused.  When
- * missing_ok and the file does not exist, returns 0 without calling fn.
+ * Read and parse `path`: one YAML document, each key once.  The file is
+ * refused unless only root and the user can change it: the file, every
+ * directory from "/" down to it and every symbolic link on the way (a
+ * sticky directory may be writable by others; a read-only file system is
+ * writable by no one).  When missing_ok and the file does not exist,
+ * returns 0 without calling fn.
  */
 int config_file_read(const char *path, int missing_ok, config_fn fn, void *arg,
 		     struct mcle_err *err);

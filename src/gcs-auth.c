@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,13 +19,16 @@
 
 #include "gcs-auth.h"
 #include "log.h"
+#include "parse.h"
 #include "timeutil.h"
 
 #define KEY_FILE_MAX		(64 * 1024)
 #define URL_MAX			1024
-#define TOKEN_MAX		4096
+#define JSON_DEPTH		16
 #define TOKEN_TRIES		5
-#define TOKEN_MARGIN_US		(60 * MCLE_USEC)
+#define TOKEN_TTL_DEFAULT	3600		/* s, without expires_in */
+#define TOKEN_TTL_MAX		86400
+#define TOKEN_MARGIN_US		(60 * MCLE_USEC)	/* or ttl / 4 */
 #define METADATA_BUDGET_US	(30 * MCLE_USEC)
 #define METADATA_TRIES		64
 #define METADATA_DEFAULT_HOST	"metadata.google.internal"
@@ -48,8 +53,10 @@ struct gcs_auth {
 	char *client_id, *client_secret, *refresh_token;	/* authorized user */
 	char metadata_url[URL_MAX];
 	int metadata_default;		/* metadata.google.internal, not set by env */
+	pthread_mutex_t lock;		/* for the three below */
 	char *token;
-	int64_t token_until;		/* monotonic */
+	int64_t token_refresh;		/* monotonic: fetch anew from then */
+	int64_t fetch_start;		/* monotonic: the last fetch began */
 };
 
 static void
@@ -126,43 +133,74 @@ json_error(json_tokener *tok)
 	    json_tokener_error_desc(e);
 }
 
+json_object *
+gcs_json_parse(const char *body, size_t len, int depth, const char **why)
+{
+	json_tokener *tok;
+	json_object *o;
+	size_t end;
+
+	*why = "no body";
+	if (body == NULL)
+		return NULL;
+	*why = "too large";
+	if (len > INT32_MAX)
+		return NULL;
+	*why = "out of memory";
+	if ((tok = json_tokener_new_ex(depth)) == NULL)
+		return NULL;
+	if ((o = json_tokener_parse_ex(tok, body, (int)len)) == NULL)
+		*why = json_error(tok);
+	else {
+		end = json_tokener_get_parse_end(tok);
+		while (end < len && body[end] != '\0' &&
+		    strchr(" \t\r\n", body[end]) != NULL)
+			end++;
+		if (end != len) {
+			*why = "data after the JSON value";
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+const char *
+gcs_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+	const char *s;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
 static json_object *
 parse_key_file(const char *path, struct mcle_err *err)
 {
-	json_tokener *tok;
 	json_object *o = NULL;
+	const char *why;
 	size_t len = 0;
 	char *buf;
 
 	if ((buf = read_key_file(path, &len, err)) == NULL)
 		return NULL;
-	if ((tok = json_tokener_new_ex(16)) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		goto out;
-	}
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		mcle_err_set(err, MCLE_ECONFIG, "malformed credentials file '%s': %s",
-		    path, o != NULL ? "not a JSON object" : json_error(tok));
+	o = gcs_json_parse(buf, len, JSON_DEPTH, &why);
+	if (o != NULL && !json_object_is_type(o, json_type_object)) {
+		why = "not a JSON object";
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_free(tok);
-out:
+	if (o == NULL)
+		mcle_err_set(err, MCLE_ECONFIG, "malformed credentials file '%s': %s",
+		    path, why);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return o;
-}
-
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* Copy a required string field. */
@@ -170,7 +208,7 @@ static int
 take(json_object *o, const char *key, const char *path, char **out,
      struct mcle_err *err)
 {
-	const char *v = jstr(o, key);
+	const char *v = gcs_json_str(o, key);
 
 	if (v == NULL || *v == '\0')
 		return mcle_err_set(err, MCLE_ECONFIG,
@@ -184,7 +222,7 @@ static int
 set_token_uri(struct gcs_auth *a, json_object *o, const char *path,
 	      struct mcle_err *err)
 {
-	const char *v = jstr(o, "token_uri");
+	const char *v = gcs_json_str(o, "token_uri");
 
 	if (v == NULL)
 		v = GCS_DEFAULT_TOKEN_URI;
@@ -225,7 +263,8 @@ static int
 load_service_account(struct gcs_auth *a, json_object *o, const char *path,
 		     struct mcle_err *err)
 {
-	const char *pem = jstr(o, "private_key"), *kid = jstr(o, "private_key_id");
+	const char *pem = gcs_json_str(o, "private_key");
+	const char *kid = gcs_json_str(o, "private_key_id");
 
 	a->kind = AUTH_SERVICE_ACCOUNT;
 	if (take(o, "client_email", path, &a->email, err) == -1 ||
@@ -280,7 +319,7 @@ load_key_file(struct gcs_auth *a, const char *path, struct mcle_err *err)
 	if ((o = parse_key_file(path, err)) == NULL)
 		return -1;
 	snprintf(a->source, sizeof(a->source), "credentials file '%s'", path);
-	type = jstr(o, "type");
+	type = gcs_json_str(o, "type");
 	if (type != NULL && strcmp(type, "service_account") == 0)
 		rc = load_service_account(a, o, path, err);
 	else if (type != NULL && strcmp(type, "authorized_user") == 0)
@@ -353,6 +392,11 @@ gcs_auth_new(struct mcle_err *err)
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		return NULL;
 	}
+	if (pthread_mutex_init(&a->lock, NULL) != 0) {
+		free(a);
+		mcle_err_set(err, MCLE_ENOMEM, "cannot create a lock");
+		return NULL;
+	}
 	if (emu != NULL && *emu != '\0') {
 		a->kind = AUTH_NONE;
 		snprintf(a->source, sizeof(a->source), "no credentials (emulator)");
@@ -383,6 +427,7 @@ gcs_auth_free(struct gcs_auth *a)
 	free_secret(a->client_secret);
 	free_secret(a->refresh_token);
 	free_secret(a->token);
+	pthread_mutex_destroy(&a->lock);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }
@@ -562,33 +607,73 @@ token_body(const struct gcs_auth *a, char **body, struct mcle_err *err)
 	return 0;
 }
 
-/* Take access_token and expires_in from a token response. */
+/* expires_in of a token response, in seconds; -1 if it is not 1..1 day. */
+static int64_t
+token_ttl(json_object *o)
+{
+	json_object *v;
+	int64_t ttl;
+
+	if (!json_object_object_get_ex(o, "expires_in", &v))
+		return TOKEN_TTL_DEFAULT;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	ttl = json_object_get_int64(v);
+	return ttl >= 1 && ttl <= TOKEN_TTL_MAX ? ttl : -1;
+}
+
+/* What is wrong with a token response (a JSON object), or NULL. */
+static const char *
+token_problem(json_object *o, int64_t *ttl)
+{
+	const char *tok = gcs_json_str(o, "access_token");
+	const char *type = gcs_json_str(o, "token_type");
+
+	if (tok == NULL || *tok == '\0' || strlen(tok) > GCS_TOKEN_MAX ||
+	    !valid_bearer_token(tok))
+		return "missing or invalid 'access_token'";
+	if ((*ttl = token_ttl(o)) == -1)
+		return "invalid 'expires_in'";
+	if (json_object_object_get_ex(o, "token_type", NULL) &&
+	    (type == NULL || strcasecmp(type, "Bearer") != 0))
+		return "'token_type' is not Bearer";
+	return NULL;
+}
+
+/*
+ * Take access_token and expires_in from a token response; fetch again a
+ * quarter of its lifetime (at most a minute) before it ends.
+ */
 static int
 take_token(struct gcs_auth *a, const struct http_response *r, struct mcle_err *err)
 {
-	json_object *o = json_tokener_parse(r->body != NULL ? r->body : "");
-	json_object *v;
-	const char *tok = o == NULL ? NULL : jstr(o, "access_token");
-	int64_t ttl = 3600;
+	json_object *o;
+	const char *why;
+	int64_t ttl = 0, margin;
+	int rc = -1;
 
-	free_secret(a->token);
-	a->token = NULL;
-	if (tok != NULL && *tok != '\0' && strlen(tok) <= TOKEN_MAX &&
-	    strcspn(tok, " \t\r\n") == strlen(tok) &&
-	    (a->token = strdup(tok)) == NULL)
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	if (o != NULL && json_object_object_get_ex(o, "expires_in", &v) &&
-	    json_object_is_type(v, json_type_int))
-		ttl = json_object_get_int64(v);
-	if (o != NULL)
-		put_key_json(o);
-	if (a->token == NULL)
-		return mcle_err_set(err, MCLE_EAUTH,
-		    "malformed token response for %s", a->source);
-	if (ttl <= 0 || ttl > 86400)
-		ttl = 60;
-	a->token_until = time_now_mono() + ttl * MCLE_USEC;
-	return 0;
+	o = gcs_json_parse(r->body, r->len, JSON_DEPTH, &why);
+	if (o != NULL && !json_object_is_type(o, json_type_object))
+		why = "not a JSON object";
+	else if (o != NULL)
+		why = token_problem(o, &ttl);
+	if (why != NULL)
+		mcle_err_set(err, MCLE_EAUTH, "malformed token response from %s: %s",
+		    a->source, why);
+	else {
+		free_secret(a->token);
+		if ((a->token = strdup(gcs_json_str(o, "access_token"))) == NULL)
+			mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		else {
+			margin = ttl * MCLE_USEC / 4;
+			if (margin > TOKEN_MARGIN_US)
+				margin = TOKEN_MARGIN_US;
+			a->token_refresh = a->fetch_start + ttl * MCLE_USEC - margin;
+			rc = 0;
+		}
+	}
+	put_key_json(o);
+	return rc;
 }
 
 /* The token server's own words about a refusal, for the message. */
@@ -596,8 +681,8 @@ static void
 token_error(const struct http_response *r, char *buf, size_t size)
 {
 	json_object *o = json_tokener_parse(r->body != NULL ? r->body : "");
-	const char *e = o == NULL ? NULL : jstr(o, "error");
-	const char *d = o == NULL ? NULL : jstr(o, "error_description");
+	const char *e = o == NULL ? NULL : gcs_json_str(o, "error");
+	const char *d = o == NULL ? NULL : gcs_json_str(o, "error_description");
 	char tmp[256];
 
 	snprintf(tmp, sizeof(tmp), "%s%s%s", e != NULL ? e : "",
@@ -700,25 +785,37 @@ fetch_metadata(struct gcs_auth *a, struct http_client *http, int64_t deadline,
 	return rc;
 }
 
+/* A token in a->token that is not near its end; a->lock held. */
+static int
+fresh_token(struct gcs_auth *a, struct http_client *http, int64_t deadline,
+	    struct mcle_err *err)
+{
+	if (a->token != NULL && time_now_mono() < a->token_refresh)
+		return 0;
+	log_debug("getting an access token from %s", a->source);
+	a->fetch_start = time_now_mono();
+	if (a->kind == AUTH_METADATA)
+		return fetch_metadata(a, http, deadline, err);
+	return fetch_oauth(a, http, deadline, err);
+}
+
 int
 gcs_auth_token(struct gcs_auth *a, struct http_client *http, int64_t deadline,
-	       const char **token, struct mcle_err *err)
+	       char *buf, size_t size, struct mcle_err *err)
 {
 	int rc;
 
-	*token = NULL;
+	if (size == 0)
+		return mcle_err_set(err, MCLE_ENOMEM, "no room for a token");
+	buf[0] = '\0';
 	if (a->kind == AUTH_NONE)
 		return 0;
-	if (a->token != NULL && time_now_mono() + TOKEN_MARGIN_US < a->token_until) {
-		*token = a->token;
-		return 0;
-	}
-	log_debug("getting an access token from %s", a->source);
-	if (a->kind == AUTH_METADATA)
-		rc = fetch_metadata(a, http, deadline, err);
-	else
-		rc = fetch_oauth(a, http, deadline, err);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = fresh_token(a, http, deadline, err)) == 0 &&
+	    strlen(a->token) >= size)
+		rc = mcle_err_set(err, MCLE_ENOMEM, "no room for a token");
 	if (rc == 0)
-		*token = a->token;
+		memcpy(buf, a->token, strlen(a->token) + 1);
+	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -15,13 +15,17 @@
  * MCLE_GCS_ENDPOINT (a URL) replaces https://storage.googleapis.com as the
  * API base without changing how credentials are found.
  *
- * The access token is fetched on first use and cached for the run.  Keys and
- * tokens are wiped when freed and never logged.
+ * The access token is fetched on first use and cached, and fetched again
+ * when it nears its end.  Keys and tokens are wiped when freed and never
+ * logged.
  */
 #ifndef MCLE_GCS_AUTH_H
 #define MCLE_GCS_AUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <json-c/json.h>
 
 #include "err.h"
 #include "http.h"
@@ -29,6 +33,7 @@
 #define GCS_SCOPE "https://www.googleapis.com/auth/devstorage.read_write"
 #define GCS_DEFAULT_BASE "https://storage.googleapis.com"
 #define GCS_DEFAULT_TOKEN_URI "https://oauth2.googleapis.com/token"
+#define GCS_TOKEN_MAX 4096		/* longest access token taken */
 
 struct gcs_auth;
 
@@ -46,12 +51,32 @@ const char *gcs_auth_base(const struct gcs_auth *a);
 const char *gcs_auth_source(const struct gcs_auth *a);
 
 /*
- * The access token to send, fetched through http if none is cached (or the
- * cached one expires within a minute), or NULL in *token for the emulator.
- * The token stays owned by a.  Token endpoint rejects -> MCLE_EAUTH;
- * unreachable -> MCLE_EUNAVAIL.
+ * A copy of the access token to send in buf (size > GCS_TOKEN_MAX), ""
+ * for the emulator; the caller wipes it after the request.  Fetched
+ * through http if none is cached or the cached one is near its end (within
+ * a quarter of its lifetime, at most a minute).  Threads may share a: one
+ * fetches while the others wait, then reuse its token.  Token endpoint
+ * rejects -> MCLE_EAUTH; unreachable -> MCLE_EUNAVAIL; malformed answer ->
+ * MCLE_EAUTH.
  */
 int gcs_auth_token(struct gcs_auth *a, struct http_client *http,
-		   int64_t deadline, const char **token, struct mcle_err *err);
+		   int64_t deadline, char *buf, size_t size, struct mcle_err *err);
+
+/*
+ * Google's answers, read strictly (for the token endpoint, the metadata
+ * server and the storage API alike).
+ *
+ * gcs_json_parse: body (len bytes) as exactly one JSON value, nothing but
+ * whitespace after it, at most depth levels deep; NULL with a short reason
+ * in *why ("truncated JSON", "data after the JSON value", ...).
+ */
+json_object *gcs_json_parse(const char *body, size_t len, int depth,
+			    const char **why);
+
+/*
+ * A string member of o, borrowed; NULL if absent, not a string or holding a
+ * NUL byte (json-c keeps those; C would cut the string short).
+ */
+const char *gcs_json_str(json_object *o, const char *key);
 
 #endif

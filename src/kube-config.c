@@ -51,6 +51,7 @@ struct yparse {
 	struct yanchor anchor[ANCHORS_MAX];
 	size_t nanchor;
 	size_t nodes;
+	int docs;
 };
 
 static void
@@ -259,7 +260,7 @@ on_alias(struct yparse *p, const yaml_event_t *ev)
 	return attach(p, n);
 }
 
-/* 0: go on, 1: the first document is complete, -1: error. */
+/* 0: go on, 1: the stream is complete, -1: error. */
 static int
 on_event(struct yparse *p, const yaml_event_t *ev)
 {
@@ -275,7 +276,12 @@ on_event(struct yparse *p, const yaml_event_t *ev)
 		return on_end(p);
 	case YAML_ALIAS_EVENT:
 		return on_alias(p, ev);
-	case YAML_DOCUMENT_END_EVENT:
+	case YAML_DOCUMENT_START_EVENT:
+		/* a later document would be ignored: refuse it */
+		if (p->docs++ > 0)
+			return ymark_err(p, ev->start_mark.line + 1, ev->start_mark.column + 1,
+			    "a second YAML document: only one is read");
+		return 0;
 	case YAML_STREAM_END_EVENT:
 		return 1;
 	default:
@@ -321,7 +327,7 @@ yparse_done(struct yparse *p)
 		free(p->stack_anchor[d]);
 }
 
-/* Parse the first document of buf into a tree; *root is NULL for an empty one. */
+/* Parse buf, one document, into a tree; *root is NULL for an empty one. */
 static int
 yaml_tree(const char *path, const char *buf, size_t len, struct ynode **root,
 	  struct mcle_err *err)

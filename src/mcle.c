@@ -72,8 +72,10 @@ setup_and_run(struct cmd_ctx *ctx, struct mcle_err *err)
 		memset(&sp, 0, sizeof(sp));
 		sp.deadline = time_now_mono() + ctx->st.timeout;
 		sp.verbose = ctx->st.verbose;
-		if ((ctx->store = store_open(ctx->st.store, &sp, err)) == NULL)
+		if ((ctx->store = store_open(ctx->st.store, &sp, err)) == NULL) {
+			opts_blame(ctx->opts, OPT_STORE, err);	/* "invalid store" */
 			return -1;
+		}
 	}
 	rc = ctx->entry->exec(ctx, err);
 	store_close(ctx->store);

@@ -250,6 +250,71 @@ bad_value(const struct opts *o, enum opt_id id, const char *what,
 			    "invalid value '%.64s' for %s: %s", o->val[id], origin, what);
 }
 
+/* "a,b,c", each a namespace ("" is no namespace at all): 0, or -1 with why. */
+static int
+check_ns_list(const char *csv, char *why, size_t len)
+{
+	const char *p = csv;
+	char name[64];		/* a DNS-1123 label: at most 63 */
+	size_t n;
+
+	if (*csv == '\0')
+		return 0;
+	for (;; p += n + 1) {
+		n = strcspn(p, ",");
+		if (n == 0) {
+			snprintf(why, len, "an empty name in the list");
+			return -1;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (n >= sizeof(name) || !valid_namespace(name)) {
+			snprintf(why, len, "'%.*s' is not a DNS-1123 label", n > 64 ? 64 : (int)n, p);
+			return -1;
+		}
+		if (p[n] == '\0')
+			return 0;
+	}
+}
+
+/* The characters of a label selector; its grammar is the server's to check. */
+static int
+valid_selector(const char *s)
+{
+	return s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789-_./=!(),<> \t")] == '\0';
+}
+
+static int
+is_empty(const struct opts *o, enum opt_id id)
+{
+	return o->val[id] != NULL && *o->val[id] == '\0';
+}
+
+/* The values only commands use: checked here, so that every key is checked alike. */
+static int
+check_lists(const struct opts *o, struct mcle_err *err)
+{
+	char why[128];
+
+	if (is_empty(o, OPT_KUBECONFIG))
+		return bad_value(o, OPT_KUBECONFIG, "expected a file name", err);
+	if (is_empty(o, OPT_CONTEXT))
+		return bad_value(o, OPT_CONTEXT, "expected a context name", err);
+	if (is_empty(o, OPT_NAMESPACES_FILE))
+		return bad_value(o, OPT_NAMESPACES_FILE, "expected a file name", err);
+	if (o->val[OPT_NAMESPACES] != NULL &&
+	    check_ns_list(o->val[OPT_NAMESPACES], why, sizeof(why)) < 0)
+		return bad_value(o, OPT_NAMESPACES, why, err);
+	if (o->val[OPT_EXCLUDE] != NULL &&
+	    check_ns_list(o->val[OPT_EXCLUDE], why, sizeof(why)) < 0)
+		return bad_value(o, OPT_EXCLUDE, why, err);
+	if (o->val[OPT_SELECTOR] != NULL && !valid_selector(o->val[OPT_SELECTOR]))
+		return bad_value(o, OPT_SELECTOR,
+				 "a label selector holds only letters, digits, spaces and -_./=!(),<>",
+				 err);
+	return 0;
+}
+
 int
 opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 {
@@ -300,7 +365,21 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 		return bad_value(o, OPT_LEASE_VERSION, "not a DNS-1123 label", err);
 	if (!valid_namespace(st->lease_plural))
 		return bad_value(o, OPT_LEASE_PLURAL, "not a DNS-1123 label", err);
-	return 0;
+	return check_lists(o, err);
+}
+
+void
+opts_blame(const struct opts *o, enum opt_id id, struct mcle_err *err)
+{
+	char origin[300], msg[MCLE_ERR_MSG_MAX];
+
+	if (err->code != MCLE_EUSAGE || (o->src[id] != SRC_CONFIG && o->src[id] != SRC_ENV))
+		return;
+	opts_origin(o, id, origin, sizeof(origin));
+	memcpy(msg, err->msg, sizeof(msg));
+	mcle_err_clear(err);
+	mcle_err_set(err, o->src[id] == SRC_CONFIG ? MCLE_ECONFIG : MCLE_EUSAGE,
+		     "%s: %s", origin, msg);
 }
 
 void

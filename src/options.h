@@ -112,6 +112,13 @@ void opts_free(struct opts *o);
 /* "--store" or "'store' in /etc/mcle/config.yaml:3" or "MCLE_STORE", for messages. */
 void opts_origin(const struct opts *o, enum opt_id id, char *buf, size_t len);
 
+/*
+ * A usage error found later about option id's value (e.g. by the store):
+ * when the value came from the config file it becomes a configuration error
+ * naming "'KEY' in FILE:LINE"; from the environment, it names the variable.
+ */
+void opts_blame(const struct opts *o, enum opt_id id, struct mcle_err *err);
+
 /* One help line per option: "  -n, --namespace NS   the namespace ...". */
 void opts_print_help(FILE *f, enum opt_id id);
 

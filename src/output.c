@@ -23,6 +23,13 @@ held(const struct lease_view *v)
 	return v->res != NULL && v->res->found && v->res->entry.rec.holder[0] != '\0';
 }
 
+/* A listed lock that could not be read: its state is unknown, not free. */
+static int
+unreadable(const struct lease_view *v)
+{
+	return v->res != NULL && !v->res->found && v->res->entry.err.code != MCLE_OK;
+}
+
 static json_object *status_object(const struct lease_view *v);
 
 static json_object *
@@ -60,7 +67,9 @@ status_object(const struct lease_view *v)
 			       json_object_new_string(f ? e->rec.holder : ""));
 	json_object_object_add(o, "observedAcquireTime", json_time(f, e->ver.created));
 	json_object_object_add(o, "observedRenewTime", json_time(f, e->ver.updated));
-	json_object_object_add(o, "leaseTransitions", json_object_new_int64(f ? e->rec.epoch : 0));
+	/* an int32 for the original controller's readers; epoch is exact */
+	json_object_object_add(o, "leaseTransitions",
+			       json_object_new_int(f ? record_transitions(&e->rec) : 0));
 	json_object_object_add(o, "observedExpireTime",
 			       json_time(held(v), elect_expire_time(e)));
 	json_object_object_add(o, "epoch", json_object_new_int64(f ? e->rec.epoch : 0));
@@ -71,19 +80,25 @@ static json_object *
 view_object(const struct lease_view *v, unsigned flags)
 {
 	const struct store_entry *e = v->res ? &v->res->entry : NULL;
-	int f = v->res != NULL && v->res->found;
+	int f = v->res != NULL && v->res->found, bad = unreadable(v);
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "namespace", json_object_new_string(v->ns));
-	json_object_object_add(o, "holderIdentity", json_object_new_string(f ? e->rec.holder : ""));
+	json_object_object_add(o, "holderIdentity",
+			       bad ? NULL : json_object_new_string(f ? e->rec.holder : ""));
 	json_object_object_add(o, "isLeader", json_object_new_boolean(is_leader(v)));
 	json_object_object_add(o, "leaseDurationSeconds",
 			       f ? json_object_new_int(e->rec.duration) : NULL);
 	json_object_object_add(o, "acquireTime", json_time(f, f ? e->ver.created : 0));
 	json_object_object_add(o, "renewTime", json_time(f, f ? e->ver.updated : 0));
 	json_object_object_add(o, "expireTime", json_time(held(v), held(v) ? elect_expire_time(e) : 0));
-	json_object_object_add(o, "leaseTransitions", json_object_new_int64(f ? e->rec.epoch : 0));
+	json_object_object_add(o, "leaseTransitions",
+			       bad ? NULL : json_object_new_int(f ? record_transitions(&e->rec) : 0));
+	json_object_object_add(o, "epoch", bad ? NULL : json_object_new_int64(f ? e->rec.epoch : 0));
 	json_object_object_add(o, "storeTime", json_time(f && e->now != 0, f ? e->now : 0));
+	if (bad)
+		json_object_object_add(o, "corrupt",
+				       json_object_new_boolean(e->err.code == MCLE_ECORRUPT));
 	if (v->action != NULL)
 		json_object_object_add(o, "action", json_object_new_string(v->action));
 	if (v->err != NULL && v->err->code != MCLE_OK) {
@@ -146,7 +161,7 @@ struct row {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	char action[16];
 	const char *holder;
-	char leader[8], epoch[16], duration[16];
+	char leader[8], epoch[24], duration[16];
 	char expires[MCLE_RFC3339_MAX], left[24];
 };
 
@@ -174,6 +189,11 @@ fill_row(const struct lease_view *v, struct row *r)
 		remaining(v, r->left, sizeof(r->left));
 	else
 		snprintf(r->left, sizeof(r->left), "-");
+	if (unreadable(v)) {	/* never shown as free: its state is unknown */
+		r->holder = e->err.code == MCLE_ECORRUPT ? "<corrupt>" : "<unreadable>";
+		snprintf(r->leader, sizeof(r->leader), "-");
+		snprintf(r->epoch, sizeof(r->epoch), "-");
+	}
 }
 
 static int

@@ -53,6 +53,9 @@ typedef int (*record_put_fn)(void *arg, const char *key, const char *value);
 /* Encode rec as string values.  -1 only when put fails. */
 int record_encode(const struct lease_record *rec, record_put_fn put, void *arg);
 
+/* The epoch as an int32 reader sees it: saturated at MCLE_TRANSITIONS_MAX. */
+int32_t record_transitions(const struct lease_record *rec);
+
 /*
  * Decode a map.  Strict: every required field present, a string of the
  * right form and in range, no NUL bytes; unknown keys are ignored so later

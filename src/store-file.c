@@ -4,10 +4,16 @@
  * One JSON file per namespace, DIR/NAME, shaped like a GCS object resource:
  * generation, metageneration, timeCreated, updated and the lease record in
  * "metadata".  Writers serialise on DIR/.NAME.lock (flock), check the
- * precondition against the file under the lock, write DIR/.NAME.tmp-*,
+ * precondition against the file under the lock, write DIR/.NAME.tmp,
  * fsync it, rename it over DIR/NAME and fsync DIR.  Readers never lock: a
  * rename is atomic, so a reader sees the old or the new file, never a torn
  * one.  The store's clock is this host's clock: the store serves one host.
+ *
+ * Only the holder of the flock writes DIR/.NAME.tmp, so one fixed name
+ * cannot collide, and one left by a writer killed before its rename is
+ * removed by the next writer.  The lock file holds the last generation
+ * issued for NAME (19 digits and a newline), so that generations only ever
+ * grow, whatever the clock does and across a remove and re-create.
  */
 #include "config.h"
 
@@ -28,6 +34,7 @@
 #include "store.h"
 
 #define FILE_MAX (64 * 1024)		/* a lock file is a few hundred bytes */
+#define GEN_TEXT 20			/* "%019" PRId64 "\n" in the .NAME.lock file */
 #define LIST_MAX 100000			/* objects in one listing */
 
 struct file_store {
@@ -332,50 +339,153 @@ file_list(struct store *s,
 	return rc;
 }
 
+/* A writer's hold on DIR/.NAME.lock. */
+struct name_lock {
+	int fd;
+	int writable;			/* 0: another user's lock file, read only */
+	char path[PATH_MAX];		/* for messages */
+};
+
+/* Open DIR/.name.lock, for writing too when we may. */
+static int
+open_lock(struct file_store *fs, const char *lname, struct name_lock *l)
+{
+	l->writable = 1;
+	l->fd = openat(fs->dirfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (l->fd < 0 && (errno == EACCES || errno == EPERM)) {
+		/* flock needs read access only: users sharing a store share lock files */
+		l->writable = 0;
+		l->fd = openat(fs->dirfd, lname, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	return l->fd;
+}
+
 /* Take DIR/.name.lock, waiting (bounded by the deadline). */
 static int
-lock_name(struct store *s, const char *name, int *lockfd, struct mcle_err *err)
+lock_name(struct store *s, const char *name, struct name_lock *l,
+	  struct mcle_err *err)
 {
 	struct file_store *fs = priv(s);
 	char lname[MCLE_NAMESPACE_MAX + 8];
 	int64_t wait = 1000;
-	int fd;
+	int e;
 
 	snprintf(lname, sizeof(lname), ".%s.lock", name);
-	/* read-only is enough for flock, so users sharing a store share lock files */
-	fd = openat(fs->dirfd, lname, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return mcle_err_errno(err, errno_code(errno), errno,
-				      "cannot lock '%s/%s'", fs->dir, lname);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			int e = errno;
-
-			close(fd);
-			return mcle_err_errno(err, MCLE_EIO, e, "cannot lock '%s/%s'",
-					      fs->dir, lname);
+	snprintf(l->path, sizeof(l->path), "%s/%s", fs->dir, lname);
+	if (open_lock(fs, lname, l) < 0)
+		return mcle_err_errno(err, errno_code(errno), errno, "cannot lock '%s'", l->path);
+	while (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno;
+		if (e != EWOULDBLOCK && e != EINTR) {
+			close(l->fd);
+			return mcle_err_errno(err, MCLE_EIO, e, "cannot lock '%s'", l->path);
 		}
 		if (time_now_mono() + wait > s->params.deadline) {
-			close(fd);
+			close(l->fd);
 			return mcle_err_set(err, MCLE_EUNAVAIL,
-					    "timed out waiting for lock '%s/%s'", fs->dir, lname);
+					    "timed out waiting for lock '%s'", l->path);
 		}
 		time_sleep_us(wait);
 		if (wait < 20000)
 			wait *= 2;
 	}
-	*lockfd = fd;
 	return 0;
 }
 
-static void
-new_generation(char out[MCLE_GENERATION_MAX + 1], mcle_time now)
+/* The last generation the lock file remembers; 0 if none (older versions left it empty). */
+static int64_t
+last_generation(const struct name_lock *l)
+{
+	char buf[GEN_TEXT + 1];
+	ssize_t r;
+	int64_t n;
+
+	if ((r = pread(l->fd, buf, GEN_TEXT, 0)) <= 0)
+		return 0;
+	buf[r] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_int(buf, 1, INT64_MAX, &n) == 0 ? n : 0;
+}
+
+/* Remember gen in the lock file: one fixed-size write, never a torn number. */
+static int
+keep_generation(const struct name_lock *l, int64_t gen)
+{
+	char buf[GEN_TEXT + 1];
+	ssize_t w;
+
+	snprintf(buf, sizeof(buf), "%019" PRId64 "\n", gen);
+	if ((w = pwrite(l->fd, buf, GEN_TEXT, 0)) == GEN_TEXT)
+		return 0;
+	if (w >= 0)
+		errno = EIO;
+	return -1;
+}
+
+/* An object's generation as a number; 0 when absent or not a number. */
+static int64_t
+generation_of(const struct store_entry *e)
+{
+	int64_t n;
+
+	return parse_int(e->ver.generation, 1, INT64_MAX, &n) == 0 ? n : 0;
+}
+
+/* The clock's proposal: microseconds x 1000 + 3 random digits; 0 out of range. */
+static int64_t
+clock_generation(mcle_time now)
 {
 	uint16_t r = 0;
 
+	if (now < 0 || now > (INT64_MAX - 999) / 1000)
+		return 0;
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		r = (uint16_t)getpid();
-	snprintf(out, MCLE_GENERATION_MAX + 1, "%" PRId64, now * 1000 + r % 1000);
+	return now * 1000 + r % 1000;
+}
+
+/*
+ * A generation for name greater than any issued before (the current
+ * object's, cur, and the one the lock file remembers, which outlives a
+ * remove), the clock's when that is larger: it never repeats, whatever the
+ * clock does.  Remembered in the lock file before the object is written.
+ */
+static int
+new_generation(const struct name_lock *l, const char *name,
+	       const struct store_entry *cur, mcle_time now,
+	       char out[MCLE_GENERATION_MAX + 1], struct mcle_err *err)
+{
+	int64_t last = last_generation(l), gen;
+
+	if (generation_of(cur) > last)
+		last = generation_of(cur);
+	if (last == INT64_MAX)
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "lock '%s' has no generation left after %" PRId64, name, last);
+	gen = clock_generation(now);
+	if (gen <= last)
+		gen = last + 1;
+	if (l->writable && keep_generation(l, gen) < 0)
+		return mcle_err_errno(err, MCLE_EIO, errno, "cannot write '%s'", l->path);
+	snprintf(out, MCLE_GENERATION_MAX + 1, "%" PRId64, gen);
+	return 0;
+}
+
+/* DIR/.name.tmp: only the holder of the name's flock writes it. */
+static void
+temp_name(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, ".%s.tmp", name);
+}
+
+/* Under the lock no writer is between its write and its rename: a temporary is stale. */
+static void
+drop_temporary(struct file_store *fs, const char *name)
+{
+	char tmp[MCLE_NAMESPACE_MAX + 8];
+
+	temp_name(name, tmp, sizeof(tmp));
+	unlinkat(fs->dirfd, tmp, 0);
 }
 
 static char *
@@ -423,18 +533,18 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Write e to DIR/.name.tmp-*, fsync, rename over DIR/name, fsync DIR. */
+/* Write e to DIR/.name.tmp, fsync, rename over DIR/name, fsync DIR. */
 static int
 commit_entry(struct file_store *fs, const struct store_entry *e,
 	     struct mcle_err *err)
 {
-	char tmp[MCLE_NAMESPACE_MAX + 40];
+	char tmp[MCLE_NAMESPACE_MAX + 8];
 	char *text;
 	int fd, e2;
 
 	if ((text = encode_file(e)) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", e->name, (long)getpid());
+	temp_name(e->name, tmp, sizeof(tmp));
 	fd = openat(fs->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		e2 = errno;
@@ -482,6 +592,50 @@ check_precondition(const char *name, int found, const struct store_entry *cur,
 	return 0;
 }
 
+/* Remove DIR/name; the lock file keeps its generation for a re-created object. */
+static int
+remove_entry(struct file_store *fs, const struct name_lock *l,
+	     const struct store_entry *cur, struct mcle_err *err)
+{
+	int64_t gen = generation_of(cur);
+
+	if (l->writable && ((gen > last_generation(l) && keep_generation(l, gen) < 0) ||
+			    fsync(l->fd) < 0))
+		return mcle_err_errno(err, MCLE_EIO, errno, "cannot write '%s'", l->path);
+	if (unlinkat(fs->dirfd, cur->name, 0) < 0 || fsync(fs->dirfd) < 0)
+		return mcle_err_errno(err, errno_code(errno), errno,
+				      "cannot remove lock '%s' in '%s'", cur->name, fs->dir);
+	return 0;
+}
+
+/* Make cur (as read; zeroed if absent) the next version of name. */
+static int
+next_version(const struct name_lock *l, enum file_op op, const char *name,
+	     struct store_entry *cur, struct mcle_err *err)
+{
+	char gen[MCLE_GENERATION_MAX + 1];
+	mcle_time now = time_now_real();
+
+	if (op == OP_UPDATE) {
+		if (cur->ver.metageneration == INT64_MAX)
+			return mcle_err_set(err, MCLE_ECORRUPT,
+					    "lock '%s' has no metageneration left after %" PRId64,
+					    name, cur->ver.metageneration);
+		cur->ver.metageneration++;
+	} else {
+		if (new_generation(l, name, cur, now, gen, err) < 0)
+			return -1;
+		memset(cur, 0, sizeof(*cur));
+		snprintf(cur->name, sizeof(cur->name), "%s", name);
+		memcpy(cur->ver.generation, gen, sizeof(gen));
+		cur->ver.metageneration = 1;
+		cur->ver.created = now;
+	}
+	cur->ver.updated = now;
+	cur->now = now;
+	return 0;
+}
+
 /* Under the lock: read, check the precondition, then write or remove. */
 static int
 mutate(struct store *s, enum file_op op, const char *name,
@@ -491,13 +645,14 @@ mutate(struct store *s, enum file_op op, const char *name,
 	struct file_store *fs = priv(s);
 	struct store_entry *cur;
 	struct mcle_err rerr = MCLE_ERR_INIT;
-	int lockfd = -1, found, rc = -1;
-	mcle_time now;
+	struct name_lock l;
+	int found, rc = -1;
 
 	if ((cur = calloc(1, sizeof(*cur))) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	if (lock_name(s, name, &lockfd, err) < 0)
+	if (lock_name(s, name, &l, err) < 0)
 		goto out_free;
+	drop_temporary(fs, name);
 	found = read_entry(fs, name, cur, &rerr) == 0;
 	if (!found && rerr.code != MCLE_ENOTFOUND) {
 		mcle_err_set(err, rerr.code, "%s", rerr.msg);	/* never overwrite what we cannot read */
@@ -506,34 +661,19 @@ mutate(struct store *s, enum file_op op, const char *name,
 	if (check_precondition(name, found, cur, op == OP_CREATE ? NULL : expect, err) < 0)
 		goto out;
 	if (op == OP_REMOVE) {
-		if (unlinkat(fs->dirfd, name, 0) < 0 || fsync(fs->dirfd) < 0) {
-			mcle_err_errno(err, errno_code(errno), errno,
-				       "cannot remove lock '%s' in '%s'", name, fs->dir);
-			goto out;
-		}
-		rc = 0;
+		rc = remove_entry(fs, &l, cur, err);
 		goto out;
 	}
-	now = time_now_real();
-	if (op == OP_UPDATE) {
-		cur->ver.metageneration++;
-	} else {
-		memset(cur, 0, sizeof(*cur));
-		snprintf(cur->name, sizeof(cur->name), "%s", name);
-		new_generation(cur->ver.generation, now);
-		cur->ver.metageneration = 1;
-		cur->ver.created = now;
-	}
-	cur->ver.updated = now;
+	if (next_version(&l, op, name, cur, err) < 0)
+		goto out;
 	cur->rec = *rec;
-	cur->now = now;
 	if (commit_entry(fs, cur, err) < 0)
 		goto out;
 	if (out != NULL)
 		*out = *cur;
 	rc = 0;
 out:
-	close(lockfd);
+	close(l.fd);
 out_free:
 	free(cur);
 	return rc;

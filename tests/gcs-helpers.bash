@@ -11,6 +11,9 @@
 #                                any) and a path?query matching REGEX (re.search)
 #   gcs_log                      the request log, one JSON object a line
 #   gcs_writes                   how many logged requests are not GETs
+#   gcs_store_writes             how many logged storage API requests
+#                                (/storage/, /upload/) are not GETs: token
+#                                requests are POSTs too
 #   gcs_object NAME EXPR         EXPR (python, with json and time imported)
 #                                on object NAME of bucket bkt in the stand-in's
 #                                raw state (`/_control/object`) as `o`;
@@ -101,6 +104,14 @@ gcs_writes() {
 	local all get
 	all=$(gcs_count '*' .) && get=$(gcs_count GET .) || return 1
 	echo $((all - get))
+}
+
+gcs_store_writes() {
+	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
+		"${PYTHON3:-/usr/bin/python3}" -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin)
+          if e["method"] != "GET" and e["path"].startswith(("/storage/", "/upload/"))))'
 }
 
 gcs_object() {

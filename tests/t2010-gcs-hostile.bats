@@ -32,6 +32,7 @@ class H(http.server.BaseHTTPRequestHandler):
         with open(os.path.join(sys.argv[1], "requests"), "a") as f:
             f.write(self.command + " " + self.path + "\n")
         mode = self.path.split("/")[4]
+        obj = dict(OBJ, bucket=mode)
         if mode == "huge-b":
             chunk = b"x" * 65536
             self.send_response(200)
@@ -45,11 +46,11 @@ class H(http.server.BaseHTTPRequestHandler):
         elif mode == "html-b":
             self.answer(200, b"<html>sign in</html>", ctype="text/html")
         elif mode == "trunc-b":
-            self.answer(200, json.dumps(OBJ).encode()[:40])
+            self.answer(200, json.dumps(obj).encode()[:40])
         elif mode == "nodate-b":
-            self.answer(200, json.dumps(OBJ).encode(), date=False)
+            self.answer(200, json.dumps(obj).encode(), date=False)
         elif mode == "nogen-b":
-            self.answer(200, json.dumps(dict(OBJ, generation=None)).encode())
+            self.answer(200, json.dumps(dict(obj, generation=None)).encode())
         elif mode == "deep-b":
             self.answer(200, b'{"a":' * 5000 + b"1" + b"}" * 5000)
         elif mode == "longmsg-b":

@@ -413,6 +413,20 @@ during_pass() {
 	[ "$(gcs_count '*' .)" -eq 0 ]
 }
 
+@test "a kubeconfig with a second YAML document: exit 5, one line naming the file and its line" {
+	start_kube
+	# the second document would have been ignored, the first one used
+	{ cat "$KUBECONFIG_FILE"; printf -- '---\ncurrent-context: elsewhere\n'; } >"$KC_DIR/two-docs"
+	chmod 0600 "$KC_DIR/two-docs"
+	n=$(($(wc -l <"$KUBECONFIG_FILE") + 1))
+	pass --kubeconfig "$KC_DIR/two-docs"
+	assert_status 5
+	assert_one_error_line
+	[[ $stderr == *"'$KC_DIR/two-docs:$n:1': a second YAML document: only one is read" ]]
+	[ "$(kube_count '*' .)" -eq 0 ]
+	[ "$(gcs_count '*' .)" -eq 0 ]
+}
+
 @test "missing CA file: exit 5, one line naming it" {
 	start_kube
 	kubeconfig "$KC_DIR/config" "    server: $KUBE_URL

@@ -53,6 +53,21 @@ Control endpoints (never authenticated, never logged, never faulted)
   POST /_control/bucket, GET /_control/object, and two extras:
   DELETE /_control/tokens (forget issued tokens) and POST
   /_control/rate-limit {"enabled": bool, "interval": seconds}.
+  --token-lifetime S: tokens say expires_in S and are refused (401) after
+  S + 1 seconds (default 3599); /token and metadata requests are logged.
+
+Hostile answers (POST/GET/DELETE /_control/hostile)
+  A server that is wrong in ways GCS is not, for the client's validation.
+  {"mode": M, "method": ..., "path": REGEX, "count": N (0: until deleted)};
+  every matching mode is applied, in order, to a 200 JSON answer that was
+  otherwise computed faithfully (the state changes as usual):
+    "set"    {"fields": {K: V, ...}, "items": bool}: set the top-level keys
+             of the answer (or of each list item), a null V deletes K;
+             strings may carry \u0000
+    "append" {"data": TEXT}: bytes after the JSON body
+    "page-token-loop" {"tokens": K}: a listing's nextPageToken cycles
+             through K valid tokens whose pages are empty, forever
+  Log entries of mangled answers carry "hostile": [modes].
 
 Not covered (answers 400/404/405 or is ignored)
   resumable uploads (uploadType=resumable -> 400), XML API, compose, copy,
@@ -261,6 +276,8 @@ class State:
         self.cap = args.max_results_cap
         self.rate_limit = args.rate_limit
         self.rate_interval = 1.0
+        self.token_lifetime = args.token_lifetime
+        self.hostile = []
         self.last_mutation = {}
         self.faults = collections.deque()
         self.random = None
@@ -304,7 +321,8 @@ class State:
             if token in self.static_tokens:
                 return True
             issued = self.tokens.get(token)
-        return issued is not None and time.time() - issued < TOKEN_LIFETIME + 1
+        return issued is not None and \
+            time.time() - issued < self.token_lifetime + 1
 
     def append_log(self, entry):
         with self.ctl:
@@ -318,6 +336,22 @@ class State:
             if fault:
                 return dict(fault, random=False)
             return self.take_random(method, target)
+
+    def take_hostile(self, method, target):
+        """Every hostile mode matching this request, counted down."""
+        out = []
+        with self.ctl:
+            for h in list(self.hostile):
+                if h["method"] and h["method"] != method:
+                    continue
+                if not h["regex"].search(target):
+                    continue
+                out.append(h)
+                if h["count"] > 0:
+                    h["count"] -= 1
+                    if h["count"] == 0:
+                        self.hostile.remove(h)
+        return out
 
     def take_random(self, method, target):
         rnd = self.random
@@ -914,7 +948,7 @@ def token_endpoint(state, body, audience):
         return oauth_error(400, "unsupported_grant_type",
                            "Invalid grant_type: %s" % grant)
     return json_response(200, {"access_token": state.issue_token(),
-                               "expires_in": TOKEN_LIFETIME,
+                               "expires_in": state.token_lifetime,
                                "token_type": "Bearer"})
 
 
@@ -971,7 +1005,7 @@ def metadata_endpoint(state, path, headers):
                         "text/html; charset=UTF-8", flavor)
     if path == "/computeMetadata/v1/instance/service-accounts/default/token":
         return json_response(200, {"access_token": state.issue_token(),
-                                   "expires_in": TOKEN_LIFETIME,
+                                   "expires_in": state.token_lifetime,
                                    "token_type": "Bearer"}, False, flavor)
     plain = {
         "/computeMetadata/v1/project/project-id": "test-project",
@@ -982,6 +1016,86 @@ def metadata_endpoint(state, path, headers):
     if path in plain:
         return Response(200, plain[path].encode(), "application/text", flavor)
     return Response(404, b"Not Found\n", "text/html; charset=UTF-8", flavor)
+
+
+# --- hostile answers -------------------------------------------------------
+
+HOSTILE_MODES = ("set", "append", "page-token-loop")
+
+
+def parse_hostile(spec):
+    mode = spec.get("mode")
+    if mode not in HOSTILE_MODES:
+        raise ValueError("unknown mode %r" % mode)
+    h = {"mode": mode, "method": (spec.get("method") or "").upper(),
+         "path": spec.get("path", ""),
+         "regex": re.compile(spec.get("path", "") or ""),
+         "count": int(spec.get("count", 0))}
+    if h["count"] < 0:
+        raise ValueError("count must be >= 0")
+    if mode == "set":
+        if not isinstance(spec.get("fields"), dict) or not spec["fields"]:
+            raise ValueError("set needs a non-empty 'fields' object")
+        h["fields"] = spec["fields"]
+        h["items"] = bool(spec.get("items", False))
+    elif mode == "append":
+        if not isinstance(spec.get("data"), str) or not spec["data"]:
+            raise ValueError("append needs a non-empty 'data' string")
+        h["data"] = spec["data"].encode("utf-8")
+    else:
+        h["tokens"] = int(spec.get("tokens", 1))
+        if not 1 <= h["tokens"] <= 100:
+            raise ValueError("tokens must be in 1..100")
+    return h
+
+
+def set_fields(obj, fields):
+    for key, value in fields.items():
+        if value is None:
+            obj.pop(key, None)
+        else:
+            obj[key] = value
+
+
+def loop_token(q, i):
+    """A page token the list handler accepts, whose page is empty (it
+    resumes after every name: key "" as a prefix), tagged with i."""
+    scope = hashlib.sha256((q.get("prefix", "") + "\0" +
+                            q.get("delimiter", "")).encode()).hexdigest()[:12]
+    raw = json.dumps({"s": scope, "k": "", "p": True, "loop": i})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def next_loop(q, tokens):
+    """The loop's token after the request's own (the first if it has none)."""
+    try:
+        cur = json.loads(b64url_decode(q.get("pageToken", "")).decode())
+        return loop_token(q, (int(cur["loop"]) + 1) % tokens)
+    except (ValueError, KeyError, TypeError, binascii.Error,
+            UnicodeDecodeError):
+        return loop_token(q, 0)
+
+
+def hostile_answer(modes, resp, q):
+    """resp (a 200 JSON answer) as the hostile modes have it."""
+    text = resp.body.decode("utf-8")
+    pretty = "\n " in text
+    obj = json.loads(text)
+    tail = b""
+    for h in modes:
+        if h["mode"] == "set" and isinstance(obj, dict):
+            targets = obj.get("items", []) if h["items"] else [obj]
+            for t in targets:
+                set_fields(t, h["fields"])
+        elif h["mode"] == "page-token-loop" and isinstance(obj, dict) and \
+                obj.get("kind") == "storage#objects":
+            obj["nextPageToken"] = next_loop(q, h["tokens"])
+        elif h["mode"] == "append":
+            tail += h["data"]
+    out = json_response(resp.status, obj, pretty, resp.headers)
+    out.ctype = resp.ctype
+    out.body += tail
+    return out
 
 
 # --- control endpoints -----------------------------------------------------
@@ -1041,6 +1155,8 @@ def control_route(state, method, path, q, spec):
         with state.ctl:
             state.tokens.clear()
         return Response(204)
+    if path == "/_control/hostile":
+        return control_hostile(state, method, spec)
     if path == "/_control/rate-limit" and method == "POST":
         with state.lock:
             state.rate_limit = bool(spec.get("enabled", True))
@@ -1061,6 +1177,18 @@ def control_fault(state, method, spec):
                 raise ValueError("count must be >= 1")
             state.faults.append(fault)
         return json_response(200, [public_fault(f) for f in state.faults])
+
+
+def control_hostile(state, method, spec):
+    with state.ctl:
+        if method == "DELETE":
+            state.hostile = []
+            return Response(204)
+        if method == "POST":
+            state.hostile.append(parse_hostile(spec))
+        return json_response(200, [{k: h[k] for k in ("mode", "method", "path",
+                                                      "count")}
+                                   for h in state.hostile])
 
 
 def control_random(state, spec):
@@ -1206,7 +1334,16 @@ class Handler(standin.Handler):
 
     def reply(self, method, path, query, body):
         resp = self.answer(method, path, query, body)
+        modes = self.state.take_hostile(method, self.path)
+        if modes and resp.status == 200 and \
+                (resp.ctype or "").startswith("application/json"):
+            resp = hostile_answer(modes, resp, query_dict(query))
+            self.log_entry["hostile"] = [h["mode"] for h in modes]
         return resp.status, resp
+
+    def serve(self, method, path, query, body, entry):
+        self.log_entry = entry
+        super().serve(method, path, query, body, entry)
 
     def send_reply(self, resp):
         self.send(resp)
@@ -1245,6 +1382,7 @@ def parse_args(argv):
     p.add_argument("--max-results-cap", type=int, default=DEFAULT_CAP)
     p.add_argument("--rate-limit", action="store_true")
     p.add_argument("--require-auth", action="store_true")
+    p.add_argument("--token-lifetime", type=int, default=TOKEN_LIFETIME)
     p.add_argument("--static-token", action="append")
     p.add_argument("--forbidden-token", action="append")
     p.add_argument("--sa-public-key")
@@ -1257,6 +1395,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if not 1 <= args.max_results_cap <= DEFAULT_CAP:
         p.error("--max-results-cap must be in 1..1000")
+    if not 1 <= args.token_lifetime <= 86400:
+        p.error("--token-lifetime must be in 1..86400")
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
     return args

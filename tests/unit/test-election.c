@@ -115,11 +115,33 @@ test_views(void)
 	is_str(elect_action_name(ELECT_TAKEOVER), "takeover", "action names");
 }
 
+/* Expiry never overflows or wraps: it saturates at the end of year 9999. */
+static void
+test_time_limits(void)
+{
+	const mcle_time end = 253402300800LL * S - 1;	/* 9999-12-31T23:59:59.999999Z */
+	const mcle_time last = 253402300799LL * S;	/* 9999-12-31T23:59:59Z */
+	struct elect_params me = { "me", 30, 2 * S };
+	struct lease_record next;
+	struct store_entry e = entry("other", 4, 60, last, last);
+
+	is_int(elect_expire_time(&e), end, "updated at the end of 9999 + 60 s: saturates");
+	ok(elect_is_live(&e, 3600 * S), "... still live with a large skew");
+	is_int(elect_acquire(&e, &me, &next), ELECT_BUSY, "... and busy for a rival");
+	e = entry("me", 4, INT32_MAX, last, end);
+	ok(elect_is_leader(&e, "me"), "holder at the store clock's end: still leader");
+	e = entry("other", 4, INT32_MAX, INT64_MAX, INT64_MAX);
+	is_int(elect_expire_time(&e), end, "an out-of-range updated: no overflow");
+	e = entry("other", 4, 60, T0, T0 + 63 * S);
+	ok(elect_is_live(&e, INT64_MAX), "an absurd skew saturates: live, no overflow");
+}
+
 int
 main(void)
 {
 	test_acquire();
 	test_renew_release();
 	test_views();
+	test_time_limits();
 	return done_testing();
 }

@@ -18,6 +18,103 @@ decode_text(const char *text, struct lease_record *rec, struct mcle_err *err)
 	return rc;
 }
 
+/* "mcleFormat", holder, epoch, duration; NULL leaves a key out, a raw value starts with '='. */
+static int
+decode_fields(const char *fmt, const char *holder, const char *epoch,
+	      const char *duration, struct lease_record *rec, struct mcle_err *err)
+{
+	const char *keys[] = { "mcleFormat", "holderIdentity", "leaseTransitions",
+			       "leaseDurationSeconds" };
+	const char *vals[] = { fmt, holder, epoch, duration };
+	char text[512];
+	size_t i, n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "{");
+	for (i = 0; i < 4; i++) {
+		if (vals[i] == NULL)
+			continue;
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      vals[i][0] == '=' ? "%s\"%s\":%s" : "%s\"%s\":\"%s\"",
+				      n > 1 ? "," : "", keys[i],
+				      vals[i][0] == '=' ? vals[i] + 1 : vals[i]);
+	}
+	snprintf(text + n, sizeof(text) - n, "}");
+	return decode_text(text, rec, err);
+}
+
+/* corrupt(...): the record is refused as corrupt, the message naming `key`. */
+static int
+corrupt(const char *fmt, const char *holder, const char *epoch, const char *duration,
+	const char *key, struct lease_record *rec, struct mcle_err *err)
+{
+	return decode_fields(fmt, holder, epoch, duration, rec, err) < 0 &&
+	       err->code == MCLE_ECORRUPT && strstr(err->msg, key) != NULL;
+}
+
+/* Every field is required and typed: a damaged or foreign record is never a free lease. */
+static void
+test_strict(struct lease_record *out, struct mcle_err *err)
+{
+	ok(decode_fields("1", "a", "3", "60", out, err) == 0, "a complete record decodes");
+	ok(corrupt("1", NULL, "3", "60", "holderIdentity", out, err),
+	   "missing holderIdentity: corrupt, not free");
+	ok(corrupt("1", "=null", "3", "60", "holderIdentity", out, err),
+	   "holderIdentity null: corrupt");
+	ok(corrupt("1", "=7", "3", "60", "holderIdentity", out, err),
+	   "holderIdentity a number: corrupt");
+	ok(corrupt("1", "={}", "3", "60", "holderIdentity", out, err),
+	   "holderIdentity an object: corrupt");
+	ok(corrupt("1", "a", NULL, "60", "leaseTransitions", out, err),
+	   "missing leaseTransitions: corrupt");
+	ok(corrupt("1", "a", "=3", "60", "leaseTransitions", out, err),
+	   "leaseTransitions a number, not a string: corrupt");
+	ok(corrupt("1", "a", "3x", "60", "leaseTransitions", out, err),
+	   "leaseTransitions not an integer: corrupt");
+	ok(corrupt("1", "a", "", "60", "leaseTransitions", out, err),
+	   "leaseTransitions empty: corrupt");
+	ok(corrupt("1", "a", "3", NULL, "leaseDurationSeconds", out, err),
+	   "missing leaseDurationSeconds: corrupt");
+	ok(corrupt("1", "a", "3", "=60", "leaseDurationSeconds", out, err),
+	   "leaseDurationSeconds a number: corrupt");
+	ok(corrupt("1", "a", "3", "2147483648", "leaseDurationSeconds", out, err),
+	   "leaseDurationSeconds past int32: corrupt");
+	ok(corrupt(NULL, "a", "3", "60", "mcleFormat", out, err), "missing mcleFormat: corrupt");
+	ok(corrupt("=1", "a", "3", "60", "mcleFormat", out, err), "mcleFormat a number: corrupt");
+	ok(corrupt("2", "a", "3", "60", "unknown format", out, err), "unknown format: corrupt");
+	ok(corrupt(NULL, NULL, NULL, NULL, "mcleFormat", out, err), "an empty map: corrupt");
+}
+
+/* The epoch is exact up to 2^53-1 (JSON numbers as doubles); past that, corrupt. */
+static void
+test_epoch_range(struct lease_record *out, struct mcle_err *err)
+{
+	struct lease_record in;
+	json_object *o;
+
+	ok(decode_fields("1", "a", "2147483647", "60", out, err) == 0 && out->epoch == 2147483647,
+	   "epoch 2^31-1 decodes");
+	ok(decode_fields("1", "a", "2147483648", "60", out, err) == 0 && out->epoch == 2147483648LL,
+	   "epoch 2^31 decodes (a takeover at 2^31-1 writes it)");
+	ok(decode_fields("1", "a", "9007199254740991", "60", out, err) == 0 &&
+	   out->epoch == 9007199254740991LL, "epoch 2^53-1 decodes");
+	ok(corrupt("1", "a", "9007199254740992", "60", "9007199254740991", out, err),
+	   "epoch 2^53: corrupt, the message gives the range");
+	ok(corrupt("1", "a", "9223372036854775808", "60", "leaseTransitions", out, err),
+	   "epoch past int64: corrupt");
+	memset(&in, 0, sizeof(in));
+	in.epoch = 9007199254740991LL;
+	in.duration = 1;
+	o = record_encode(&in);
+	is_str(json_object_get_string(json_object_object_get(o, "leaseTransitions")),
+	       "9007199254740991", "epoch 2^53-1 encodes exactly");
+	json_object_put(o);
+	is_int(record_transitions(&in), 2147483647, "leaseTransitions saturates at int32");
+	in.epoch = 2147483647;
+	is_int(record_transitions(&in), 2147483647, "... and is exact up to it");
+	in.epoch = 5;
+	is_int(record_transitions(&in), 5, "... small epochs unchanged");
+}
+
 int
 main(void)
 {
@@ -76,6 +173,8 @@ main(void)
 	ok(record_decode(o, "team-a", &out, &err) < 0, "oversized identity rejected");
 	json_object_put(o);
 	ok(decode_text("[1,2]", &out, &err) < 0, "not an object");
+	test_strict(&out, &err);
+	test_epoch_range(&out, &err);
 	mcle_err_clear(&err);
 	ok(record_decode(NULL, "team-a", &out, &err) < 0, "no metadata");
 	return done_testing();

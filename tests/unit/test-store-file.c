@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,128 @@ rec(const char *holder, int64_t epoch)
 	r.epoch = epoch;
 	r.duration = 30;
 	return r;
+}
+
+/* Write DIR/name by hand. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A lock file at the given generation and metageneration. */
+static void
+put_lock(const char *dir, const char *name, const char *gen, const char *mg)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "{\"kind\":\"mcle#lock\",\"name\":\"%s\",\"generation\":\"%s\","
+		 "\"metageneration\":\"%s\",\"timeCreated\":\"2024-01-01T00:00:00Z\","
+		 "\"updated\":\"2024-01-01T00:00:00Z\",\"metadata\":{\"mcleFormat\":\"1\","
+		 "\"holderIdentity\":\"a\",\"leaseTransitions\":\"1\","
+		 "\"leaseDurationSeconds\":\"30\"}}\n", name, gen, mg);
+	put_file(dir, name, text);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Files in dir whose names contain ".tmp". */
+static int
+temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		n += strstr(de->d_name, ".tmp") != NULL;
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static long long
+gen(const struct store_entry *e)
+{
+	return strtoll(e->ver.generation, NULL, 10);
+}
+
+/* Generations only grow, whatever the clock says, even across remove. */
+static void
+test_generations(struct store *s, const char *dir)
+{
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct lease_record r = rec("a", 1);
+	struct store_entry cur, next;
+	long long prev;
+	int i, up = 1;
+
+	/* a generation ahead of the clock, as after the clock stepped back */
+	put_lock(dir, "gen", "9000000000000000000", "1");
+	ok(s->ops->read(s, "gen", &cur, &err) == 0, "a lock ahead of the clock reads");
+	for (i = 0; i < 20; i++) {
+		prev = gen(&cur);
+		if (s->ops->replace(s, "gen", &cur.ver, &r, &next, &err) < 0 || gen(&next) <= prev)
+			up = 0;
+		cur = next;
+	}
+	ok(up && gen(&cur) > 9000000000000000000LL,
+	   "replace after a clock step back: every generation larger than the last");
+	put_lock(dir, "gone", "9100000000000000000", "3");
+	ok(s->ops->read(s, "gone", &cur, &err) == 0 &&
+	   s->ops->remove(s, "gone", &cur.ver, &err) == 0, "remove a lock ahead of the clock");
+	ok(s->ops->create(s, "gone", &r, &next, &err) == 0 && gen(&next) > 9100000000000000000LL,
+	   "re-created after remove: the generation still grows (the lock file remembers)");
+	mcle_err_clear(&err);
+
+	put_lock(dir, "end", "9223372036854775807", "1");
+	ok(s->ops->read(s, "end", &cur, &err) == 0, "a lock at the last generation reads");
+	ok(s->ops->replace(s, "end", &cur.ver, &r, NULL, &err) < 0 && err.code == MCLE_ECORRUPT,
+	   "no generation left: refused, no overflow");
+	mcle_err_clear(&err);
+	put_lock(dir, "mg", "5", "9223372036854775807");
+	ok(s->ops->read(s, "mg", &cur, &err) == 0, "a lock at the last metageneration reads");
+	ok(s->ops->update(s, "mg", &cur.ver, &r, NULL, &err) < 0 && err.code == MCLE_ECORRUPT,
+	   "no metageneration left: update refused, no overflow");
+	mcle_err_clear(&err);
+	ok(s->ops->replace(s, "mg", &cur.ver, &r, &next, &err) == 0 && gen(&next) > 5 &&
+	   next.ver.metageneration == 1, "... a replace starts again at metageneration 1");
+}
+
+/* A temporary left by a writer killed before its rename goes with the next write. */
+static void
+test_temporaries(struct store *s, const char *dir)
+{
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct lease_record r = rec("a", 1);
+	struct store_entry e1, e2;
+
+	ok(s->ops->create(s, "crash", &r, &e1, &err) == 0, "create");
+	ok(s->ops->update(s, "crash", &e1.ver, &r, &e2, &err) == 0, "update");
+	is_int(temporaries(dir), 0, "writes leave no temporary behind");
+	put_file(dir, ".crash.tmp", "left by a writer killed before its rename\n");
+	ok(s->ops->update(s, "crash", &e1.ver, &r, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
+	   "a write that fails its precondition ...");
+	ok(!exists(dir, ".crash.tmp"), "... still removes a stale temporary, under the lock");
+	mcle_err_clear(&err);
+	put_file(dir, ".crash.tmp", "stale\n");
+	ok(s->ops->update(s, "crash", &e2.ver, &r, NULL, &err) == 0, "a write over a stale temporary");
+	is_int(temporaries(dir), 0, "... leaves none");
 }
 
 static int
@@ -92,6 +215,8 @@ main(void)
 	mcle_err_clear(&err);
 	ok(s->ops->update(s, "ns", &e3.ver, &r1, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
 	   "update of a removed object fails its precondition");
+	test_generations(s, dir);
+	test_temporaries(s, dir);
 	store_close(s);
 
 	snprintf(url, sizeof(url), "file://%s/other", dir);
