@@ -15,6 +15,8 @@
 #include <yaml.h>
 
 #include "kube-config.h"
+#include "readfile.h"
+#include "secret.h"
 #include "log.h"
 #include "parse.h"
 
@@ -364,17 +366,13 @@ yaml_tree(const char *path, const char *buf, size_t len, struct ynode **root,
 static void
 wipe_free(char *s, size_t len)
 {
-	if (s != NULL) {
-		OPENSSL_cleanse(s, len);
-		free(s);
-	}
+	secret_free_n(s, len);
 }
 
 static void
 wipe_str(char **s)
 {
-	if (*s != NULL)
-		wipe_free(*s, strlen(*s));
+	secret_free(*s);
 	*s = NULL;
 }
 
@@ -405,42 +403,9 @@ static int
 read_file(const char *path, size_t max, const char *what, enum mcle_code code,
 	  char **buf, size_t *len, struct mcle_err *err)
 {
-	struct stat st;
-	size_t got = 0;
-	ssize_t n = 0;
-	char *b;
-	int fd;
+	const struct readfile_opts o = { what, code, max, READFILE_SECRET };
 
-	*buf = NULL;
-	if ((fd = open_regular(path, what, code, &st, err)) < 0)
-		return -1;
-	if ((b = malloc(max + 2)) == NULL) {
-		close(fd);
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	}
-	while (got <= max) {
-		n = read(fd, b + got, max + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (n < 0 || got > max) {
-		if (n < 0)
-			mcle_err_errno(err, code, errno, "cannot read %s '%s'", what, path);
-		else
-			mcle_err_set(err, code, "%s '%s' is larger than %zu KiB", what, path,
-			    max / 1024);
-		close(fd);
-		wipe_free(b, got);
-		return -1;
-	}
-	close(fd);
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	return 0;
+	return readfile(path, &o, buf, len, err);
 }
 
 static int
@@ -1542,84 +1507,5 @@ kube_config_free(struct kube_config *kc)
 	free(kc->context);
 	free(kc->cluster_name);
 	free(kc->user_name);
-	wipe_str(&kc->cur_token);
 	free(kc);
-}
-
-/* Read a token file: surrounding white space trimmed, visible ASCII only. */
-static int
-read_token(const char *path, char **out, struct mcle_err *err)
-{
-	char *buf = NULL;
-	size_t len = 0, start = 0;
-
-	if (read_file(path, KUBE_TOKEN_MAX, "token file", MCLE_EAUTH, &buf, &len, err) < 0)
-		return -1;
-	while (len > 0 && strchr(" \t\r\n", buf[len - 1]) != NULL)
-		buf[--len] = '\0';
-	while (start < len && strchr(" \t\r\n", buf[start]) != NULL)
-		start++;
-	memmove(buf, buf + start, len - start + 1);
-	if (len - start == 0 || strlen(buf) != len - start || !valid_bearer_token(buf)) {
-		wipe_free(buf, len);
-		return mcle_err_set(err, MCLE_EAUTH, len - start == 0 ?
-		    "token file '%s' is empty" : "token file '%s' does not hold a token", path);
-	}
-	*out = buf;
-	return 0;
-}
-
-int
-kube_config_auth(struct kube_config *kc, int64_t deadline, struct kube_auth *a,
-		 struct mcle_err *err)
-{
-	const struct kube_exec_cred *c;
-	char *tok = NULL;
-
-	memset(a, 0, sizeof(*a));
-	if (kc->token_file != NULL) {
-		if (read_token(kc->token_file, &tok, err) < 0)
-			return -1;
-		wipe_str(&kc->cur_token);
-		kc->cur_token = tok;
-		a->token = tok;
-	} else
-		a->token = kc->token;
-	if (kc->exec != NULL) {
-		if (kube_exec_get(kc->exec, deadline, &c, err) < 0)
-			return -1;
-		if (c->token != NULL)
-			a->token = c->token;
-		a->cert_pem = c->cert_pem;
-		a->key_pem = c->key_pem;
-		a->cert_gen = c->cert_gen;
-	}
-	return 0;
-}
-
-void
-kube_config_invalidate(struct kube_config *kc)
-{
-	if (kc != NULL)
-		kube_exec_invalidate(kc->exec);
-}
-
-void
-kube_config_tls(const struct kube_config *kc, const struct kube_auth *auth,
-		struct http_tls *tls)
-{
-	memset(tls, 0, sizeof(*tls));
-	tls->ca_file = kc->ca_file;
-	tls->ca_pem = kc->ca_pem;
-	if (auth != NULL && auth->cert_pem != NULL) {
-		tls->cert_pem = auth->cert_pem;
-		tls->key_pem = auth->key_pem;
-	} else {
-		tls->cert_file = kc->cert_file;
-		tls->cert_pem = kc->cert_pem;
-		tls->key_file = kc->key_file;
-		tls->key_pem = kc->key_pem;
-	}
-	tls->insecure = kc->insecure;
-	tls->connect_to = kc->connect_to;
 }

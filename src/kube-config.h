@@ -1,8 +1,9 @@
 /*
  * kube-config.h - where the Kubernetes API server is and how to
  * authenticate to it: a kubeconfig (parsed with libyaml) or the in-cluster
- * service account.  No HTTP here: kube.c builds its http_client from
- * kube_config_tls and asks kube_config_auth for the bearer token each pass.
+ * service account.  No HTTP here: kube.c builds its http_client from the
+ * TLS settings, and cred-kube.c turns the user's token, token file or exec
+ * plugin into credentials.
  *
  * Which configuration, as kubectl chooses it:
  *   1. opts->kubeconfig (--kubeconfig FILE): that file only; it must exist.
@@ -73,7 +74,7 @@ struct kube_config {
 
 	char *token;		/* static token (secret), or NULL */
 	char *token_file;	/* tokenFile or the service account token: re-read
-				   by every kube_config_auth; or NULL */
+				   by cred-kube.c; or NULL */
 	struct kube_exec *exec;	/* exec credential plugin, or NULL */
 
 	char *namespace;	/* the context's namespace, or NULL */
@@ -84,7 +85,6 @@ struct kube_config {
 	char *cluster_name;	/* NULL in-cluster */
 	char *user_name;	/* NULL in-cluster or without a user */
 
-	char *cur_token;	/* private: the token last read from token_file */
 };
 
 /*
@@ -100,38 +100,5 @@ int kube_config_load(const struct kube_config_opts *opts,
 
 /* Free kc, wiping secrets.  NULL is fine. */
 void kube_config_free(struct kube_config *kc);
-
-/* The credentials for this pass. */
-struct kube_auth {
-	const char *token;	/* bearer token, or NULL */
-	const char *cert_pem;	/* a client certificate from the exec plugin, or NULL */
-	const char *key_pem;	/* its key */
-	unsigned cert_gen;	/* changes when cert_pem/key_pem change: rebuild
-				   the http_client when it does */
-};
-
-/*
- * Fill *auth for the next requests: re-reads token_file (tokenFile, the
- * service account token), or runs the exec plugin when its cached
- * credential is missing or about to expire (deadline bounds the run).
- * Pointers are borrowed from kc and valid until the next kube_config_auth,
- * kube_config_invalidate or kube_config_free.  Call once per pass, and
- * again after kube_config_invalidate.  Errors: MCLE_EAUTH (token file
- * missing, empty or invalid; plugin failed), MCLE_ECONFIG (plugin cannot
- * run), MCLE_EUNAVAIL (deadline).
- */
-int kube_config_auth(struct kube_config *kc, int64_t deadline,
-		     struct kube_auth *auth, struct mcle_err *err);
-
-/* The server answered 401: drop cached credentials (the exec plugin's). */
-void kube_config_invalidate(struct kube_config *kc);
-
-/*
- * TLS settings for http_client_new: CA, client certificate (from auth
- * when the exec plugin gave one, else from kc), insecure, connect_to.
- * Pointers are borrowed from kc and auth.  auth may be NULL.
- */
-void kube_config_tls(const struct kube_config *kc, const struct kube_auth *auth,
-		     struct http_tls *tls);
 
 #endif

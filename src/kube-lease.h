@@ -1,16 +1,19 @@
 /*
  * kube-lease.h - the Lease resource as mcle reads and writes it: a few
- * compact fields, not a JSON tree.  Pure data; kube.c parses and encodes.
+ * compact fields, not a JSON tree.  kube.c parses them; kube-lease.c
+ * encodes a status.
  */
 #ifndef MCLE_KUBE_LEASE_H
 #define MCLE_KUBE_LEASE_H
 
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "record.h"
 #include "timeutil.h"
 
-#define KUBE_RV_MAX 64		/* bytes of a resourceVersion */
+#define KUBE_RV_MAX 128		/* bytes of a resourceVersion */
 
 /* Fields of the status mcle writes (bit set in `has` when present). */
 #define KS_LEADER	0x001	/* isLeader */
@@ -45,5 +48,8 @@ struct kube_lease {
 	int has_status;			/* a status object at all */
 	struct kube_status status;
 };
+
+/* The JSON of a Lease's "status" with the fields st has (new object, NULL if out of memory). */
+json_object *kube_status_object(const struct kube_status *st);
 
 #endif

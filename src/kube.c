@@ -27,7 +27,7 @@
 #define KUBE_OBJECT_MAX	(1024 * 1024)	/* one object's JSON */
 #define KUBE_PATH_MAX	2048
 #define KUBE_TRIES	4
-#define KUBE_TOKEN_MAX	(64 * 1024)	/* one string value of a list item */
+#define KUBE_STRING_MAX	(64 * 1024)	/* one string value of a list item */
 #define KUBE_WARN_MAX	5		/* warnings about skipped items, per listing */
 #define KUBE_CLIP	96
 
@@ -462,9 +462,11 @@ call_done(void *arg, struct http_call *h)
 		if (c->reply.rc == 0 && c->kind == KC_PUT &&
 		    (c->sent.has & ~(c->reply.lease.status.has | c->reply.lease.status.bad)) != 0)
 			c->reply.pruned = 1;
-		if (c->reply.rc == 0 && c->kind == KC_CREATE)
+		if (c->reply.rc == 0 && c->kind == KC_CREATE) {
+			c->reply.created = 1;
 			log_debug("created %s '%s' in namespace '%s'", c->k->kind.plural,
 				  c->k->kind.name, c->ns);
+		}
 		deliver(c);
 		return;
 	}
@@ -609,58 +611,6 @@ kube_create_lease_start(struct kube_client *k, const char *ns, const char *holde
 	return 0;
 }
 
-static int
-add_time(json_object *o, const char *key, const struct kube_status *st, unsigned bit,
-	 mcle_time t)
-{
-	char buf[MCLE_RFC3339_MAX];
-
-	if (!(st->has & bit))
-		return (st->null & bit) ? json_add(o, key, NULL) : 0;
-	time_format(t, buf);
-	return json_add_str(o, key, buf);
-}
-
-static json_object *
-status_object(const struct kube_status *st)
-{
-	json_object *o = json_object_new_object();
-	int bad = o == NULL;
-
-	if (st->has & KS_LEADER)
-		bad |= json_add_bool(o, "isLeader", st->is_leader);
-	if (st->has & KS_HOLDER)
-		bad |= json_add_str(o, "observedHolderIdentity", st->holder);
-	bad |= add_time(o, "observedAcquireTime", st, KS_ACQUIRE, st->acquire);
-	bad |= add_time(o, "observedRenewTime", st, KS_RENEW, st->renew);
-	if (st->has & KS_TRANS)
-		bad |= json_add_int(o, "leaseTransitions", st->transitions);
-	bad |= add_time(o, "observedExpireTime", st, KS_EXPIRE, st->expire);
-	if (st->has & KS_EPOCH)
-		bad |= json_add_int(o, "epoch", st->epoch);
-	if (st->has & KS_DURATION)
-		bad |= json_add_int(o, "leaseDurationSeconds", st->duration);
-	if (st->has & KS_ERROR)
-		bad |= json_add_str(o, "lastError", st->error);
-	else if (st->null & KS_ERROR)
-		bad |= json_add(o, "lastError", NULL);
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-char *
-kube_status_json(const struct kube_status *st, int pretty)
-{
-	json_object *o = status_object(st);
-	char *s = o != NULL ? json_dump(o, pretty) : NULL;
-
-	json_object_put(o);
-	return s;
-}
-
 int
 kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
 		      const struct kube_status *st, int64_t deadline, kube_done_fn fn,
@@ -682,7 +632,7 @@ kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
 		return -1;
 	}
 	if ((body = lease_skeleton(k, l->ns, l->rv)) == NULL ||
-	    (status = status_object(st)) == NULL || json_add(body, "status", status) < 0) {
+	    (status = kube_status_object(st)) == NULL || json_add(body, "status", status) < 0) {
 		json_object_put(body);
 		free(c);
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
@@ -963,7 +913,7 @@ stream_begin(void *arg)
 	struct klist *kl = arg;
 
 	jstream_free(&kl->js);
-	jstream_init(&kl->js, on_token, kl, KUBE_TOKEN_MAX);
+	jstream_init(&kl->js, on_token, kl, KUBE_STRING_MAX);
 	kl->page.n = 0;
 	kl->in_item = kl->saw_items = kl->next_bad = 0;
 	kl->next[0] = '\0';
@@ -1184,7 +1134,7 @@ klist_new(struct kube_client *k, enum list_kind kind, const char *selector,
 	kl->stream.begin = stream_begin;
 	kl->stream.data = stream_data;
 	kl->stream.arg = kl;
-	jstream_init(&kl->js, on_token, kl, KUBE_TOKEN_MAX);
+	jstream_init(&kl->js, on_token, kl, KUBE_STRING_MAX);
 	return kl;
 }
 

@@ -24,7 +24,7 @@
 #define KUBE_PAGES_MAX		10000		/* pages in one listing */
 #define KUBE_LIST_ITEMS_MAX	100000		/* items in one listing */
 #define KUBE_LIST_RESTARTS	3		/* restarts after 410 Expired */
-#define KUBE_CONTINUE_MAX	4096		/* bytes of a continue token */
+#define KUBE_CONTINUE_MAX	2048		/* bytes of a continue token */
 
 /* Where the Lease resources live (all configurable, defaults as the original controller). */
 struct kube_lease_kind {
@@ -60,6 +60,7 @@ struct kube_reply {
 	struct mcle_err err;
 	long status;			/* HTTP status, 0 without an answer */
 	int ns_missing;			/* 404: the namespace itself does not exist */
+	int created;			/* a create made it (not: it existed and was read) */
 	int pruned;			/* the status came back without fields sent (an old CRD) */
 	char warning[256];		/* a Warning header, clipped, or "" */
 	struct kube_lease lease;	/* the resource as the server answered */
@@ -118,8 +119,5 @@ int kube_list_namespaces_start(struct kube_client *k, const char *selector,
 			       struct mcle_err *err);
 int kube_list_leases_start(struct kube_client *k, int64_t deadline,
 			   const struct kube_list_cb *cb, struct mcle_err *err);
-
-/* Encode a status as the JSON of a Lease's "status" (for tests and output). */
-char *kube_status_json(const struct kube_status *st, int pretty);
 
 #endif

@@ -1,5 +1,8 @@
 /*
- * output.h - lease state for people (aligned text) and machines (JSON).
+ * output.h - what users see: a table of formats, each in its own file
+ * (output-text.c, output-json.c), with one entry per kind of output.
+ * Commands and engines never branch on the format: they hand lease views,
+ * per-namespace errors and a pass summary to output_*.
  */
 #ifndef MCLE_OUTPUT_H
 #define MCLE_OUTPUT_H
@@ -9,8 +12,10 @@
 
 #include <json-c/json.h>
 
+#include "kube-lease.h"
 #include "lease.h"
 
+/* One lease as shown. */
 struct lease_view {
 	const char *ns;
 	const struct lease_result *res;	/* NULL when the operation failed before reading */
@@ -18,28 +23,75 @@ struct lease_view {
 	int64_t skew;
 	const char *action;		/* reconcile-all: what the pass did; else NULL */
 	const struct mcle_err *err;	/* per-namespace failure, or NULL */
-	json_object *resource_status;	/* status -n: the Lease resource's status (borrowed) */
+	int unreadable;			/* a listed lock that could not be read (err says why) */
+	const struct kube_status *status;	/* the Lease status written/wanted, or NULL */
+	const struct kube_lease *resource;	/* status -n: the Lease resource, or NULL */
+	const char *warning;		/* e.g. the resource was not updated, or NULL */
+};
+
+/* What a pass did. */
+struct pass_summary {
+	size_t namespaces, leader, standby, failed;
+	size_t created, written;	/* Lease resources */
+	int with_cluster;
 };
 
 #define OUT_ARRAY	0x01	/* JSON: always an array */
 #define OUT_STATUS	0x02	/* JSON: add "status", the Lease status to write */
 #define OUT_ACTION	0x04	/* text: an ACTION column */
 
-/*
- * Print n views.  Text: a table with a header.  JSON: one object, or an
- * array when OUT_ARRAY or n != 1.  Returns -1 (MCLE_EIO) if stdout fails.
- */
-int output_leases(FILE *f, int json, unsigned flags, const struct lease_view *v,
-		  size_t n, struct mcle_err *err);
+struct output;
 
 /*
- * The status of the Lease resource for this lease as seen by identity:
- * isLeader, observedHolderIdentity, observedAcquireTime, observedRenewTime,
- * leaseTransitions, observedExpireTime, epoch.  New object (caller puts it).
+ * Views are made on demand, one at a time, so that printing 100,000 rows
+ * never holds 100,000 views: get fills *v for row i, pointing into *res
+ * where it needs a lease_result.  A format may call it more than once for
+ * a row (text: once for the column widths, once to print).
  */
-json_object *lease_status_json(const struct lease_result *res, const char *identity);
+typedef void (*output_view_fn)(void *arg, size_t i, struct lease_view *v,
+			       struct lease_result *res);
+
+struct output_format {
+	const char *name;
+	int (*leases)(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags);
+	int (*summary)(struct output *o, const struct pass_summary *s);
+	/* one namespace's failure, beside its row */
+	int (*ns_error)(struct output *o, const char *ns, const struct mcle_err *e);
+};
+
+struct output {
+	const struct output_format *fmt;
+	FILE *out, *err;
+};
+
+extern const struct output_format output_text;
+extern const struct output_format output_json;
+
+/* The format named (text, json); -1 (MCLE_EUSAGE) if there is none. */
+int output_init(struct output *o, const char *format, FILE *out, FILE *err,
+		struct mcle_err *e);
+/* The names, for help and messages ("text, json"). */
+const char *output_formats(void);
+
+/* Print; -1 (MCLE_EIO) if the stream fails. */
+int output_leases(struct output *o, output_view_fn get, void *arg, size_t n,
+		  unsigned flags, struct mcle_err *err);
+/* The same for views at hand. */
+int output_views(struct output *o, const struct lease_view *v, size_t n, unsigned flags,
+		 struct mcle_err *err);
+int output_summary(struct output *o, const struct pass_summary *s, struct mcle_err *err);
+int output_ns_error(struct output *o, const char *ns, const struct mcle_err *e,
+		    struct mcle_err *err);
 
 /* Flush f and report a write error (e.g. >/dev/full) as MCLE_EIO. */
 int output_flush(FILE *f, struct mcle_err *err);
+
+/* --- for the formats ------------------------------------------------------ */
+
+/* The documented JSON shape of one view (new object; NULL when out of memory). */
+json_object *output_view_json(const struct lease_view *v, unsigned flags);
+
+int output_is_leader(const struct lease_view *v);
+int output_held(const struct lease_view *v);
 
 #endif

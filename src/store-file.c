@@ -30,12 +30,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "parse.h"
+#include "readfile.h"
 #include "store.h"
 
 #define FILE_MAX (64 * 1024)		/* a lock file is a few hundred bytes */
 #define GEN_TEXT 20			/* "%019" PRId64 "\n" in the .NAME.lock file */
-#define LIST_MAX 100000			/* objects in one listing */
+#define LIST_MAX 1000000		/* objects in one listing */
+
+/* An object as the file holds it: the entry plus the backend's own fields. */
+struct fobj {
+	struct store_entry e;
+	int64_t gen, meta;
+	mcle_time created;
+};
 
 struct file_store {
 	char *dir;
@@ -111,110 +120,67 @@ file_close(struct store *s)
 	}
 }
 
-/* Read a whole small file into a NUL-terminated buffer. */
-static int
-slurp(int fd, const char *path, char **out, struct mcle_err *err)
+/* The version token of an object: "GENERATION/METAGENERATION". */
+static void
+set_version(struct fobj *o)
 {
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	ssize_t r;
-
-	if (fstat(fd, &st) < 0)
-		return mcle_err_errno(err, MCLE_EIO, errno, "cannot read lock file '%s'", path);
-	if (!S_ISREG(st.st_mode))
-		return mcle_err_set(err, MCLE_ECORRUPT, "lock file '%s' is not a regular file", path);
-	if (st.st_size > FILE_MAX)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "lock file '%s' exceeds %d bytes", path, FILE_MAX);
-	if ((buf = malloc(FILE_MAX + 1)) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	while (len < FILE_MAX) {
-		r = read(fd, buf + len, FILE_MAX - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			free(buf);
-			return mcle_err_errno(err, MCLE_EIO, e, "cannot read lock file '%s'", path);
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
+	snprintf(o->e.ver.v, sizeof(o->e.ver.v), "%" PRId64 "/%" PRId64, o->gen, o->meta);
 }
 
+/* Parse a lock file's text into an object. */
 static int
-get_str(json_object *o, const char *key, const char **out)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return -1;
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-/* Parse a lock file's text into an entry. */
-static int
-decode_file(const char *text, const char *path, struct store_entry *e,
+decode_file(const char *text, size_t len, const char *path, struct fobj *o,
 	    struct mcle_err *err)
 {
-	json_tokener *tok;
-	json_object *o, *meta = NULL;
-	const char *gen, *mg, *created, *updated;
-	int64_t n;
+	json_object *j, *meta;
+	const char *gen, *mg, *created, *updated, *why;
 	int rc = -1;
 
-	if ((tok = json_tokener_new_ex(16)) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+	if ((j = json_parse(text, len, &why)) == NULL || !json_object_is_type(j, json_type_object)) {
 		mcle_err_set(err, MCLE_ECORRUPT, "malformed lock file '%s': %s", path,
-			     o == NULL ? json_tokener_error_desc(json_tokener_get_error(tok))
-				       : "not a JSON object");
+			     j == NULL ? why : "not a JSON object");
 		goto out;
 	}
-	if (get_str(o, "generation", &gen) < 0 || *gen == '\0' ||
-	    strlen(gen) > MCLE_GENERATION_MAX ||
-	    get_str(o, "metageneration", &mg) < 0 ||
-	    parse_int(mg, 1, INT64_MAX, &n) < 0 ||
-	    get_str(o, "timeCreated", &created) < 0 ||
-	    time_parse_rfc3339(created, &e->ver.created) < 0 ||
-	    get_str(o, "updated", &updated) < 0 ||
-	    time_parse_rfc3339(updated, &e->ver.updated) < 0) {
+	gen = json_str(j, "generation");
+	mg = json_str(j, "metageneration");
+	created = json_str(j, "timeCreated");
+	updated = json_str(j, "updated");
+	if (gen == NULL || parse_int(gen, 1, INT64_MAX, &o->gen) < 0 ||
+	    mg == NULL || parse_int(mg, 1, INT64_MAX, &o->meta) < 0 ||
+	    created == NULL || time_parse_rfc3339(created, &o->created) < 0 ||
+	    updated == NULL || time_parse_rfc3339(updated, &o->e.updated) < 0) {
 		mcle_err_set(err, MCLE_ECORRUPT,
 			     "malformed lock file '%s': bad or missing generation, metageneration, timeCreated or updated",
 			     path);
 		goto out;
 	}
-	memcpy(e->ver.generation, gen, strlen(gen) + 1);
-	e->ver.metageneration = n;
-	json_object_object_get_ex(o, "metadata", &meta);
-	rc = record_decode(meta, path, &e->rec, err);
+	set_version(o);
+	if ((meta = json_obj(j, "metadata")) == NULL) {
+		mcle_err_set(err, MCLE_ECORRUPT, "malformed lock '%s': no lease metadata", path);
+		goto out;
+	}
+	if ((rc = record_decode(json_record_get, meta, path, &o->e.rec, err)) == 0 &&
+	    o->e.rec.acquired == 0)
+		o->e.rec.acquired = o->created;	/* written before acquireTime existed */
 out:
-	json_object_put(o);
-	json_tokener_free(tok);
+	json_object_put(j);
 	return rc;
 }
 
 /* Read DIR/name.  MCLE_ENOTFOUND when absent. */
 static int
-read_entry(struct file_store *fs, const char *name, struct store_entry *e,
+read_entry(struct file_store *fs, const char *name, struct fobj *o,
 	   struct mcle_err *err)
 {
+	const struct readfile_opts ro = { "lock file", MCLE_ECORRUPT, FILE_MAX, 0 };
 	char path[PATH_MAX];
 	char *text = NULL;
+	size_t len = 0;
 	int fd, rc;
 
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", name);
+	memset(o, 0, sizeof(*o));
+	snprintf(o->e.name, sizeof(o->e.name), "%s", name);
+	o->e.now = time_now_real();
 	snprintf(path, sizeof(path), "%s/%s", fs->dir, name);
 	fd = openat(fs->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
@@ -226,20 +192,12 @@ read_entry(struct file_store *fs, const char *name, struct store_entry *e,
 		return mcle_err_errno(err, errno_code(errno), errno,
 				      "cannot open lock file '%s'", path);
 	}
-	rc = slurp(fd, path, &text, err);
+	rc = readfile_fd(fd, path, &ro, &text, &len, err);
 	close(fd);
 	if (rc == 0)
-		rc = decode_file(text, path, e, err);
+		rc = decode_file(text, len, path, o, err);
 	free(text);
-	e->now = time_now_real();
 	return rc;
-}
-
-static int
-file_read(struct store *s, const char *name, struct store_entry *out,
-	  struct mcle_err *err)
-{
-	return read_entry(priv(s), name, out, err);
 }
 
 static int
@@ -308,35 +266,43 @@ fail:
 	return -1;
 }
 
-static int
-file_list(struct store *s,
-	  int (*fn)(void *arg, const struct store_entry *e, struct mcle_err *err),
-	  void *arg, struct mcle_err *err)
+/* Every lock, in name order; the deadline ends a long listing. */
+static void
+file_list(struct store *s, struct store_op *op)
 {
 	struct file_store *fs = priv(s);
-	struct store_entry *e;
+	struct mcle_err bad;
+	struct fobj *o;
 	char **names = NULL;
 	size_t n = 0, i;
 	int rc = 0;
 
-	if (list_names(fs, &names, &n, err) < 0)
-		return -1;
-	if ((e = malloc(sizeof(*e))) == NULL) {
+	if (list_names(fs, &names, &n, &op->err) < 0)
+		return;
+	if ((o = malloc(sizeof(*o))) == NULL) {
 		free_names(names, n);
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		mcle_err_set(&op->err, MCLE_ENOMEM, "out of memory");
+		return;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
-		mcle_err_clear(&e->err);
-		if (read_entry(fs, names[i], e, &e->err) < 0) {
-			if (e->err.code == MCLE_ENOTFOUND)
-				continue;	/* removed since the listing */
-			memset(&e->rec, 0, sizeof(e->rec));
+		if (op->deadline != 0 && time_now_mono() > op->deadline) {
+			rc = mcle_err_set(&op->err, MCLE_EUNAVAIL,
+					  "cannot list locks in '%s': deadline passed after %zu of %zu",
+					  fs->dir, i, n);
+			break;
 		}
-		rc = fn(arg, e, err);
+		mcle_err_clear(&bad);
+		if (read_entry(fs, names[i], o, &bad) < 0) {
+			if (bad.code == MCLE_ENOTFOUND)
+				continue;	/* removed since the listing */
+			memset(&o->e.rec, 0, sizeof(o->e.rec));
+		}
+		rc = op->each(op->each_arg, &o->e, bad.code != MCLE_OK ? &bad : NULL, &op->err);
 	}
-	free(e);
+	free(o);
 	free_names(names, n);
-	return rc;
+	if (rc == 0)
+		op->rc = 0;
 }
 
 /* A writer's hold on DIR/.NAME.lock. */
@@ -362,7 +328,7 @@ open_lock(struct file_store *fs, const char *lname, struct name_lock *l)
 
 /* Take DIR/.name.lock, waiting (bounded by the deadline). */
 static int
-lock_name(struct store *s, const char *name, struct name_lock *l,
+lock_name(struct store *s, const char *name, int64_t deadline, struct name_lock *l,
 	  struct mcle_err *err)
 {
 	struct file_store *fs = priv(s);
@@ -380,7 +346,7 @@ lock_name(struct store *s, const char *name, struct name_lock *l,
 			close(l->fd);
 			return mcle_err_errno(err, MCLE_EIO, e, "cannot lock '%s'", l->path);
 		}
-		if (time_now_mono() + wait > s->params.deadline) {
+		if (time_now_mono() + wait > deadline) {
 			close(l->fd);
 			return mcle_err_set(err, MCLE_EUNAVAIL,
 					    "timed out waiting for lock '%s'", l->path);
@@ -422,13 +388,11 @@ keep_generation(const struct name_lock *l, int64_t gen)
 	return -1;
 }
 
-/* An object's generation as a number; 0 when absent or not a number. */
+/* An object's generation; 0 when absent. */
 static int64_t
-generation_of(const struct store_entry *e)
+generation_of(const struct fobj *o)
 {
-	int64_t n;
-
-	return parse_int(e->ver.generation, 1, INT64_MAX, &n) == 0 ? n : 0;
+	return o->gen;
 }
 
 /* The clock's proposal: microseconds x 1000 + 3 random digits; 0 out of range. */
@@ -452,8 +416,7 @@ clock_generation(mcle_time now)
  */
 static int
 new_generation(const struct name_lock *l, const char *name,
-	       const struct store_entry *cur, mcle_time now,
-	       char out[MCLE_GENERATION_MAX + 1], struct mcle_err *err)
+	       const struct fobj *cur, mcle_time now, int64_t *out, struct mcle_err *err)
 {
 	int64_t last = last_generation(l), gen;
 
@@ -467,7 +430,7 @@ new_generation(const struct name_lock *l, const char *name,
 		gen = last + 1;
 	if (l->writable && keep_generation(l, gen) < 0)
 		return mcle_err_errno(err, MCLE_EIO, errno, "cannot write '%s'", l->path);
-	snprintf(out, MCLE_GENERATION_MAX + 1, "%" PRId64, gen);
+	*out = gen;
 	return 0;
 }
 
@@ -489,28 +452,32 @@ drop_temporary(struct file_store *fs, const char *name)
 }
 
 static char *
-encode_file(const struct store_entry *e)
+encode_file(const struct fobj *f)
 {
-	json_object *o, *meta;
-	char created[MCLE_RFC3339_MAX], updated[MCLE_RFC3339_MAX], mg[24];
+	json_object *o = json_object_new_object(), *meta = json_object_new_object();
+	char created[MCLE_RFC3339_MAX], updated[MCLE_RFC3339_MAX], num[24];
 	char *text = NULL;
 
-	if ((o = json_object_new_object()) == NULL)
-		return NULL;
-	if ((meta = record_encode(&e->rec)) == NULL)
+	time_format(f->created, created);
+	time_format(f->e.updated, updated);
+	if (meta == NULL || record_encode(&f->e.rec, json_record_put, meta) < 0 ||
+	    json_add_str(o, "kind", "mcle#lock") < 0 || json_add_str(o, "name", f->e.name) < 0) {
+		json_object_put(meta);
 		goto out;
-	time_format(e->ver.created, created);
-	time_format(e->ver.updated, updated);
-	snprintf(mg, sizeof(mg), "%" PRId64, e->ver.metageneration);
-	json_object_object_add(o, "kind", json_object_new_string("mcle#lock"));
-	json_object_object_add(o, "name", json_object_new_string(e->name));
-	json_object_object_add(o, "generation", json_object_new_string(e->ver.generation));
-	json_object_object_add(o, "metageneration", json_object_new_string(mg));
-	json_object_object_add(o, "timeCreated", json_object_new_string(created));
-	json_object_object_add(o, "updated", json_object_new_string(updated));
-	json_object_object_add(o, "metadata", meta);
-	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	snprintf(num, sizeof(num), "%" PRId64, f->gen);
+	if (json_add_str(o, "generation", num) < 0)
+		goto put_meta;
+	snprintf(num, sizeof(num), "%" PRId64, f->meta);
+	if (json_add_str(o, "metageneration", num) < 0 ||
+	    json_add_str(o, "timeCreated", created) < 0 ||
+	    json_add_str(o, "updated", updated) < 0)
+		goto put_meta;
+	if (json_add(o, "metadata", meta) == 0)
+		text = json_dump(o, 1);
+	goto out;
+put_meta:
+	json_object_put(meta);
 out:
 	json_object_put(o);
 	return text;
@@ -535,14 +502,14 @@ write_all(int fd, const char *buf, size_t len)
 
 /* Write e to DIR/.name.tmp, fsync, rename over DIR/name, fsync DIR. */
 static int
-commit_entry(struct file_store *fs, const struct store_entry *e,
-	     struct mcle_err *err)
+commit_entry(struct file_store *fs, const struct fobj *f, struct mcle_err *err)
 {
+	const struct store_entry *e = &f->e;
 	char tmp[MCLE_NAMESPACE_MAX + 8];
 	char *text;
 	int fd, e2;
 
-	if ((text = encode_file(e)) == NULL)
+	if ((text = encode_file(f)) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	temp_name(e->name, tmp, sizeof(tmp));
 	fd = openat(fs->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -574,10 +541,8 @@ commit_entry(struct file_store *fs, const struct store_entry *e,
 	return 0;
 }
 
-enum file_op { OP_CREATE, OP_REPLACE, OP_UPDATE, OP_REMOVE };
-
 static int
-check_precondition(const char *name, int found, const struct store_entry *cur,
+check_precondition(const char *name, int found, const struct fobj *cur,
 		   const struct store_version *expect, struct mcle_err *err)
 {
 	if (expect == NULL) {
@@ -586,8 +551,7 @@ check_precondition(const char *name, int found, const struct store_entry *cur,
 					    "lock '%s' exists already", name);
 		return 0;
 	}
-	if (!found || strcmp(cur->ver.generation, expect->generation) != 0 ||
-	    cur->ver.metageneration != expect->metageneration)
+	if (!found || strcmp(cur->e.ver.v, expect->v) != 0)
 		return mcle_err_set(err, MCLE_EPRECOND, "lock '%s' changed", name);
 	return 0;
 }
@@ -595,146 +559,123 @@ check_precondition(const char *name, int found, const struct store_entry *cur,
 /* Remove DIR/name; the lock file keeps its generation for a re-created object. */
 static int
 remove_entry(struct file_store *fs, const struct name_lock *l,
-	     const struct store_entry *cur, struct mcle_err *err)
+	     const struct fobj *cur, struct mcle_err *err)
 {
 	int64_t gen = generation_of(cur);
 
 	if (l->writable && ((gen > last_generation(l) && keep_generation(l, gen) < 0) ||
 			    fsync(l->fd) < 0))
 		return mcle_err_errno(err, MCLE_EIO, errno, "cannot write '%s'", l->path);
-	if (unlinkat(fs->dirfd, cur->name, 0) < 0 || fsync(fs->dirfd) < 0)
+	if (unlinkat(fs->dirfd, cur->e.name, 0) < 0 || fsync(fs->dirfd) < 0)
 		return mcle_err_errno(err, errno_code(errno), errno,
-				      "cannot remove lock '%s' in '%s'", cur->name, fs->dir);
+				      "cannot remove lock '%s' in '%s'", cur->e.name, fs->dir);
 	return 0;
 }
 
 /* Make cur (as read; zeroed if absent) the next version of name. */
 static int
-next_version(const struct name_lock *l, enum file_op op, const char *name,
-	     struct store_entry *cur, struct mcle_err *err)
+next_version(const struct name_lock *l, enum store_verb verb, const char *name,
+	     struct fobj *cur, struct mcle_err *err)
 {
-	char gen[MCLE_GENERATION_MAX + 1];
 	mcle_time now = time_now_real();
+	int64_t gen;
 
-	if (op == OP_UPDATE) {
-		if (cur->ver.metageneration == INT64_MAX)
+	if (verb == STORE_UPDATE) {
+		if (cur->meta == INT64_MAX)
 			return mcle_err_set(err, MCLE_ECORRUPT,
 					    "lock '%s' has no metageneration left after %" PRId64,
-					    name, cur->ver.metageneration);
-		cur->ver.metageneration++;
+					    name, cur->meta);
+		cur->meta++;
 	} else {
-		if (new_generation(l, name, cur, now, gen, err) < 0)
+		if (new_generation(l, name, cur, now, &gen, err) < 0)
 			return -1;
 		memset(cur, 0, sizeof(*cur));
-		snprintf(cur->name, sizeof(cur->name), "%s", name);
-		memcpy(cur->ver.generation, gen, sizeof(gen));
-		cur->ver.metageneration = 1;
-		cur->ver.created = now;
+		snprintf(cur->e.name, sizeof(cur->e.name), "%s", name);
+		cur->gen = gen;
+		cur->meta = 1;
+		cur->created = now;
 	}
-	cur->ver.updated = now;
-	cur->now = now;
+	set_version(cur);
+	cur->e.updated = now;
+	cur->e.now = now;
 	return 0;
 }
 
 /* Under the lock: read, check the precondition, then write or remove. */
-static int
-mutate(struct store *s, enum file_op op, const char *name,
-       const struct store_version *expect, const struct lease_record *rec,
-       struct store_entry *out, struct mcle_err *err)
+static void
+mutate(struct store *s, struct store_op *op)
 {
 	struct file_store *fs = priv(s);
-	struct store_entry *cur;
-	struct mcle_err rerr = MCLE_ERR_INIT;
+	struct mcle_err rerr = MCLE_ERR_INIT, *err = &op->err;
+	struct fobj *cur;
 	struct name_lock l;
-	int found, rc = -1;
+	int found;
 
-	if ((cur = calloc(1, sizeof(*cur))) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	if (lock_name(s, name, &l, err) < 0)
+	if ((cur = calloc(1, sizeof(*cur))) == NULL) {
+		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		return;
+	}
+	if (lock_name(s, op->name, op->deadline, &l, err) < 0)
 		goto out_free;
-	drop_temporary(fs, name);
-	found = read_entry(fs, name, cur, &rerr) == 0;
+	drop_temporary(fs, op->name);
+	found = read_entry(fs, op->name, cur, &rerr) == 0;
 	if (!found && rerr.code != MCLE_ENOTFOUND) {
 		mcle_err_set(err, rerr.code, "%s", rerr.msg);	/* never overwrite what we cannot read */
 		goto out;
 	}
-	if (check_precondition(name, found, cur, op == OP_CREATE ? NULL : expect, err) < 0)
+	if (check_precondition(op->name, found, cur,
+			       op->verb == STORE_CREATE ? NULL : &op->expect, err) < 0)
 		goto out;
-	if (op == OP_REMOVE) {
-		rc = remove_entry(fs, &l, cur, err);
+	if (op->verb == STORE_REMOVE) {
+		if (remove_entry(fs, &l, cur, err) == 0) {
+			op->out.now = time_now_real();
+			op->rc = 0;
+		}
 		goto out;
 	}
-	if (next_version(&l, op, name, cur, err) < 0)
+	if (next_version(&l, op->verb, op->name, cur, err) < 0)
 		goto out;
-	cur->rec = *rec;
+	cur->e.rec = op->rec;
 	if (commit_entry(fs, cur, err) < 0)
 		goto out;
-	if (out != NULL)
-		*out = *cur;
-	rc = 0;
+	op->out = cur->e;
+	op->rc = 0;
 out:
 	close(l.fd);
 out_free:
 	free(cur);
-	return rc;
 }
 
-static int
-file_create(struct store *s, const char *name, const struct lease_record *rec,
-	    struct store_entry *out, struct mcle_err *err)
+static void
+file_exec(struct store *s, struct store_op *op)
 {
-	return mutate(s, OP_CREATE, name, NULL, rec, out, err);
-}
+	struct fobj *o;
 
-static int
-file_replace(struct store *s, const char *name, const struct store_version *expect,
-	     const struct lease_record *rec, struct store_entry *out,
-	     struct mcle_err *err)
-{
-	return mutate(s, OP_REPLACE, name, expect, rec, out, err);
-}
-
-static int
-file_update(struct store *s, const char *name, const struct store_version *expect,
-	    const struct lease_record *rec, struct store_entry *out,
-	    struct mcle_err *err)
-{
-	return mutate(s, OP_UPDATE, name, expect, rec, out, err);
-}
-
-static int
-file_remove(struct store *s, const char *name, const struct store_version *expect,
-	    struct mcle_err *err)
-{
-	return mutate(s, OP_REMOVE, name, expect, NULL, NULL, err);
-}
-
-static int
-file_clone(struct store *src, struct store *dst, struct mcle_err *err)
-{
-	struct file_store *a = priv(src), *b = priv(dst);
-
-	if ((b->dir = strdup(a->dir)) == NULL)
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	if ((b->dirfd = fcntl(a->dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		free(b->dir);
-		b->dir = NULL;
-		return mcle_err_errno(err, MCLE_EIO, errno, "cannot reopen store directory '%s'",
-				      a->dir);
+	switch (op->verb) {
+	case STORE_LIST:
+		file_list(s, op);
+		return;
+	case STORE_READ:
+		if ((o = malloc(sizeof(*o))) == NULL) {
+			mcle_err_set(&op->err, MCLE_ENOMEM, "out of memory");
+			return;
+		}
+		if (read_entry(priv(s), op->name, o, &op->err) == 0)
+			op->rc = 0;
+		op->out = o->e;
+		free(o);
+		return;
+	default:
+		mutate(s, op);
+		return;
 	}
-	return 0;
 }
 
 const struct store_ops store_file_ops = {
 	.scheme = "file",
+	.caps = STORE_CAP_UPDATE_IN_PLACE | STORE_CAP_REMOVE,
 	.priv_size = sizeof(struct file_store),
 	.open = file_open,
 	.close = file_close,
-	.read = file_read,
-	.list = file_list,
-	.create = file_create,
-	.replace = file_replace,
-	.update = file_update,
-	.remove = file_remove,
-	.clone = file_clone,
+	.exec = file_exec,
 };

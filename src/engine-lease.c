@@ -1,0 +1,126 @@
+/* engine-lease.c - one lease and its Lease resource, in a safe order. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "engine-lease.h"
+#include "log.h"
+
+#define STATUS_TRIES 3	/* 409 Conflict: re-read and try again */
+
+/* The resource of j->ns into j->resource; created first if asked. */
+static int
+resource_get(struct lease_job *j, int create, struct mcle_err *err)
+{
+	struct kube_reply r;
+
+	if (kube_get_lease(j->kube, j->ns, j->deadline, &r) == 0) {
+		j->resource = r.lease;
+		j->have_resource = 1;
+		return 0;
+	}
+	if (r.err.code != MCLE_ENOTFOUND)
+		return mcle_err_set(err, r.err.code, "%s", r.err.msg);
+	if (!create) {
+		log_debug("no Lease resource in namespace '%s'", j->ns);
+		return 0;
+	}
+	/* before the store: never hold a lease whose status we cannot write */
+	if (kube_create_lease(j->kube, j->ns, j->p.identity, j->p.duration, j->deadline, &r) == 0) {
+		j->resource = r.lease;
+		j->have_resource = 1;
+		return 0;
+	}
+	if (r.ns_missing) {
+		/* a lock name that is not a namespace of the cluster: the lease stands alone */
+		snprintf(j->warning, sizeof(j->warning),
+			 "no namespace '%s' in %s: no Lease resource to update", j->ns,
+			 kube_describe(j->kube));
+		return 0;
+	}
+	return mcle_err_set(err, r.err.code, "%s", r.err.msg);
+}
+
+/* Write desired if it differs; on 409 read the resource again (bounded). */
+static int
+write_status(struct lease_job *j, const struct kube_status *desired, struct mcle_err *err)
+{
+	struct kube_reply r;
+	int tries;
+
+	for (tries = 0; tries < STATUS_TRIES; tries++) {
+		if (!cluster_needs_write(j->resource.has_status, &j->resource.status, desired))
+			return 0;
+		if (kube_put_status(j->kube, &j->resource, desired, j->deadline, &r) == 0) {
+			j->resource = r.lease;
+			j->status = *desired;
+			j->status_written = 1;
+			log_debug("Lease resource in '%s': status written", j->ns);
+			return 0;
+		}
+		if (r.err.code != MCLE_EPRECOND)
+			return mcle_err_set(err, r.err.code, "%s", r.err.msg);
+		log_debug("status of '%s' changed meanwhile; reading it again", j->ns);
+		if (kube_get_lease(j->kube, j->ns, j->deadline, &r) < 0)
+			return mcle_err_set(err, r.err.code, "%s", r.err.msg);
+		j->resource = r.lease;
+	}
+	return mcle_err_set(err, MCLE_EUNAVAIL,
+			    "status of the Lease resource in namespace '%s' kept changing; try again",
+			    j->ns);
+}
+
+/* release: consumers stop before the store is released, or nothing happens. */
+static int
+mark_not_leader(struct lease_job *j, struct mcle_err *err)
+{
+	struct kube_status st = j->resource.status;
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (!j->resource.has_status || !(st.has & KS_LEADER) || !st.is_leader)
+		return 0;
+	cluster_not_leader(&st);
+	if (write_status(j, &st, &e) == 0)
+		return 0;
+	return mcle_err_set(err, e.code,
+			    "lease '%s' not released: it stays held until it expires, because "
+			    "the Lease resource could not be marked not-leader first: %s",
+			    j->ns, e.msg);
+}
+
+int
+engine_lease(struct lease_job *j, struct mcle_err *err)
+{
+	struct mcle_err werr = MCLE_ERR_INIT;
+	struct kube_status desired;
+	struct lease_op op;
+	int rc;
+
+	if (j->kube != NULL && j->kind == LEASE_READ) {
+		if (resource_get(j, 0, &j->resource_err) < 0)
+			j->have_resource = 0;
+	} else if (j->kube != NULL && resource_get(j, j->kind == LEASE_ACQUIRE, err) < 0) {
+		return -1;
+	}
+	if (j->have_resource && !j->duration_explicit && j->resource.spec_duration > 0)
+		j->p.duration = j->resource.spec_duration;
+	if (j->kind == LEASE_RELEASE && j->have_resource && mark_not_leader(j, err) < 0)
+		return -1;
+	lease_op_init(&op, j->store, j->kind, j->ns, &j->p, j->deadline);
+	rc = lease_run(&op);
+	j->res = op.res;
+	/* busy or lost, the state is known: show it, and the resource says so too */
+	j->shown = rc == 0 || ((op.err.code == MCLE_EBUSY || op.err.code == MCLE_ELOST) &&
+			       op.res.found);
+	if (rc < 0)
+		mcle_err_set(err, op.err.code, "%s", op.err.msg);
+	if (j->kind == LEASE_READ || !j->have_resource || !j->shown)
+		return rc;
+	cluster_desired(&j->res, j->p.identity, &desired);
+	if (write_status(j, &desired, &werr) < 0 && rc == 0)
+		snprintf(j->warning, sizeof(j->warning),
+			 "the Lease resource was not updated: %.440s", werr.msg);
+	return rc;
+}
