@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@
 #include "parse.h"
 
 #define KUBE_BODY_MAX (32 * 1024 * 1024)	/* one list page */
+#define KUBE_PATH_MAX 8192		/* path and query of a request */
+#define KUBE_WARN_MAX 5			/* warnings about skipped items, per listing */
 #define KUBE_JSON_DEPTH 64
 #define KUBE_TRIES 4
 
@@ -207,15 +211,56 @@ parse_body(const char *body, size_t len)
 	return o;
 }
 
-static const char *
-get_string(json_object *o, const char *key)
+enum { STR_ABSENT, STR_OK, STR_BAD };
+
+/*
+ * The string at key into *out (borrowed): STR_ABSENT if there is none (or
+ * it is not a string), STR_BAD if it holds a NUL byte (C would see it cut
+ * short) or is longer than max bytes, else STR_OK.
+ */
+static int
+get_str(json_object *o, const char *key, size_t max, const char **out)
+{
+	json_object *v;
+	size_t len;
+
+	*out = NULL;
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return STR_ABSENT;
+	*out = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	return len == strlen(*out) && len <= max ? STR_OK : STR_BAD;
+}
+
+/* Server bytes (NULs included) clipped to printable ASCII for a message. */
+static void
+clip_bytes(const char *s, size_t len, char *buf, size_t size)
+{
+	char tmp[512];
+	size_t i;
+
+	if (len > size)
+		len = size;	/* one more than fits: http_clip marks the cut */
+	if (len > sizeof(tmp) - 1)
+		len = sizeof(tmp) - 1;
+	for (i = 0; s != NULL && i < len; i++)
+		tmp[i] = s[i] != '\0' ? s[i] : ' ';
+	tmp[i] = '\0';
+	http_clip(tmp, buf, size);
+}
+
+/* The string at key, whatever it holds, clipped for a message ("" if none). */
+static void
+clip_field(json_object *o, const char *key, char *buf, size_t size)
 {
 	json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+		v = NULL;
+	clip_bytes(v != NULL ? json_object_get_string(v) : "",
+		   v != NULL ? (size_t)json_object_get_string_len(v) : 0, buf, size);
 }
 
 static json_object *
@@ -235,11 +280,14 @@ api_error(struct kube_client *k, const char *what, const struct http_response *r
 	  struct mcle_err *err)
 {
 	json_object *st = r->len > 0 ? parse_body(r->body, r->len) : NULL;
-	const char *msg = get_string(st, "message");
+	const char *msg;
 	char clip[256];
 	enum mcle_code code;
 
-	http_clip(msg != NULL ? msg : (r->body != NULL ? r->body : ""), clip, sizeof(clip));
+	if (get_str(st, "message", SIZE_MAX, &msg) != STR_ABSENT)
+		clip_field(st, "message", clip, sizeof(clip));
+	else
+		clip_bytes(r->body, r->len, clip, sizeof(clip));
 	switch (r->status) {
 	case 401: code = MCLE_EAUTH; break;
 	case 403: code = MCLE_EPERM; break;
@@ -267,7 +315,7 @@ call(struct kube_client *k, const char *method, const char *path,
 {
 	struct http_request req;
 	struct http_response resp;
-	char url[4096];
+	char url[KUBE_PATH_MAX + 1024];
 	const char *text = NULL;
 	int rc = -1, reauth;
 
@@ -338,83 +386,221 @@ add_query(char *buf, size_t size, const char *key, const char *value)
 	return n < 0 || (size_t)n >= size - len ? -1 : 0;
 }
 
-/* A paged list: calls fn for every item; restarts on 410 Expired. */
-static int
-list_all(struct kube_client *k, const char *base, const char *selector,
-	 const char *what, int (*fn)(void *arg, json_object *item, struct mcle_err *err),
-	 int (*reset)(void *arg), void *arg, struct mcle_err *err)
+/* "mcle: warning: ..." for the first few skipped items of a listing. */
+static void
+warn_item(size_t *warned, const char *fmt, ...)
 {
-	char path[4096], limit[16], *cont = NULL;
-	json_object *page, *items, *meta;
+	char buf[1024];
+	va_list ap;
+
+	if ((*warned)++ >= KUBE_WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warn("%s", buf);
+}
+
+static void
+warn_more(size_t warned, const char *noun, const char *where)
+{
+	if (warned > KUBE_WARN_MAX)
+		log_warn("%zu more invalid or duplicate %s from %s not shown",
+			 warned - KUBE_WARN_MAX, noun, where);
+}
+
+/*
+ * One paged listing.  fn is called for every item; reset forgets them when
+ * the listing starts over after 410 Expired.  The listing state: the next
+ * continue token, a hash of every token since the (re)start, the items
+ * counted so far.
+ */
+struct lister {
+	const char *base, *selector;
+	const char *what;		/* "cannot list namespaces in ..." */
+	const char *noun;		/* "namespaces", for the cap's message */
+	int (*fn)(void *arg, json_object *item, struct mcle_err *err);
+	void (*reset)(void *arg);
+	void *arg;
+	char *cont;
+	uint64_t *seen;			/* KUBE_PAGES_MAX token hashes */
+	size_t pages, items;
+};
+
+static uint64_t
+token_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void
+list_restart(struct lister *ls)
+{
+	free(ls->cont);
+	ls->cont = NULL;
+	ls->pages = ls->items = 0;
+	ls->reset(ls->arg);
+}
+
+/* The page's items, counted against the caps, each to fn. */
+static int
+list_items(struct kube_client *k, struct lister *ls, json_object *page,
+	   struct mcle_err *err)
+{
+	json_object *items;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(page, "items", &items) ||
+	    !(json_object_is_type(items, json_type_array) ||
+	      json_object_is_type(items, json_type_null)))
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed list from %s",
+				    ls->what, k->cfg->server);
+	n = json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+	if (n > KUBE_PAGE_ITEMS_MAX)
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "%s: a page of %zu items, over %d (ten times the limit asked for)",
+				    ls->what, n, KUBE_PAGE_ITEMS_MAX);
+	if (n > KUBE_LIST_ITEMS_MAX - ls->items)
+		return mcle_err_set(err, MCLE_ECONFIG,
+				    "cluster %s lists over %d %s",
+				    k->describe, KUBE_LIST_ITEMS_MAX, ls->noun);
+	ls->items += n;
+	for (i = 0; i < n; i++)
+		if (ls->fn(ls->arg, json_object_array_get_idx(items, i), err) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * The page's continue token into ls->cont: 1 if there is one, 0 at the end
+ * of the listing.  A token that is not a clean string, or that came back
+ * already (a listing that would never end), is the server's error.
+ */
+static int
+list_next(struct kube_client *k, struct lister *ls, json_object *page,
+	  struct mcle_err *err)
+{
+	json_object *meta = get_object(page, "metadata"), *v;
 	const char *next;
-	size_t i, pages = 0;
-	int restarts = 0, rc = -1;
+	uint64_t h;
+	size_t i;
+	int st;
+
+	free(ls->cont);
+	ls->cont = NULL;
+	if (meta == NULL && json_object_object_get_ex(page, "metadata", &v) && v != NULL)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed list from %s",
+				    ls->what, k->cfg->server);
+	st = get_str(meta, "continue", KUBE_CONTINUE_MAX, &next);
+	if (st == STR_ABSENT && meta != NULL && json_object_object_get_ex(meta, "continue", &v) &&
+	    v != NULL)
+		st = STR_BAD;	/* a number, an object ... */
+	if (st == STR_BAD)
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "%s: invalid continue token from %s (not a string of at most %d bytes)",
+				    ls->what, k->cfg->server, KUBE_CONTINUE_MAX);
+	if (next == NULL || *next == '\0')
+		return 0;
+	if (ls->pages + 1 >= KUBE_PAGES_MAX)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: over %d pages", ls->what,
+				    KUBE_PAGES_MAX);
+	h = token_hash(next);
+	for (i = 0; i < ls->pages; i++)
+		if (ls->seen[i] == h)
+			return mcle_err_set(err, MCLE_ECORRUPT,
+					    "%s: page %zu repeats the continue token of page %zu: the listing would never end",
+					    ls->what, ls->pages + 1, i + 1);
+	ls->seen[ls->pages++] = h;
+	if ((ls->cont = strdup(next)) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	return 1;
+}
+
+/* GET one page into *page; 410 Expired: start over (-2), a few times. */
+static int
+list_get(struct kube_client *k, struct lister *ls, int *restarts,
+	 json_object **page, struct mcle_err *err)
+{
+	char path[KUBE_PATH_MAX], limit[16];
 	long status;
 
 	snprintf(limit, sizeof(limit), "%d", KUBE_PAGE_LIMIT);
-	for (;;) {
-		snprintf(path, sizeof(path), "%s", base);
-		if (add_query(path, sizeof(path), "limit", limit) < 0 ||
-		    add_query(path, sizeof(path), "labelSelector", selector) < 0 ||
-		    add_query(path, sizeof(path), "continue", cont) < 0) {
-			mcle_err_set(err, MCLE_EUSAGE, "%s: query too long", what);
-			break;
-		}
-		if (call(k, "GET", path, NULL, what, &page, &status, err) < 0) {
-			if (status == 410 && cont != NULL && restarts < KUBE_LIST_RESTARTS) {
-				/* the continue token expired: start over, consistently */
-				log_debug("%s: continue token expired, restarting", what);
-				mcle_err_clear(err);
-				free(cont);
-				cont = NULL;
-				restarts++;
-				if (reset(arg) < 0)
-					break;
-				continue;
-			}
-			break;
-		}
-		if (page == NULL || !json_object_object_get_ex(page, "items", &items) ||
-		    !(json_object_is_type(items, json_type_array) ||
-		      json_object_is_type(items, json_type_null))) {
-			json_object_put(page);
-			mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed list from %s", what,
-				     k->cfg->server);
-			break;
-		}
-		for (i = 0; json_object_is_type(items, json_type_array) &&
-			    i < json_object_array_length(items); i++)
-			if (fn(arg, json_object_array_get_idx(items, i), err) < 0)
-				break;
-		meta = get_object(page, "metadata");
-		next = get_string(meta, "continue");
-		free(cont);
-		cont = next != NULL && *next != '\0' ? strdup(next) : NULL;
-		json_object_put(page);
-		if (err->code != MCLE_OK)
-			break;
-		if (cont == NULL) {
-			rc = 0;
-			break;
-		}
-		if (++pages >= KUBE_PAGES_MAX) {
-			mcle_err_set(err, MCLE_ECORRUPT, "%s: over %d pages", what, KUBE_PAGES_MAX);
-			break;
-		}
+	snprintf(path, sizeof(path), "%s", ls->base);
+	if (add_query(path, sizeof(path), "limit", limit) < 0 ||
+	    add_query(path, sizeof(path), "labelSelector", ls->selector) < 0 ||
+	    add_query(path, sizeof(path), "continue", ls->cont) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: query too long", ls->what);
+	if (call(k, "GET", path, NULL, ls->what, page, &status, err) == 0) {
+		if (*page == NULL)
+			return mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed list from %s",
+					    ls->what, k->cfg->server);
+		return 0;
 	}
-	free(cont);
+	if (status == 410 && ls->cont != NULL && *restarts < KUBE_LIST_RESTARTS) {
+		/* the continue token expired: start over, consistently */
+		log_debug("%s: continue token expired, restarting", ls->what);
+		mcle_err_clear(err);
+		(*restarts)++;
+		list_restart(ls);
+		return -2;
+	}
+	return -1;
+}
+
+/* A paged list: every item to ls->fn; restarts on 410 Expired. */
+static int
+list_all(struct kube_client *k, struct lister *ls, struct mcle_err *err)
+{
+	json_object *page;
+	int restarts = 0, rc;
+
+	if ((ls->seen = calloc(KUBE_PAGES_MAX, sizeof(*ls->seen))) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	for (;;) {
+		if ((rc = list_get(k, ls, &restarts, &page, err)) == -2)
+			continue;
+		if (rc < 0)
+			break;
+		if ((rc = list_items(k, ls, page, err)) == 0)
+			rc = list_next(k, ls, page, err);
+		json_object_put(page);
+		if (rc <= 0)
+			break;
+	}
+	free(ls->cont);
+	ls->cont = NULL;
+	free(ls->seen);
+	ls->seen = NULL;
 	return rc;
 }
 
 struct ns_acc {
 	struct kube_namespace *v;
 	size_t n, cap;
+	size_t warned;
+	const char *where;
 };
 
-static int
+static void
 ns_reset(void *arg)
 {
 	((struct ns_acc *)arg)->n = 0;
+}
+
+/* Skip an item we cannot use: say which and why, never cut its name short. */
+static int
+ns_skip(struct ns_acc *acc, json_object *meta, const char *why)
+{
+	char name[80];
+
+	clip_field(meta, "name", name, sizeof(name));
+	warn_item(&acc->warned, "namespace '%s' from %s skipped: %s", name, acc->where, why);
 	return 0;
 }
 
@@ -423,12 +609,16 @@ ns_item(void *arg, json_object *item, struct mcle_err *err)
 {
 	struct ns_acc *acc = arg;
 	json_object *meta = get_object(item, "metadata");
-	const char *name = get_string(meta, "name");
-	const char *phase = get_string(get_object(item, "status"), "phase");
+	const char *name, *phase, *deleted;
 	void *tmp;
+	int del;
 
-	if (name == NULL || !valid_namespace(name))
-		return 0;	/* not a namespace we can lock; the API never sends one */
+	if (get_str(meta, "name", MCLE_NAMESPACE_MAX, &name) != STR_OK || !valid_namespace(name))
+		return ns_skip(acc, meta, "metadata.name is not a namespace name");
+	if (get_str(get_object(item, "status"), "phase", SIZE_MAX, &phase) == STR_BAD)
+		return ns_skip(acc, meta, "status.phase holds a NUL byte");
+	if ((del = get_str(meta, "deletionTimestamp", SIZE_MAX, &deleted)) == STR_BAD)
+		return ns_skip(acc, meta, "metadata.deletionTimestamp holds a NUL byte");
 	if (acc->n == acc->cap) {
 		acc->cap = acc->cap ? acc->cap * 2 : 64;
 		if ((tmp = realloc(acc->v, acc->cap * sizeof(*acc->v))) == NULL)
@@ -436,25 +626,63 @@ ns_item(void *arg, json_object *item, struct mcle_err *err)
 		acc->v = tmp;
 	}
 	snprintf(acc->v[acc->n].name, sizeof(acc->v[acc->n].name), "%s", name);
-	acc->v[acc->n].terminating = get_string(meta, "deletionTimestamp") != NULL ||
+	acc->v[acc->n].terminating = del == STR_OK ||
 		(phase != NULL && strcmp(phase, "Terminating") == 0);
 	acc->n++;
 	return 0;
+}
+
+static int
+cmp_ns(const void *a, const void *b)
+{
+	return strcmp(((const struct kube_namespace *)a)->name,
+		      ((const struct kube_namespace *)b)->name);
+}
+
+/* Sorted, each name once: a copy that says Terminating wins. */
+static void
+ns_unique(struct ns_acc *acc)
+{
+	size_t i, j = 0;
+
+	if (acc->n < 2)
+		return;
+	qsort(acc->v, acc->n, sizeof(*acc->v), cmp_ns);
+	for (i = 1; i < acc->n; i++) {
+		if (strcmp(acc->v[i].name, acc->v[j].name) != 0) {
+			acc->v[++j] = acc->v[i];
+			continue;
+		}
+		warn_item(&acc->warned, "namespace '%s' listed twice by %s: kept once",
+			  acc->v[i].name, acc->where);
+		acc->v[j].terminating |= acc->v[i].terminating;
+	}
+	acc->n = j + 1;
 }
 
 int
 kube_list_namespaces(struct kube_client *k, const char *selector,
 		     struct kube_namespace **out, size_t *n, struct mcle_err *err)
 {
-	struct ns_acc acc = { NULL, 0, 0 };
+	struct ns_acc acc = { NULL, 0, 0, 0, k->describe };
+	struct lister ls;
 	char what[600];
 
 	snprintf(what, sizeof(what), "cannot list namespaces in %s", k->describe);
-	if (list_all(k, "/api/v1/namespaces", selector, what, ns_item, ns_reset,
-		     &acc, err) < 0) {
+	memset(&ls, 0, sizeof(ls));
+	ls.base = "/api/v1/namespaces";
+	ls.selector = selector;
+	ls.what = what;
+	ls.noun = "namespaces";
+	ls.fn = ns_item;
+	ls.reset = ns_reset;
+	ls.arg = &acc;
+	if (list_all(k, &ls, err) < 0) {
 		free(acc.v);
 		return -1;
 	}
+	ns_unique(&acc);
+	warn_more(acc.warned, "namespaces", k->describe);
 	*out = acc.v;
 	*n = acc.n;
 	return 0;
@@ -464,9 +692,11 @@ struct lease_acc {
 	struct kube_lease *v;
 	size_t n, cap;
 	const char *name;
+	size_t warned;
+	const char *where, *plural;
 };
 
-static int
+static void
 lease_reset(void *arg)
 {
 	struct lease_acc *acc = arg;
@@ -474,7 +704,6 @@ lease_reset(void *arg)
 	kube_leases_free(acc->v, acc->n);
 	acc->v = NULL;
 	acc->n = acc->cap = 0;
-	return 0;
 }
 
 static int
@@ -482,11 +711,28 @@ lease_item(void *arg, json_object *item, struct mcle_err *err)
 {
 	struct lease_acc *acc = arg;
 	json_object *meta = get_object(item, "metadata");
-	const char *name = get_string(meta, "name"), *ns = get_string(meta, "namespace");
+	const char *name, *ns, *rv, *why = NULL;
+	char cname[80], cns[80];
 	void *tmp;
+	int st;
 
-	if (name == NULL || ns == NULL || strcmp(name, acc->name) != 0 || !valid_namespace(ns))
+	st = get_str(meta, "name", SIZE_MAX, &name);
+	if (st == STR_OK && strcmp(name, acc->name) != 0)
+		return 0;	/* another resource of the kind */
+	if (st != STR_OK)
+		why = "invalid metadata.name";
+	else if (get_str(meta, "namespace", MCLE_NAMESPACE_MAX, &ns) != STR_OK ||
+		 !valid_namespace(ns))
+		why = "invalid metadata.namespace";
+	else if (get_str(meta, "resourceVersion", KUBE_RV_MAX, &rv) != STR_OK)
+		why = "invalid metadata.resourceVersion";	/* read it alone */
+	if (why != NULL) {
+		clip_field(meta, "name", cname, sizeof(cname));
+		clip_field(meta, "namespace", cns, sizeof(cns));
+		warn_item(&acc->warned, "%s '%s' in namespace '%s' from %s skipped: %s",
+			  acc->plural, cname, cns, acc->where, why);
 		return 0;
+	}
 	if (acc->n == acc->cap) {
 		acc->cap = acc->cap ? acc->cap * 2 : 64;
 		if ((tmp = realloc(acc->v, acc->cap * sizeof(*acc->v))) == NULL)
@@ -505,19 +751,65 @@ cmp_lease(const void *a, const void *b)
 	return strcmp(((const struct kube_lease *)a)->ns, ((const struct kube_lease *)b)->ns);
 }
 
+/*
+ * Sorted, one resource per namespace.  Copies of one resource that
+ * disagree cannot both be true: read it again (and drop it if that fails:
+ * the pass then creates or reads it for that namespace alone).
+ */
+static void
+lease_unique(struct kube_client *k, struct lease_acc *acc)
+{
+	struct mcle_err gerr;
+	size_t i, j = 0, dup;
+
+	if (acc->n < 2)
+		return;
+	qsort(acc->v, acc->n, sizeof(*acc->v), cmp_lease);
+	for (i = 0; i < acc->n; i = j) {
+		for (j = i + 1; j < acc->n && strcmp(acc->v[i].ns, acc->v[j].ns) == 0; j++)
+			;
+		if ((dup = j - i) < 2)
+			continue;
+		warn_item(&acc->warned, "%s '%s' in namespace '%s' listed %zu times by %s: read again",
+			  acc->plural, acc->name, acc->v[i].ns, dup, acc->where);
+		mcle_err_clear(&gerr);
+		if (kube_get_lease(k, acc->v[i].ns, &acc->v[i], &gerr) < 0) {
+			json_object_put(acc->v[i].obj);
+			acc->v[i].obj = NULL;
+		}
+		while (--dup > 0) {
+			json_object_put(acc->v[i + dup].obj);
+			acc->v[i + dup].obj = NULL;
+		}
+	}
+	for (i = j = 0; i < acc->n; i++)
+		if (acc->v[i].obj != NULL)
+			acc->v[j++] = acc->v[i];
+	acc->n = j;
+}
+
 int
 kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
 		 struct mcle_err *err)
 {
-	struct lease_acc acc = { NULL, 0, 0, k->kind.name };
+	struct lease_acc acc = { NULL, 0, 0, k->kind.name, 0, k->describe, k->kind.plural };
 	struct mcle_err lerr = MCLE_ERR_INIT;
-	char base[512], what[800];
+	struct lister ls;
+	char base[512], what[800], noun[300];
 
 	snprintf(base, sizeof(base), "/apis/%s/%s/%s", k->kind.group, k->kind.version,
 		 k->kind.plural);
 	snprintf(what, sizeof(what), "cannot list %s.%s in %s", k->kind.plural,
 		 k->kind.group, k->describe);
-	if (list_all(k, base, NULL, what, lease_item, lease_reset, &acc, &lerr) < 0) {
+	snprintf(noun, sizeof(noun), "%s.%s", k->kind.plural, k->kind.group);
+	memset(&ls, 0, sizeof(ls));
+	ls.base = base;
+	ls.what = what;
+	ls.noun = noun;
+	ls.fn = lease_item;
+	ls.reset = lease_reset;
+	ls.arg = &acc;
+	if (list_all(k, &ls, &lerr) < 0) {
 		kube_leases_free(acc.v, acc.n);
 		if (lerr.code == MCLE_ENOTFOUND)	/* the resource type, not an object */
 			return mcle_err_set(err, MCLE_ECONFIG,
@@ -526,8 +818,8 @@ kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
 					    k->describe);
 		return mcle_err_set(err, lerr.code, "%s", lerr.msg);
 	}
-	if (acc.n > 1)
-		qsort(acc.v, acc.n, sizeof(*acc.v), cmp_lease);
+	lease_unique(k, &acc);
+	warn_more(acc.warned, noun, k->describe);
 	*out = acc.v;
 	*n = acc.n;
 	return 0;
@@ -551,6 +843,29 @@ object_path(const struct kube_client *k, const char *ns, const char *suffix,
 		 k->kind.version, ns, k->kind.plural, k->kind.name, suffix);
 }
 
+/*
+ * An answer we can write back: an object with a resourceVersion (the
+ * precondition of the status write).  Checked before the store is touched:
+ * we never lead a namespace whose status we cannot write.
+ */
+static int
+check_answer(struct kube_client *k, const char *what, json_object *o,
+	     struct mcle_err *err)
+{
+	const char *rv;
+	int st;
+
+	if (o == NULL)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
+	st = get_str(get_object(o, "metadata"), "resourceVersion", KUBE_RV_MAX, &rv);
+	if (st != STR_OK) {
+		json_object_put(o);
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: %s resourceVersion from %s",
+				    what, st == STR_ABSENT ? "no" : "invalid", k->cfg->server);
+	}
+	return 0;
+}
+
 int
 kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
 	       struct mcle_err *err)
@@ -562,10 +877,9 @@ kube_get_lease(struct kube_client *k, const char *ns, struct kube_lease *l,
 	object_path(k, ns, "", path, sizeof(path));
 	snprintf(what, sizeof(what), "cannot read %s '%s' in namespace '%s'",
 		 k->kind.plural, k->kind.name, ns);
-	if (call(k, "GET", path, NULL, what, &o, &status, err) < 0)
+	if (call(k, "GET", path, NULL, what, &o, &status, err) < 0 ||
+	    check_answer(k, what, o, err) < 0)
 		return -1;
-	if (o == NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
 	json_object_put(l->obj);
 	l->obj = o;
 	if (l->ns != ns)	/* callers pass l->ns itself to read again */
@@ -605,10 +919,8 @@ kube_create_lease(struct kube_client *k, const char *ns, const char *holder,
 		mcle_err_clear(err);
 		return kube_get_lease(k, ns, l, err);
 	}
-	if (rc < 0)
+	if (rc < 0 || check_answer(k, what, o, err) < 0)
 		return -1;
-	if (o == NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT, "%s: empty answer", what);
 	log_debug("created %s '%s' in namespace '%s'", k->kind.plural, k->kind.name, ns);
 	json_object_put(l->obj);
 	l->obj = o;
@@ -623,14 +935,16 @@ kube_put_status(struct kube_client *k, struct kube_lease *l, json_object *status
 {
 	char path[1024], what[300];
 	json_object *body, *o;
+	const char *rv;
 	long code;
 	int rc;
 
 	object_path(k, l->ns, "/status", path, sizeof(path));
 	snprintf(what, sizeof(what), "cannot write the status of %s '%s' in namespace '%s'",
 		 k->kind.plural, k->kind.name, l->ns);
-	if (get_string(get_object(l->obj, "metadata"), "resourceVersion") == NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT, "%s: no resourceVersion", what);
+	if (get_str(get_object(l->obj, "metadata"), "resourceVersion", KUBE_RV_MAX, &rv) != STR_OK)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: %s resourceVersion from %s",
+				    what, rv == NULL ? "no" : "invalid", k->cfg->server);
 	/* a deep copy: the listed object keeps its status until the write succeeds */
 	body = NULL;
 	if (json_object_deep_copy(l->obj, &body, NULL) != 0)

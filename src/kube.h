@@ -16,8 +16,12 @@
 #include "record.h"
 
 #define KUBE_PAGE_LIMIT 500		/* items per list page */
+#define KUBE_PAGE_ITEMS_MAX (10 * KUBE_PAGE_LIMIT)	/* items a page may hold */
 #define KUBE_PAGES_MAX 10000		/* pages in one listing */
+#define KUBE_LIST_ITEMS_MAX 100000	/* items in one listing */
 #define KUBE_LIST_RESTARTS 3		/* restarts after 410 Expired */
+#define KUBE_CONTINUE_MAX 2048		/* bytes of a continue token */
+#define KUBE_RV_MAX 128			/* bytes of a resourceVersion */
 
 /* Where the Lease resources live (all configurable, defaults as the original controller). */
 struct kube_lease_kind {
@@ -55,7 +59,14 @@ struct kube_namespace {
 	int terminating;
 };
 
-/* Every namespace matching selector (may be NULL), following pagination. */
+/*
+ * Every namespace matching selector (may be NULL), following pagination,
+ * sorted by name.  The listing fails (exit 5) as soon as it passes
+ * KUBE_LIST_ITEMS_MAX items, a page holds over KUBE_PAGE_ITEMS_MAX or a
+ * continue token comes back a second time.  Items whose name is not a
+ * namespace name (or holds a NUL byte) are skipped with a warning; a name
+ * listed twice is kept once (terminating if either copy is), with a warning.
+ */
 int kube_list_namespaces(struct kube_client *k, const char *selector,
 			 struct kube_namespace **out, size_t *n,
 			 struct mcle_err *err);
@@ -65,7 +76,12 @@ struct kube_lease {
 	json_object *obj;		/* the resource as the server returned it (owned) */
 };
 
-/* Every Lease resource named kind->name, cluster-wide, sorted by namespace. */
+/*
+ * Every Lease resource named kind->name, cluster-wide, sorted by namespace,
+ * with the limits of kube_list_namespaces.  Items whose metadata.name or
+ * metadata.namespace is invalid are skipped with a warning; a namespace
+ * whose resource is listed twice is read again with a GET.
+ */
 int kube_list_leases(struct kube_client *k, struct kube_lease **out, size_t *n,
 		     struct mcle_err *err);
 void kube_leases_free(struct kube_lease *v, size_t n);
