@@ -134,6 +134,20 @@ Control endpoints (no authentication, not logged; path prefix /_control/)
   GET    /_control/count?method=M&path=REGEX  {"count": N} ('*' any method)
   GET    /_control/object?path=/apis/..  the stored object (404 if none)
   GET    /_control/stats   {"requests":N,"resourceVersion":"N",..}
+  POST   /_control/list {"path":"REGEX","extra":[..],"endless":N,
+         "pages":P,"continue":"repeat"|"wrap"|"nul"|"long"|"number",
+         "page":{..},"name":"lease-gsc"}
+         a server gone wrong: JSON list answers (namespaces, custom
+         resources; not Tables) whose path matches REGEX (re.search; the
+         first such rule) are bent.  extra: raw items added to each first
+         page (no continue asked), NUL bytes and duplicates included;
+         endless: every page holds N made-up objects (namespaces
+         hostile-0000001 .., or resources `name` in them) and a fresh
+         continue token, for ever (or until P pages are served); continue: repeat answers a continue
+         token with itself, wrap answers the last page with the first
+         page's token (a listing that never ends), nul / long append a NUL
+         byte / 3000 bytes to every token, number sends 12345; page: this
+         JSON object is the whole answer.  DELETE clears every rule.
 """
 
 import argparse
@@ -1416,6 +1430,7 @@ class Api:
         self.s = store
         self.port = port
         self.max_page = max_page
+        self.list_rules = []        # /_control/list
 
     # discovery ------------------------------------------------------------
 
@@ -1591,6 +1606,72 @@ class Api:
                 j = bisect.bisect_left(coll.keys, prefix + "\U0010ffff")
                 meta["remainingItemCount"] = max(0, min(n, j - i))
         return items, meta
+
+
+    def misbehave(self, req, items, meta, made_up):
+        """Bend a list answer by the first /_control/list rule matching its
+        path: (items, meta, page), page the whole answer if not None.
+        made_up(name, rule's name, creationTimestamp) is one object made
+        up for endless."""
+        rule = next((r for r in self.list_rules
+                     if r["regex"].search(req.path)), None)
+        if rule is None:
+            return items, meta, None
+        if rule["page"] is not None:
+            return items, meta, rule["page"]
+        asked = req.q.get("continue", "")
+        meta = dict(meta)
+        if rule["endless"]:
+            first = rule["served"] + 1
+            rule["served"] += rule["endless"]
+            names = ["hostile-%07d" % i for i in range(first,
+                                                      rule["served"] + 1)]
+            now = rfc3339()
+            items = [made_up(n, rule["name"], now) for n in names]
+            meta.pop("remainingItemCount", None)
+            meta.pop("continue", None)
+            if not rule["pages"] or \
+                    rule["served"] < rule["pages"] * rule["endless"]:
+                meta["continue"] = encode_continue(names[-1] + "\x00", "",
+                                                   self.s.rv)
+        if not asked:
+            items = items + copy.deepcopy(rule["extra"])
+        mode = rule["continue"]
+        if mode == "repeat" and asked and meta.get("continue"):
+            meta["continue"] = asked
+        elif mode == "wrap" and not asked and meta.get("continue"):
+            rule["first"] = meta["continue"]
+        elif mode == "wrap" and asked and not meta.get("continue"):
+            meta["continue"] = rule["first"]
+        elif mode == "nul" and meta.get("continue"):
+            meta["continue"] += "\x00" + meta["continue"]
+        elif mode == "long" and meta.get("continue"):
+            meta["continue"] += "A" * 3000
+        elif mode == "number" and meta.get("continue"):
+            meta["continue"] = 12345
+        return items, meta, None
+
+
+def made_up_uid(name):
+    """A UID for a made-up object, cheaper than uuid4 (endless pages)."""
+    return "00000000-0000-4000-8000-%012d" % int(name.rsplit("-", 1)[-1])
+
+
+def parse_list_rule(spec):
+    mode = spec.get("continue")
+    if mode not in (None, "repeat", "wrap", "nul", "long", "number"):
+        raise ValueError("unknown continue mode %r" % mode)
+    rule = {"path": spec.get("path", ""),
+            "regex": re.compile(spec.get("path", "")),
+            "extra": spec.get("extra", []), "endless": int(spec.get("endless", 0)),
+            "continue": mode, "page": spec.get("page"),
+            "pages": int(spec.get("pages", 0)),
+            "name": spec.get("name", "lease-gsc"), "served": 0, "first": None}
+    if not isinstance(rule["extra"], list) or \
+            not 0 <= rule["endless"] <= 100000 or rule["pages"] < 0:
+        raise ValueError("extra must be a list, endless in 0..100000, "
+                         "pages >= 0")
+    return rule
 
 
 def parse_int(text, what):
@@ -1957,6 +2038,15 @@ class KubeApi(Api):
             o = namespace_obj(o)
             del o["kind"], o["apiVersion"]
             out.append(o)
+        out, meta, page = self.misbehave(req, out, meta, lambda n, _, t: {
+            "metadata": {"name": n, "uid": made_up_uid(n),
+                         "resourceVersion": str(self.s.rv),
+                         "creationTimestamp": t,
+                         "labels": {"kubernetes.io/metadata.name": n}},
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"}})
+        if page is not None:
+            return Answer(200, page)
         return Answer(200, {"kind": "NamespaceList", "apiVersion": "v1",
                             "metadata": meta, "items": out})
 
@@ -2385,11 +2475,29 @@ class KubeApi(Api):
         items, meta = self.list_page(self.s.data[(r.group, r.plural)], prefix,
                                      req, match, sel.empty and fs.empty)
         items = [self.cr_view(o, r, version) for o in items]
+        if not req.table:
+            items, meta, page = self.misbehave(req, items, meta,
+                                               self.made_up_cr(r, version))
+            if page is not None:
+                return Answer(200, page)
         if req.table:
             return Answer(200, self.cr_table(req, r, version, items, meta))
         return Answer(200, {"apiVersion": "%s/%s" % (r.group, version),
                             "items": items, "kind": r.list_kind,
                             "metadata": meta}, sort=True)
+
+    def made_up_cr(self, r, version):
+        def made_up(ns, name, t):
+            return {"apiVersion": "%s/%s" % (r.group, version),
+                    "kind": r.kind,
+                    "metadata": {"name": name, "namespace": ns,
+                                 "uid": made_up_uid(ns),
+                                 "resourceVersion": str(self.s.rv),
+                                 "generation": 1,
+                                 "creationTimestamp": t},
+                    "spec": {"holderIdentity": "elsewhere",
+                             "leaseDurationSeconds": 60}}
+        return made_up
 
     def cr_view(self, o, r, version):
         o = dict(o)
@@ -2897,6 +3005,13 @@ def control_route(state, method, path, q, spec):
         with s.lock:
             return ctl_json(200, {"compactedResourceVersion":
                                   str(s.expire_continue())})
+    if path == "/_control/list":
+        if method == "DELETE":
+            api.list_rules.clear()
+            return Answer(204, raw=b"")
+        if method == "POST":
+            api.list_rules.append(parse_list_rule(spec))
+        return ctl_json(200, [r["path"] for r in api.list_rules])
     if path == "/_control/namespace":
         return control_namespace(state, method, q, spec)
     if path == "/_control/namespaces" and method == "POST":
