@@ -2,19 +2,11 @@
 #include "config.h"
 
 #include "cmd.h"
-#include "lease.h"
-
-static int
-acquire(struct store *s, const char *ns, const struct elect_params *p,
-	struct lease_result *res, struct mcle_err *err)
-{
-	return lease_acquire(s, ns, p, NULL, 0, res, err);
-}
 
 static int
 acquire_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
-	return cmd_lease_op(ctx, acquire, 1, err);
+	return cmd_lease(ctx, LEASE_ACQUIRE, err);
 }
 
 const struct cmd_entry cmd_acquire_entry = {
@@ -27,8 +19,9 @@ const struct cmd_entry cmd_acquire_entry = {
 		"With a cluster configured, the namespace's Lease resource is created if\n"
 		"missing (before the store is touched), its spec.leaseDurationSeconds is\n"
 		"the lease duration unless --lease-duration is given, and its status is\n"
-		"written (--no-cluster skips all this).",
-	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE,
+		"written after the store (--no-cluster skips all this).  A name that is\n"
+		"not a namespace of the cluster has no resource: the lease stands alone.",
+	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE | CMD_NEEDS_CLUSTER,
 	.options = { OPT__COUNT },
 	.exec = acquire_exec,
 };

@@ -2,13 +2,11 @@
 #include "config.h"
 
 #include "cmd.h"
-#include "lease.h"
 
 static int
 release_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
-	/* also when lost, the Lease resource is written: it must stop saying we lead */
-	return cmd_lease_op(ctx, lease_release, 0, err);
+	return cmd_lease(ctx, LEASE_RELEASE, err);
 }
 
 const struct cmd_entry cmd_release_entry = {
@@ -17,8 +15,10 @@ const struct cmd_entry cmd_release_entry = {
 	.summary = "give up a lease this identity holds",
 	.help = "Release the lease of NAMESPACE held by --identity: the holder becomes\n"
 		"empty and the epoch stays, so any identity may acquire it at once.\n"
+		"With a cluster, the Lease resource is marked not-leader first; if that\n"
+		"fails the lease is kept (it expires on its own) and mcle says so.\n"
 		"Exits 3 if --identity does not hold it.",
-	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE,
+	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_NAMESPACE | CMD_NEEDS_CLUSTER,
 	.options = { OPT__COUNT },
 	.exec = release_exec,
 };

@@ -1,59 +1,95 @@
 /* cmd-status.c - mcle status: show one lease or all of them. */
 #include "config.h"
 
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
-#include "election.h"
-#include "lease.h"
-#include "output.h"
+#include "engine-lease.h"
+#include "engine-locks.h"
+
+struct all_ctx {
+	const struct cmd_ctx *ctx;
+	const struct lock_table *t;
+};
+
+static void
+row_view(void *arg, size_t i, struct lease_view *v, struct lease_result *res)
+{
+	const struct all_ctx *a = arg;
+	const struct lock_row *r = vec_at(&a->t->rows, i);
+
+	memset(res, 0, sizeof(*res));
+	lock_row_entry(a->t, i, &res->entry);
+	res->found = r->bad == NULL;
+	v->ns = r->name;
+	v->res = res;
+	v->identity = a->ctx->st.identity;
+	v->skew = a->ctx->st.skew;
+	v->err = r->bad;
+	v->unreadable = r->bad != NULL;
+}
 
 static int
 status_all(struct cmd_ctx *ctx, struct mcle_err *err)
 {
-	struct store_entry *entries = NULL;
-	struct lease_result *res = NULL;
-	struct lease_view *v = NULL;
-	size_t n = 0, i;
-	int rc = -1;
+	struct lock_table t;
+	struct all_ctx a = { ctx, &t };
+	const struct lock_row *r;
+	size_t i;
+	int rc;
 
-	if (lease_list(ctx->store, &entries, &n, err) < 0)
-		return -1;
-	if ((res = calloc(n + 1, sizeof(*res))) == NULL ||
-	    (v = calloc(n + 1, sizeof(*v))) == NULL) {
-		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		goto out;
+	memset(&t, 0, sizeof(t));
+	if ((rc = engine_locks(ctx->store, ctx->deadline, &t, err)) == 0)
+		rc = output_leases(&ctx->out, row_view, &a, t.rows.n, OUT_ARRAY, err);
+	for (i = 0; i < t.rows.n && rc == 0; i++) {
+		r = vec_at(&t.rows, i);
+		if (r->bad != NULL)
+			rc = mcle_err_set(err, r->bad->code, "%s", r->bad->msg);
 	}
-	for (i = 0; i < n; i++) {
-		res[i].found = entries[i].err.code == MCLE_OK;
-		res[i].entry = entries[i];
-		v[i].ns = entries[i].name;
-		v[i].res = &res[i];
-		v[i].identity = ctx->st.identity;
-		v[i].skew = ctx->st.skew;
-		v[i].err = &entries[i].err;
-	}
-	rc = output_leases(ctx->out, ctx->st.json, OUT_ARRAY, v, n, err);
-	for (i = 0; i < n && rc == 0; i++)
-		if (entries[i].err.code != MCLE_OK)
-			rc = mcle_err_set(err, entries[i].err.code, "%s", entries[i].err.msg);
-out:
-	free(v);
-	free(res);
-	free(entries);
+	lock_table_free(&t);
 	return rc;
+}
+
+static int
+status_one(struct cmd_ctx *ctx, int check, struct mcle_err *err)
+{
+	struct lease_view v;
+	struct lease_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.store = ctx->store;
+	j.kube = ctx->kube;
+	j.kind = LEASE_READ;
+	snprintf(j.ns, sizeof(j.ns), "%s", ctx->st.namespace);
+	cmd_elect_params(ctx, &j.p);
+	j.deadline = ctx->deadline;
+	if (engine_lease(&j, err) < 0)
+		return -1;
+	memset(&v, 0, sizeof(v));
+	v.ns = j.ns;
+	v.res = &j.res;
+	v.identity = ctx->st.identity;
+	v.skew = ctx->st.skew;
+	v.resource = j.have_resource ? &j.resource : NULL;
+	if (output_views(&ctx->out, &v, 1, 0, err) < 0)
+		return -1;
+	/* the lease is shown; then what kept the cluster from showing its resource */
+	if (ctx->kube_err.code != MCLE_OK)
+		return mcle_err_set(err, ctx->kube_err.code, "%s", ctx->kube_err.msg);
+	if (j.resource_err.code != MCLE_OK)
+		return mcle_err_set(err, j.resource_err.code, "%s", j.resource_err.msg);
+	if (check && !(j.res.found && elect_is_leader(&j.res.entry, ctx->st.identity)))
+		return mcle_err_set(err, MCLE_EBUSY, "lease '%s' is not held by '%s'",
+				    ctx->st.namespace, ctx->st.identity);
+	return 0;
 }
 
 static int
 status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
 	const struct opts *o = ctx->opts;
-	struct lease_result res;
-	struct mcle_err cerr = MCLE_ERR_INIT;
-	struct cmd_cluster cc;
-	json_object *rs = NULL;
-	int all = o->count[OPT_ALL] > 0, check = o->count[OPT_CHECK] > 0, rc, crc;
+	int all = o->count[OPT_ALL] > 0, check = o->count[OPT_CHECK] > 0;
 
 	if (all && ctx->st.namespace != NULL)
 		return mcle_err_set(err, MCLE_EUSAGE, "use either -n NAMESPACE or --all, not both");
@@ -61,23 +97,7 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 		return mcle_err_set(err, MCLE_EUSAGE, "missing -n NAMESPACE or --all");
 	if (check && (all || ctx->st.identity == NULL))
 		return mcle_err_set(err, MCLE_EUSAGE, "--check needs -n NAMESPACE and --identity");
-	if (all)
-		return status_all(ctx, err);
-	if (lease_read(ctx->store, ctx->st.namespace, &res, err) < 0)
-		return -1;
-	/* with a cluster, show the Lease resource's status too (read only) */
-	crc = cmd_cluster_begin(ctx, ctx->st.namespace, 0, &cc, &cerr);
-	rs = crc == 0 && cc.have ? kube_lease_status(&cc.l) : NULL;
-	rc = cmd_print_lease_resource(ctx, ctx->st.namespace, &res, rs, err);
-	cmd_cluster_end(&cc);
-	if (rc < 0)
-		return -1;
-	if (crc < 0)
-		return mcle_err_set(err, cerr.code, "%s", cerr.msg);
-	if (check && !(res.found && elect_is_leader(&res.entry, ctx->st.identity)))
-		return mcle_err_set(err, MCLE_EBUSY, "lease '%s' is not held by '%s'",
-				    ctx->st.namespace, ctx->st.identity);
-	return 0;
+	return all ? status_all(ctx, err) : status_one(ctx, check, err);
 }
 
 const struct cmd_entry cmd_status_entry = {
@@ -89,7 +109,7 @@ const struct cmd_entry cmd_status_entry = {
 		"holds it.  With --check, exit 1 unless --identity holds the lease.\n"
 		"With a cluster configured, -o json adds the namespace's Lease\n"
 		"resource status as \"resourceStatus\" (status never writes).",
-	.flags = CMD_NEEDS_STORE,
+	.flags = CMD_NEEDS_STORE | CMD_READS_CLUSTER,
 	.options = { OPT_ALL, OPT_CHECK, OPT__COUNT },
 	.exec = status_exec,
 };

@@ -1,23 +1,29 @@
 /*
  * cmd.h - the command table.  Each command lives in its own cmd-NAME.c and
  * exports one `const struct cmd_entry`; usage and help come only from it.
+ * A command parses its options and calls an engine (engine-*.c); the
+ * dispatcher (mcle.c) has done the shared set-up its flags ask for.
  */
 #ifndef MCLE_CMD_H
 #define MCLE_CMD_H
 
 #include <stdio.h>
 
-#include <json-c/json.h>
-
 #include "err.h"
+#include "http.h"
 #include "kube.h"
+#include "lease.h"
+#include "loop.h"
 #include "options.h"
+#include "output.h"
 #include "store.h"
 
-/* Setup the dispatcher does before a command's exec runs. */
+/* Set-up the dispatcher does before a command's exec runs. */
 #define CMD_NEEDS_STORE		0x01	/* open --store */
 #define CMD_NEEDS_IDENTITY	0x02	/* --identity is required */
 #define CMD_NEEDS_NAMESPACE	0x04	/* -n is required */
+#define CMD_NEEDS_CLUSTER	0x08	/* connect to the cluster, if one is configured */
+#define CMD_READS_CLUSTER	0x10	/* the same, but a failure is only reported after the output */
 
 #define CMD_OPTIONS_MAX 8
 
@@ -27,8 +33,13 @@ struct cmd_ctx {
 	const struct cmd_entry *entry;
 	const struct opts *opts;
 	struct settings st;
+	struct loop *loop;
+	struct http_engine *http;
 	struct store *store;
-	FILE *out;
+	struct kube_client *kube;	/* NULL: no cluster configured, or --no-cluster */
+	struct mcle_err kube_err;	/* CMD_READS_CLUSTER: why there is no cluster */
+	struct output out;
+	int64_t deadline;		/* of the run (--timeout) */
 };
 
 struct cmd_entry {
@@ -61,51 +72,11 @@ void cmd_print_main_help(FILE *f);
 struct elect_params;
 void cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p);
 
-/* Print one lease's state in the chosen format (acquire, renew, release, status). */
-struct lease_result;
-int cmd_print_lease(struct cmd_ctx *ctx, const char *ns,
-		    const struct lease_result *res, struct mcle_err *err);
-
-/* The same, with the Lease resource's status in the JSON ("resourceStatus"). */
-int cmd_print_lease_resource(struct cmd_ctx *ctx, const char *ns,
-			     const struct lease_result *res, json_object *rs,
-			     struct mcle_err *err);
-
 /*
- * The namespace's Lease resource around a store operation, when a cluster
- * is configured and --no-cluster is not given: cmd_cluster_begin reads it
- * (creating it first if `create`: before the store, so that we never hold
- * a lease whose status we cannot write), cmd_cluster_write writes its
- * status if it changed, cmd_cluster_end frees.  Without a cluster, or
- * without a resource and !create, the others do nothing.
+ * acquire, renew and release: the single-lease engine on -n NAMESPACE,
+ * then the lease printed (also when it is busy: the holder and expiry are
+ * what a script wants).
  */
-struct cmd_cluster {
-	struct kube_client *k;		/* NULL: no cluster */
-	struct kube_lease l;
-	int have;			/* l holds the resource */
-};
-
-int cmd_cluster_begin(struct cmd_ctx *ctx, const char *ns, int create,
-		      struct cmd_cluster *cc, struct mcle_err *err);
-int cmd_cluster_write(struct cmd_ctx *ctx, struct cmd_cluster *cc,
-		      const struct lease_result *res, struct mcle_err *err);
-void cmd_cluster_end(struct cmd_cluster *cc);
-
-/* One store operation on the lease of -n NAMESPACE. */
-typedef int (*cmd_lease_fn)(struct store *s, const char *ns,
-			    const struct elect_params *p, struct lease_result *res,
-			    struct mcle_err *err);
-
-/*
- * The body of acquire, renew and release: the Lease resource around one
- * store operation (created first if `create`), then the lease printed
- * (also when it is busy: the holder and expiry are what a script wants).
- */
-int cmd_lease_op(struct cmd_ctx *ctx, cmd_lease_fn fn, int create,
-		 struct mcle_err *err);
-
-/* The resource's spec.leaseDurationSeconds, unless --lease-duration was given. */
-void cmd_cluster_duration(const struct cmd_ctx *ctx, const struct cmd_cluster *cc,
-			  struct elect_params *p);
+int cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err);
 
 #endif

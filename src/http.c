@@ -1346,9 +1346,8 @@ http_do(struct http_client *c, const struct http_request *req,
 	if (http_submit(c, req, wake, &w, err) < 0)
 		return -1;
 	/* a signal does not abandon a request: it is bounded by its own timeouts */
-	while (!w.done)
-		if (loop_run(c->e->loop, is_done, &w, 0) == LOOP_IDLE && !w.done)
-			return mcle_err_set(err, MCLE_ECONFIG,
-			    "internal error: a request stalled with nothing to wait for");
+	if (loop_wait(c->e->loop, is_done, &w) < 0)
+		return mcle_err_set(err, MCLE_ECONFIG,
+		    "internal error: a request stalled with nothing to wait for");
 	return w.rc;
 }

@@ -174,7 +174,7 @@ status_field(struct kube_status *st, const char *key, enum jstream_tok tok,
 	};
 	unsigned bit = 0;
 	size_t i;
-	int64_t v;
+	int64_t v = 0;
 	int ok = 0;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && bit == 0; i++)
@@ -238,7 +238,7 @@ static void
 lease_field(struct lease_fields *f, const char *section, const char *key,
 	    enum jstream_tok tok, const char *s, size_t len, const char *want_name)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	if (strcmp(section, "metadata") == 0) {
 		if (strcmp(key, "name") == 0)
@@ -676,10 +676,8 @@ wait_for(struct kube_client *k, struct wait *w)
 {
 	struct loop *l = http_engine_loop(http_client_engine(k->http));
 
-	while (!w->done)
-		if (loop_run(l, is_done, w, 0) == LOOP_IDLE && !w->done)
-			return mcle_err_set(&w->r->err, MCLE_ECONFIG,
-					    "internal error: a request stalled");
+	if (loop_wait(l, is_done, w) < 0)
+		return mcle_err_set(&w->r->err, MCLE_ECONFIG, "internal error: a request stalled");
 	return w->r->rc;
 }
 

@@ -342,10 +342,8 @@ lease_run(struct lease_op *op)
 	op->done = wake;
 	op->arg = &w;
 	lease_start(op);
-	while (!w.finished)
-		if (loop_run(op->store->params.loop, finished, &w, 0) == LOOP_IDLE &&
-		    !w.finished)
-			return mcle_err_set(&op->err, MCLE_ECONFIG,
-					    "internal error: lease '%s' stalled", op->ns);
+	if (loop_wait(op->store->params.loop, finished, &w) < 0)
+		return mcle_err_set(&op->err, MCLE_ECONFIG,
+				    "internal error: lease '%s' stalled", op->ns);
 	return op->rc;
 }

@@ -346,6 +346,15 @@ loop_run(struct loop *l, int (*done)(void *arg), void *arg, int64_t deadline)
 	}
 }
 
+int
+loop_wait(struct loop *l, int (*done)(void *arg), void *arg)
+{
+	while (!done(arg))
+		if (loop_run(l, done, arg, 0) == LOOP_IDLE && !done(arg))
+			return -1;
+	return 0;
+}
+
 enum loop_why
 loop_sleep_until(struct loop *l, int64_t deadline)
 {

@@ -73,6 +73,13 @@ int loop_timer_armed(const struct loop_timer *t);
 enum loop_why loop_run(struct loop *l, int (*done)(void *arg), void *arg,
 		       int64_t deadline);
 
+/*
+ * Run until done(arg): through signals (the work in flight is bounded by
+ * its own deadlines and finishes).  -1 if nothing is left that could make
+ * it true (an internal error).
+ */
+int loop_wait(struct loop *l, int (*done)(void *arg), void *arg);
+
 /* Wait until the deadline or a signal, running the loop meanwhile. */
 enum loop_why loop_sleep_until(struct loop *l, int64_t deadline);
 

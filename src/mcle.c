@@ -12,6 +12,7 @@
 #include "log.h"
 #include "options.h"
 #include "output.h"
+#include "signals.h"
 #include "store.h"
 
 static int
@@ -59,27 +60,78 @@ check_required(const struct cmd_ctx *ctx, struct mcle_err *err)
 	return 0;
 }
 
+/* The cluster, when the command wants it and one is configured. */
 static int
-setup_and_run(struct cmd_ctx *ctx, struct mcle_err *err)
+open_cluster(struct cmd_ctx *ctx, struct mcle_err *err)
 {
-	struct store_params sp;
+	const struct cmd_entry *c = ctx->entry;
+	struct kube_lease_kind kind = { ctx->st.lease_group, ctx->st.lease_version,
+					ctx->st.lease_plural, ctx->st.lease_name };
 	int rc;
+
+	if (!(c->flags & (CMD_NEEDS_CLUSTER | CMD_READS_CLUSTER)) || ctx->st.no_cluster)
+		return 0;
+	rc = kube_open(ctx->st.kubeconfig, ctx->st.context, &kind, ctx->http, &ctx->kube,
+		       (c->flags & CMD_NEEDS_CLUSTER) ? err : &ctx->kube_err);
+	if (rc < 0 && (c->flags & CMD_NEEDS_CLUSTER))
+		return -1;
+	if (rc == 0)
+		log_debug("cluster: %s", kube_describe(ctx->kube));
+	return 0;
+}
+
+/* Everything the command's flags ask for, opened in order. */
+static int
+setup(struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	struct http_limits lim;
+	struct store_params sp;
 
 	if (opts_settings(ctx->opts, &ctx->st, err) < 0 || check_required(ctx, err) < 0)
 		return -1;
 	log_set_level(ctx->st.verbose);
+	if (output_init(&ctx->out, ctx->st.output, stdout, stderr, err) < 0 ||
+	    signals_init(err) < 0 || (ctx->loop = loop_new(err)) == NULL)
+		return -1;
+	lim.max_in_flight = ctx->st.parallel;
+	lim.max_host_connections = ctx->st.parallel;
+	if ((ctx->http = http_engine_new(ctx->loop, &lim, err)) == NULL)
+		return -1;
+	ctx->deadline = time_now_mono() + ctx->st.timeout;
 	if (ctx->entry->flags & CMD_NEEDS_STORE) {
 		memset(&sp, 0, sizeof(sp));
-		sp.deadline = time_now_mono() + ctx->st.timeout;
-		sp.verbose = ctx->st.verbose;
+		sp.loop = ctx->loop;
+		sp.http = ctx->http;
+		sp.default_timeout = ctx->st.timeout;
 		if ((ctx->store = store_open(ctx->st.store, &sp, err)) == NULL) {
 			opts_blame(ctx->opts, OPT_STORE, err);	/* "invalid store" */
 			return -1;
 		}
 	}
-	rc = ctx->entry->exec(ctx, err);
+	return open_cluster(ctx, err);
+}
+
+static void
+teardown(struct cmd_ctx *ctx)
+{
+	kube_close(ctx->kube);
 	store_close(ctx->store);
+	http_engine_free(ctx->http);
+	loop_free(ctx->loop);
+	ctx->kube = NULL;
 	ctx->store = NULL;
+	ctx->http = NULL;
+	ctx->loop = NULL;
+}
+
+static int
+setup_and_run(struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	int rc = setup(ctx, err);
+
+	if (rc == 0)
+		rc = ctx->entry->exec(ctx, err);
+	teardown(ctx);
 	return rc;
 }
 
@@ -93,7 +145,6 @@ main(int argc, char **argv)
 	int status = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.out = stdout;
 	if (opts_parse(&o, argc, argv, &err) < 0) {
 		if (o.command != NULL)
 			c = cmd_find(o.command);	/* for the "try" hint */
@@ -131,6 +182,9 @@ flush:
 done:
 	if (err.code != MCLE_OK)
 		status = fail(&err, c);
+	/* stopped by SIGTERM, SIGINT or SIGHUP: say so the shell's way */
+	if (signals_pending() != 0)
+		status = 128 + signals_pending();
 	opts_free(&o);
 	return status;
 }

@@ -342,9 +342,8 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	if (st->namespace != NULL && !valid_namespace(st->namespace))
 		return bad_value(o, OPT_NAMESPACE,
 				 "not a DNS-1123 label (1-63 of a-z, 0-9, '-')", err);
-	if (strcmp(o->val[OPT_OUTPUT], "json") == 0)
-		st->json = 1;
-	else if (strcmp(o->val[OPT_OUTPUT], "text") != 0)
+	st->output = o->val[OPT_OUTPUT];
+	if (strcmp(st->output, "json") != 0 && strcmp(st->output, "text") != 0)
 		return bad_value(o, OPT_OUTPUT, "expected 'text' or 'json'", err);
 	st->kubeconfig = o->val[OPT_KUBECONFIG];
 	st->context = o->val[OPT_CONTEXT];

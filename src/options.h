@@ -80,7 +80,7 @@ struct settings {
 	int64_t skew;			/* microseconds */
 	int64_t timeout;		/* microseconds */
 	const char *namespace;
-	int json;			/* -o json */
+	const char *output;		/* -o: a format of output.c */
 	const char *kubeconfig;
 	const char *context;
 	int verbose;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,27 @@
 
 #include "readfile.h"
 #include "secret.h"
+
+/* "64 KiB", "4 MiB", "100 bytes". */
+static void
+size_text(size_t n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		snprintf(buf, len, "%zu MiB", n / (1024 * 1024));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", n / 1024);
+	else
+		snprintf(buf, len, "%zu bytes", n);
+}
+
+static int
+too_large(const char *path, const struct readfile_opts *o, struct mcle_err *err)
+{
+	char max[32];
+
+	size_text(o->max, max, sizeof(max));
+	return mcle_err_set(err, o->code, "%s '%s' is larger than %s", o->what, path, max);
+}
 
 static int
 check(int fd, const char *path, const struct readfile_opts *o, struct mcle_err *err)
@@ -29,8 +51,7 @@ check(int fd, const char *path, const struct readfile_opts *o, struct mcle_err *
 		return mcle_err_set(err, o->code, "%s '%s' is writable by others: refusing it",
 				    o->what, path);
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > o->max)
-		return mcle_err_set(err, o->code, "%s '%s' is larger than %zu bytes",
-				    o->what, path, o->max);
+		return too_large(path, o, err);
 	return 0;
 }
 
@@ -90,8 +111,7 @@ readfile_fd(int fd, const char *path, const struct readfile_opts *o, char **out,
 		used += (size_t)n;
 		if (used > o->max) {
 			secret_free_n(buf, secret ? cap : 0);
-			return mcle_err_set(err, o->code, "%s '%s' is larger than %zu bytes",
-					    o->what, path, o->max);
+			return too_large(path, o, err);
 		}
 	}
 	buf[used] = '\0';

@@ -301,6 +301,7 @@ file_list(struct store *s, struct store_op *op)
 	}
 	free(o);
 	free_names(names, n);
+	op->out.now = time_now_real();
 	if (rc == 0)
 		op->rc = 0;
 }

@@ -993,6 +993,7 @@ page_done(void *arg, struct http_call *h)
 		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
 			     c->js.err);
 	} else if ((now = store_clock(c, &h->resp, 1, &op->err)) != 0 &&
+		   (op->out.now = now) != 0 &&
 		   deliver_page(c, now) == 0 && (more = next_page(c, &op->err)) >= 0) {
 		if (more == 0)
 			op->rc = 0;

@@ -187,6 +187,7 @@ list(struct mem *m, struct store_op *op)
 		if (op->each(op->each_arg, &e, NULL, &op->err) < 0)
 			return;
 	}
+	op->out.now = mem_now(m);
 	op->rc = 0;
 }
 

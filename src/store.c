@@ -157,10 +157,9 @@ store_run(struct store *s, struct store_op *op)
 	op->arg = &fin;
 	if (store_submit(s, op) < 0)
 		fin = 1;
-	while (!fin)
-		if (loop_run(s->params.loop, finished, &fin, 0) == LOOP_IDLE && !fin)
-			return mcle_err_set(&op->err, MCLE_ECONFIG,
-					    "internal error: a store operation stalled");
+	if (loop_wait(s->params.loop, finished, &fin) < 0)
+		return mcle_err_set(&op->err, MCLE_ECONFIG,
+				    "internal error: a store operation stalled");
 	op->done = done;
 	op->arg = arg;
 	return op->rc;

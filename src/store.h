@@ -34,7 +34,7 @@
 #include "record.h"
 #include "timeutil.h"
 
-#define STORE_VERSION_MAX 64
+#define STORE_VERSION_MAX 48
 #define STORE_LIST_PAGES_MAX 10000	/* pages of one listing */
 
 /* A backend's version of one object: opaque, compared for equality only. */
@@ -59,7 +59,7 @@ struct store_entry {
 
 enum store_verb {
 	STORE_READ,		/* name -> out (MCLE_ENOTFOUND if absent; out.now set) */
-	STORE_LIST,		/* every object, to `each` */
+	STORE_LIST,		/* every object, to `each`; out.now: the store's clock */
 	STORE_CREATE,		/* name, rec: only if absent */
 	STORE_REPLACE,		/* name, expect, rec: a new term (new object) */
 	STORE_UPDATE,		/* name, expect, rec: in place */

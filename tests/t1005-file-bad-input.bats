@@ -54,7 +54,7 @@ good_lock() {
 	head -c 200000 /dev/zero | tr '\0' ' ' >"$STORE_DIR/team-a"
 	run --separate-stderr "$MCLE" acquire -n team-a --identity c1
 	assert_status 5
-	[ "$stderr" = "mcle: lock file '$STORE_DIR/team-a' exceeds 65536 bytes" ]
+	[ "$stderr" = "mcle: lock file '$STORE_DIR/team-a' is larger than 64 KiB" ]
 	[ "$(stat -c %s "$STORE_DIR/team-a")" -eq 200000 ]
 }
 

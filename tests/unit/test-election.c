@@ -20,10 +20,9 @@ entry(const char *holder, int64_t epoch, int32_t duration, mcle_time updated,
 	snprintf(e.rec.holder, sizeof(e.rec.holder), "%s", holder);
 	e.rec.epoch = epoch;
 	e.rec.duration = duration;
-	snprintf(e.ver.generation, sizeof(e.ver.generation), "42");
-	e.ver.metageneration = 1;
-	e.ver.created = updated;
-	e.ver.updated = updated;
+	snprintf(e.ver.v, sizeof(e.ver.v), "42/1");
+	e.rec.acquired = updated;
+	e.updated = updated;
 	e.now = now;
 	return e;
 }
@@ -66,7 +65,7 @@ test_acquire(void)
 	is_int(elect_acquire(&e, &me, &next), ELECT_TAKEOVER, "released: takeover at once");
 	is_int(next.epoch, 8, "released then acquired: epoch + 1");
 
-	/* the local clock plays no part: only e.now and e.ver.updated */
+	/* the local clock plays no part: only e.now and e.updated */
 	e = entry("other", 1, 60, T0 + 3600 * S, T0 + 3600 * S + 5 * S);
 	is_int(elect_acquire(&e, &me, &next), ELECT_BUSY, "store clock far from ours: still busy");
 }

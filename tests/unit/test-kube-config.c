@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cred-kube.h"
 #include "kube-config.h"
 #include "kube-exec.h"
 #include "timeutil.h"
@@ -21,6 +22,8 @@
 
 #define CA_PEM "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n"
 #define CA_B64 "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tClRFU1RDQQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg=="
+
+static void free_kc(struct kube_config *kc);
 
 static const char *srcdir;
 static char tmpdir[512];
@@ -118,7 +121,7 @@ load_fails(const char *file, const char *ctx, enum mcle_code code, const char *w
 		printf("#   rc %d, want '%s'\n", rc, want);
 		diag_err(&err);
 	}
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 static struct kube_config *
@@ -132,16 +135,90 @@ load_ok(const char *file, const char *ctx, const char *name)
 	return kc;
 }
 
-/* The token kube_config_auth gives, or NULL (with the error printed). */
+/*
+ * The credentials cred-kube.c makes of kc, through one credential cache
+ * per loaded configuration (as kube.c keeps one per client).
+ */
+struct kube_auth {
+	char *token, *cert_pem, *key_pem;
+	unsigned gen;
+};
+
+static struct cred *cache;
+static struct kube_config *cache_kc;
+static struct kube_auth last;
+
+static void
+drop_auth(struct kube_auth *a)
+{
+	free(a->token);
+	free(a->cert_pem);
+	free(a->key_pem);
+	memset(a, 0, sizeof(*a));
+}
+
+static void
+free_kc(struct kube_config *kc)
+{
+	if (cache_kc == kc) {
+		cred_free(cache);
+		cache = NULL;
+		cache_kc = NULL;
+	}
+	kube_config_free(kc);
+}
+
+static int
+kube_config_auth(struct kube_config *kc, int64_t deadline, struct kube_auth *a,
+		 struct mcle_err *err)
+{
+	struct cred_copy cp;
+	int none = 0;
+
+	drop_auth(a);
+	if (cache_kc != kc) {
+		cred_free(cache);
+		cache_kc = kc;
+		if ((cache = cred_kube_new(kc, &none, err)) == NULL && !none) {
+			cache_kc = NULL;
+			return -1;
+		}
+	}
+	if (cache == NULL)
+		return 0;
+	if (cred_get(cache, deadline, &cp, err) < 0)
+		return -1;
+	a->token = cp.token ? strdup(cp.token) : NULL;
+	a->cert_pem = cp.cert_pem ? strdup(cp.cert_pem) : NULL;
+	a->key_pem = cp.key_pem ? strdup(cp.key_pem) : NULL;
+	a->gen = cp.gen;
+	last.gen = cp.gen;
+	cred_copy_free(&cp);
+	return 0;
+}
+
+/* The server said 401: the next auth fetches again. */
+static void
+kube_config_invalidate(struct kube_config *kc)
+{
+	if (cache != NULL && cache_kc == kc)
+		cred_invalidate(cache, last.gen);
+}
+
+/* The token the credentials give, or NULL (with the error printed). */
 static const char *
 auth_token(struct kube_config *kc, struct kube_auth *a, struct mcle_err *err)
 {
+	static char tok[4096];
+
 	mcle_err_clear(err);
 	if (kube_config_auth(kc, time_now_mono() + 10 * MCLE_USEC, a, err) < 0) {
 		diag_err(err);
 		return NULL;
 	}
-	return a->token != NULL ? a->token : "(none)";
+	snprintf(tok, sizeof(tok), "%s", a->token != NULL ? a->token : "(none)");
+	drop_auth(a);
+	return tok;
 }
 
 static void
@@ -162,8 +239,7 @@ static void
 test_token(void)
 {
 	struct kube_config *kc;
-	struct kube_auth a;
-	struct http_tls tls;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	kc = load_ok(fx("token.yaml"), NULL, "token.yaml loads");
@@ -184,10 +260,9 @@ test_token(void)
 	is_str(kc->source, fx("token.yaml"), "source is the file");
 	ok(!kc->insecure && !kc->in_cluster && kc->exec == NULL, "verified, not in-cluster");
 	is_str(auth_token(kc, &a, &err), "abc.def-123", "auth gives the static token");
-	kube_config_tls(kc, &a, &tls);
-	ok(tls.ca_pem == kc->ca_pem && tls.ca_file == NULL && !tls.insecure &&
-	    tls.cert_pem == NULL && tls.connect_to == NULL, "tls settings");
-	kube_config_free(kc);
+	ok(kc->ca_pem != NULL && kc->ca_file == NULL && !kc->insecure &&
+	    kc->cert_pem == NULL && kc->connect_to == NULL, "tls settings");
+	free_kc(kc);
 
 	kc = load_ok(fx("token.yaml"), "anonymous", "--context anonymous");
 	if (kc == NULL)
@@ -195,16 +270,14 @@ test_token(void)
 	ok(kc->insecure == 1 && kc->ca_pem == NULL, "insecure-skip-tls-verify: true");
 	ok(kc->user_name == NULL && kc->token == NULL, "no user");
 	is_str(auth_token(kc, &a, &err), "(none)", "anonymous: no token");
-	kube_config_tls(kc, &a, &tls);
-	ok(tls.insecure == 1, "tls insecure");
-	kube_config_free(kc);
+	ok(kc->insecure == 1, "tls insecure");
+	free_kc(kc);
 }
 
 static void
 test_certs(void)
 {
 	struct kube_config *kc;
-	struct http_tls tls;
 
 	kc = load_ok(fx("certs.yaml"), NULL, "certs.yaml loads");
 	if (kc == NULL)
@@ -220,22 +293,21 @@ test_certs(void)
 	is_str(kc->key_pem,
 	    "-----BEGIN PRIVATE KEY-----\nCLIENTKEY\n-----END PRIVATE KEY-----\n",
 	    "client-key-data");
-	kube_config_tls(kc, NULL, &tls);
-	ok(tls.cert_pem == kc->cert_pem && tls.key_pem == kc->key_pem &&
-	    tls.connect_to == kc->connect_to, "tls carries the client certificate");
-	kube_config_free(kc);
+	ok(kc->cert_pem != NULL && kc->key_pem != NULL && kc->connect_to != NULL,
+	    "the client certificate and where to connect");
+	free_kc(kc);
 
 	kc = load_ok(fx("certs.yaml"), "noscheme", "server without a scheme");
 	if (kc != NULL)
 		is_str(kc->server, "https://10.0.0.1:443", "https assumed");
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 static void
 test_relative(void)
 {
 	struct kube_config *kc;
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	const char *t;
 
@@ -248,7 +320,7 @@ test_relative(void)
 	is_str(kc->token_file, fx("relative/token.txt"), "tokenFile resolved");
 	is_str(kc->server, "https://kube.example:443", "server");
 	is_str(auth_token(kc, &a, &err), "relative-token-1", "token read and trimmed");
-	kube_config_free(kc);
+	free_kc(kc);
 
 	load_fails(fx("relative/config"), "missing-ca", MCLE_ECONFIG,
 	    "cannot read certificate-authority '", "a missing CA file");
@@ -265,7 +337,7 @@ test_relative(void)
 	ok(err.code == MCLE_EAUTH && t != NULL && strcmp(t,
 	    "cannot read token file '/nonexistent/token': No such file or directory") == 0,
 	    "a missing token file fails auth");
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 /* ---- KUBECONFIG lists and ~/.kube/config -------------------------------- */
@@ -275,7 +347,7 @@ expect_ctx(const char *list, const char *ctx, const char *want_ctx,
 	   const char *want_server, const char *want_token, const char *name)
 {
 	struct kube_config *kc;
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	const char *tok;
 	int good;
@@ -292,7 +364,7 @@ expect_ctx(const char *list, const char *ctx, const char *want_ctx,
 	if (!ok(good, name))
 		printf("#   got context %s, server %s, token %s\n", kc->context, kc->server,
 		    tok ? tok : "(error)");
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 static void
@@ -331,11 +403,11 @@ test_merge(void)
 		is_str(kc->token_file, fx("merge/b/token-b"), "b's tokenFile relative to b");
 		is_str(kc->source, b, "source names the file with the context");
 	}
-	kube_config_free(kc);
+	free_kc(kc);
 	kc = load_ok(NULL, "ctx-both", "namespace of the winning context");
 	if (kc != NULL)
 		is_str(kc->namespace, "from-a", "namespace from a");
-	kube_config_free(kc);
+	free_kc(kc);
 
 	snprintf(names, sizeof(names), "context 'nope' not found in kubeconfig '%s:%s'", a, b);
 	load_fails(NULL, "nope", MCLE_ECONFIG, names, "a missing context names every file");
@@ -343,7 +415,7 @@ test_merge(void)
 	kc = load_ok(fx("token.yaml"), NULL, "--kubeconfig wins over KUBECONFIG");
 	if (kc != NULL)
 		is_str(kc->context, "dev", "the --kubeconfig file's context");
-	kube_config_free(kc);
+	free_kc(kc);
 
 	setenv("KUBECONFIG", "/nonexistent/one:/nonexistent/two", 1);
 	load_fails(NULL, NULL, MCLE_ECONFIG,
@@ -383,13 +455,13 @@ test_home(void)
 		is_str(kc->source, tmp("home/.kube/config"), "source is ~/.kube/config");
 		is_str(kc->context, "dev", "its current-context");
 	}
-	kube_config_free(kc);
+	free_kc(kc);
 	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
 	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
 	kc = load_ok(NULL, NULL, "~/.kube/config comes before in-cluster");
 	if (kc != NULL)
 		ok(!kc->in_cluster, "not in-cluster");
-	kube_config_free(kc);
+	free_kc(kc);
 	unlink(tmp("home/.kube/config"));
 	rmdir(tmp("home/.kube"));
 	clean_env();
@@ -410,8 +482,7 @@ static void
 test_in_cluster(void)
 {
 	struct kube_config *kc;
-	struct kube_auth a;
-	struct http_tls tls;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	make_sa();
@@ -427,10 +498,12 @@ test_in_cluster(void)
 	is_str(kc->token_file, tmp("sa/token"), "service account token");
 	is_str(auth_token(kc, &a, &err), "sa-token-1", "token read");
 	write_file(tmp("sa/token"), "sa-token-2\n");
-	is_str(auth_token(kc, &a, &err), "sa-token-2", "rotated token re-read");
-	kube_config_tls(kc, &a, &tls);
-	ok(tls.ca_file == kc->ca_file && !tls.insecure, "tls uses the CA file");
+	is_str(auth_token(kc, &a, &err), "sa-token-1", "cached for a while (read again each minute)");
+	kube_config_invalidate(kc);
+	is_str(auth_token(kc, &a, &err), "sa-token-2", "rotated token re-read after a 401");
+	ok(kc->ca_file != NULL && !kc->insecure, "tls uses the CA file");
 	write_file(tmp("sa/token"), " \n");
+	kube_config_invalidate(kc);
 	ok(kube_config_auth(kc, 0, &a, &err) < 0 && err.code == MCLE_EAUTH &&
 	    strstr(err.msg, "token file '") != NULL && strstr(err.msg, "' is empty") != NULL,
 	    "an empty token file fails");
@@ -438,7 +511,8 @@ test_in_cluster(void)
 	unlink(tmp("sa/token"));
 	ok(kube_config_auth(kc, 0, &a, &err) < 0 && err.code == MCLE_EAUTH &&
 	    strstr(err.msg, "No such file or directory") != NULL, "a missing token fails");
-	kube_config_free(kc);
+	drop_auth(&a);
+	free_kc(kc);
 	write_file(tmp("sa/token"), "sa-token-3");
 
 	setenv("KUBERNETES_SERVICE_HOST", "fd00:10:96::1", 1);
@@ -446,7 +520,7 @@ test_in_cluster(void)
 	kc = load_ok(NULL, NULL, "in-cluster over IPv6");
 	if (kc != NULL)
 		is_str(kc->server, "https://[fd00:10:96::1]:6443", "IPv6 host bracketed");
-	kube_config_free(kc);
+	free_kc(kc);
 
 	unsetenv("KUBERNETES_SERVICE_PORT");
 	load_fails(NULL, NULL, MCLE_ECONFIG, "KUBERNETES_SERVICE_PORT is not set",
@@ -491,7 +565,7 @@ static void
 exec_fails(struct kube_config *kc, const char *mode, enum mcle_code code,
 	   const char *want, const char *name)
 {
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	int rc;
 
@@ -510,7 +584,7 @@ exec_fails(struct kube_config *kc, const char *mode, enum mcle_code code,
 static void
 test_exec_cache(struct kube_config *kc)
 {
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	const char *count = tmp("count");
 
@@ -542,8 +616,7 @@ test_exec_cache(struct kube_config *kc)
 static void
 test_exec_cert(struct kube_config *kc)
 {
-	struct kube_auth a;
-	struct http_tls tls;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	set_mode("cert", NULL);
@@ -552,16 +625,12 @@ test_exec_cert(struct kube_config *kc)
 	    a.cert_pem != NULL && strstr(a.cert_pem, "\nEXEC\n") != NULL &&
 	    a.key_pem != NULL && strstr(a.key_pem, "PRIVATE KEY") != NULL,
 	    "a client certificate from the plugin");
-	is_int(a.cert_gen, 1, "cert_gen bumped");
-	kube_config_tls(kc, &a, &tls);
-	ok(tls.cert_pem == a.cert_pem && tls.key_pem == a.key_pem, "tls uses it");
 	kube_config_invalidate(kc);
-	ok(kube_config_auth(kc, 0, &a, &err) == 0, "run again");
-	is_int(a.cert_gen, 1, "same certificate: same cert_gen");
+	ok(kube_config_auth(kc, 0, &a, &err) == 0 && a.cert_pem != NULL, "run again");
 	set_mode(NULL, NULL);
 	kube_config_invalidate(kc);
 	ok(kube_config_auth(kc, 0, &a, &err) == 0 && a.cert_pem == NULL, "token again");
-	is_int(a.cert_gen, 2, "certificate gone: cert_gen bumped");
+	drop_auth(&a);
 }
 
 static void
@@ -618,7 +687,7 @@ gone(pid_t pid)
 static void
 test_exec_timeout(struct kube_config *kc)
 {
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	int64_t start, took;
 	int shell = 0, sleeper = 0, i;
@@ -673,7 +742,7 @@ test_exec_v1(void)
 	test_exec_cert(kc);
 	test_exec_errors(kc);
 	test_exec_timeout(kc);
-	kube_config_free(kc);
+	free_kc(kc);
 	unsetenv("FAKE_PLUGIN_TOKEN");
 	unsetenv("KUBERNETES_EXEC_INFO");
 }
@@ -682,7 +751,7 @@ static void
 test_exec_variants(void)
 {
 	struct kube_config *kc;
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	char path[4096], want[1024], b64[256];
 	const char *info;
@@ -699,7 +768,7 @@ test_exec_variants(void)
 		    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tClJFTEFUSVZFQ0EKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=");
 		ok(strstr(info, b64) != NULL, "the CA file's bytes in spec.cluster");
 	}
-	kube_config_free(kc);
+	free_kc(kc);
 
 	snprintf(path, sizeof(path), "%s:%s", fx(""), getenv("PATH"));
 	setenv("PATH", path, 1);
@@ -708,7 +777,7 @@ test_exec_variants(void)
 		is_str(kube_exec_get_spec(kc->exec)->command, "fake-plugin.sh", "kept bare");
 		is_str(auth_token(kc, &a, &err), "fake-token", "found in PATH");
 	}
-	kube_config_free(kc);
+	free_kc(kc);
 
 	kc = load_ok(fx("exec-v1.yaml"), "missing", "a missing plugin loads");
 	snprintf(want, sizeof(want), "cannot run credential plugin '%s': No such file or "
@@ -716,13 +785,13 @@ test_exec_variants(void)
 	    fx("./no-such-plugin"));
 	if (kc != NULL)
 		exec_fails(kc, NULL, MCLE_ECONFIG, want, "and fails to run, with the hint");
-	kube_config_free(kc);
+	free_kc(kc);
 	kc = load_ok(fx("exec-v1.yaml"), "missing-in-path", "a plugin not in PATH loads");
 	if (kc != NULL)
 		exec_fails(kc, NULL, MCLE_ECONFIG, "cannot run credential plugin "
 		    "'mcle-no-such-plugin': not found in PATH (Install mcle-no-such-plugin first.)",
 		    "and fails to run");
-	kube_config_free(kc);
+	free_kc(kc);
 
 	if ((f = fopen(tmp("noexec.yaml"), "w")) != NULL) {
 		fprintf(f, "current-context: x\nclusters: [{name: c, cluster: {server: "
@@ -737,7 +806,7 @@ test_exec_variants(void)
 	if (kc != NULL)
 		exec_fails(kc, NULL, MCLE_ECONFIG, "noexec.sh': Permission denied",
 		    "and fails to run");
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 static void
@@ -765,7 +834,7 @@ static void
 test_gke_plugin(void)
 {
 	struct kube_config *kc;
-	struct kube_auth a;
+	struct kube_auth a = { NULL, NULL, NULL, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 	const char *prefix = "credential plugin 'gke-gcloud-auth-plugin' failed (exit status ";
 	FILE *f;
@@ -799,7 +868,7 @@ test_gke_plugin(void)
 	    strstr(err.msg, "GOOGLE_APPLICATION_CREDENTIALS") != NULL,
 	    "gke-gcloud-auth-plugin's failure is one clear line");
 	printf("# %s\n", err.msg);
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 /* ---- broken kubeconfigs ------------------------------------------------- */
@@ -873,7 +942,7 @@ test_fields(void)
 	if (kc != NULL)
 		ok(strcmp(kc->server, "https://127.0.0.1:6443") == 0 && kc->insecure,
 		    "an aliased cluster body");
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 static void
@@ -901,7 +970,7 @@ test_unsupported(void)
 	load_fails(f, "bad-token", MCLE_ECONFIG, "has characters a header cannot carry",
 	    "a token with a space");
 	kc = load_ok(f, "empty-username", "an empty username is no username");
-	kube_config_free(kc);
+	free_kc(kc);
 }
 
 static void
@@ -928,7 +997,7 @@ test_limits(void)
 
 	write_repeated(tmp("big.yaml"), "current-context: x\n",
 	    "# a comment line that pads the file past its limit\n", 21000, "");
-	load_fails(tmp("big.yaml"), NULL, MCLE_ECONFIG, "' is larger than 1024 KiB",
+	load_fails(tmp("big.yaml"), NULL, MCLE_ECONFIG, "' is larger than 1 MiB",
 	    "a file over 1 MiB");
 	for (i = 0; i < 64; i++) {
 		text[i] = '[';

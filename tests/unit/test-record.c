@@ -3,8 +3,21 @@
 
 #include <string.h>
 
+#include "json.h"
 #include "record.h"
 #include "tap.h"
+
+static json_object *
+encode(const struct lease_record *rec)
+{
+	json_object *o = json_object_new_object();
+
+	if (record_encode(rec, json_record_put, o) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
 
 static int
 decode_text(const char *text, struct lease_record *rec, struct mcle_err *err)
@@ -13,7 +26,7 @@ decode_text(const char *text, struct lease_record *rec, struct mcle_err *err)
 	int rc;
 
 	mcle_err_clear(err);
-	rc = record_decode(o, "team-a", rec, err);
+	rc = record_decode(json_record_get, o, "team-a", rec, err);
 	json_object_put(o);
 	return rc;
 }
@@ -104,7 +117,7 @@ test_epoch_range(struct lease_record *out, struct mcle_err *err)
 	memset(&in, 0, sizeof(in));
 	in.epoch = 9007199254740991LL;
 	in.duration = 1;
-	o = record_encode(&in);
+	o = encode(&in);
 	is_str(json_object_get_string(json_object_object_get(o, "leaseTransitions")),
 	       "9007199254740991", "epoch 2^53-1 encodes exactly");
 	json_object_put(o);
@@ -127,11 +140,11 @@ main(void)
 	snprintf(in.holder, sizeof(in.holder), "cluster-eu-1");
 	in.epoch = 7;
 	in.duration = 45;
-	o = record_encode(&in);
+	o = encode(&in);
 	ok(o != NULL, "encode");
 	is_str(json_object_get_string(json_object_object_get(o, "leaseTransitions")), "7",
 	       "values are strings (GCS metadata)");
-	ok(record_decode(o, "team-a", &out, &err) == 0, "round trip decodes");
+	ok(record_decode(json_record_get, o, "team-a", &out, &err) == 0, "round trip decodes");
 	is_str(out.holder, "cluster-eu-1", "holder survives");
 	is_int(out.epoch, 7, "epoch survives");
 	is_int(out.duration, 45, "duration survives");
@@ -140,8 +153,8 @@ main(void)
 	/* a long identity is not truncated (the old controller cut at 200 bytes) */
 	memset(in.holder, 'x', 253);
 	in.holder[253] = '\0';
-	o = record_encode(&in);
-	ok(record_decode(o, "team-a", &out, &err) == 0 && strlen(out.holder) == 253,
+	o = encode(&in);
+	ok(record_decode(json_record_get, o, "team-a", &out, &err) == 0 && strlen(out.holder) == 253,
 	   "253-character identity round trips");
 	json_object_put(o);
 
@@ -170,12 +183,33 @@ main(void)
 	json_object_object_add(o, "leaseTransitions", json_object_new_string("1"));
 	json_object_object_add(o, "leaseDurationSeconds", json_object_new_string("5"));
 	mcle_err_clear(&err);
-	ok(record_decode(o, "team-a", &out, &err) < 0, "oversized identity rejected");
+	ok(record_decode(json_record_get, o, "team-a", &out, &err) < 0, "oversized identity rejected");
 	json_object_put(o);
 	ok(decode_text("[1,2]", &out, &err) < 0, "not an object");
 	test_strict(&out, &err);
 	test_epoch_range(&out, &err);
 	mcle_err_clear(&err);
-	ok(record_decode(NULL, "team-a", &out, &err) < 0, "no metadata");
+	ok(record_decode(json_record_get, NULL, "team-a", &out, &err) < 0, "no metadata");
+
+	/* the acquire time: optional (older records), exact when present */
+	memset(&in, 0, sizeof(in));
+	snprintf(in.holder, sizeof(in.holder), "a");
+	in.epoch = 1;
+	in.duration = 5;
+	in.acquired = (mcle_time)1767225600 * MCLE_USEC + 123456;
+	o = encode(&in);
+	mcle_err_clear(&err);
+	ok(record_decode(json_record_get, o, "team-a", &out, &err) == 0 &&
+	   out.acquired == in.acquired, "acquireTime round trips to the microsecond");
+	json_object_put(o);
+	ok(decode_text("{\"mcleFormat\":\"1\",\"holderIdentity\":\"a\",\"leaseTransitions\":\"1\","
+		       "\"leaseDurationSeconds\":\"5\"}", &out, &err) == 0 && out.acquired == 0,
+	   "a record without acquireTime (an older mcle's) decodes, acquired unknown");
+	ok(decode_text("{\"mcleFormat\":\"1\",\"holderIdentity\":\"a\",\"leaseTransitions\":\"1\","
+		       "\"leaseDurationSeconds\":\"5\",\"acquireTime\":\"yesterday\"}", &out, &err) < 0 &&
+	   strstr(err.msg, "acquireTime") != NULL, "a malformed acquireTime is corrupt");
+	ok(decode_text("{\"mcleFormat\":\"1\",\"holderIdentity\":\"a\\u0000b\",\"leaseTransitions\":\"1\","
+		       "\"leaseDurationSeconds\":\"5\"}", &out, &err) < 0 && strstr(err.msg, "NUL") != NULL,
+	   "a holder with a NUL byte is corrupt, never cut short");
 	return done_testing();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "store.h"
 #include "tap.h"
 
@@ -79,10 +80,45 @@ temporaries(const char *dir)
 	return n;
 }
 
+static struct loop *lp;
+
+/* One operation, waited for: 0 or -1 (err in *err, the outcome in *out). */
+static int
+op(struct store *s, enum store_verb verb, const char *name, const struct store_version *expect,
+   const struct lease_record *r, struct store_entry *out, struct mcle_err *err)
+{
+	struct store_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.verb = verb;
+	snprintf(o.name, sizeof(o.name), "%s", name);
+	if (expect != NULL)
+		o.expect = *expect;
+	if (r != NULL)
+		o.rec = *r;
+	o.deadline = time_now_mono() + 10 * MCLE_USEC;
+	store_run(s, &o);
+	if (out != NULL)
+		*out = o.out;
+	if (o.rc < 0) {
+		mcle_err_clear(err);
+		mcle_err_set(err, o.err.code, "%s", o.err.msg);
+	}
+	return o.rc;
+}
+
 static long long
 gen(const struct store_entry *e)
 {
-	return strtoll(e->ver.generation, NULL, 10);
+	return strtoll(e->ver.v, NULL, 10);
+}
+
+static long long
+metagen(const struct store_entry *e)
+{
+	const char *slash = strchr(e->ver.v, '/');
+
+	return slash != NULL ? strtoll(slash + 1, NULL, 10) : -1;
 }
 
 /* Generations only grow, whatever the clock says, even across remove. */
@@ -97,34 +133,33 @@ test_generations(struct store *s, const char *dir)
 
 	/* a generation ahead of the clock, as after the clock stepped back */
 	put_lock(dir, "gen", "9000000000000000000", "1");
-	ok(s->ops->read(s, "gen", &cur, &err) == 0, "a lock ahead of the clock reads");
+	ok(op(s, STORE_READ, "gen", NULL, NULL, &cur, &err) == 0, "a lock ahead of the clock reads");
 	for (i = 0; i < 20; i++) {
 		prev = gen(&cur);
-		if (s->ops->replace(s, "gen", &cur.ver, &r, &next, &err) < 0 || gen(&next) <= prev)
+		if (op(s, STORE_REPLACE, "gen", &cur.ver, &r, &next, &err) < 0 || gen(&next) <= prev)
 			up = 0;
 		cur = next;
 	}
 	ok(up && gen(&cur) > 9000000000000000000LL,
 	   "replace after a clock step back: every generation larger than the last");
 	put_lock(dir, "gone", "9100000000000000000", "3");
-	ok(s->ops->read(s, "gone", &cur, &err) == 0 &&
-	   s->ops->remove(s, "gone", &cur.ver, &err) == 0, "remove a lock ahead of the clock");
-	ok(s->ops->create(s, "gone", &r, &next, &err) == 0 && gen(&next) > 9100000000000000000LL,
+	ok(op(s, STORE_READ, "gone", NULL, NULL, &cur, &err) == 0 &&
+	   op(s, STORE_REMOVE, "gone", &cur.ver, NULL, NULL, &err) == 0,
+	   "remove a lock ahead of the clock");
+	ok(op(s, STORE_CREATE, "gone", NULL, &r, &next, &err) == 0 &&
+	   gen(&next) > 9100000000000000000LL,
 	   "re-created after remove: the generation still grows (the lock file remembers)");
-	mcle_err_clear(&err);
 
 	put_lock(dir, "end", "9223372036854775807", "1");
-	ok(s->ops->read(s, "end", &cur, &err) == 0, "a lock at the last generation reads");
-	ok(s->ops->replace(s, "end", &cur.ver, &r, NULL, &err) < 0 && err.code == MCLE_ECORRUPT,
+	ok(op(s, STORE_READ, "end", NULL, NULL, &cur, &err) == 0, "a lock at the last generation reads");
+	ok(op(s, STORE_REPLACE, "end", &cur.ver, &r, NULL, &err) < 0 && err.code == MCLE_ECORRUPT,
 	   "no generation left: refused, no overflow");
-	mcle_err_clear(&err);
 	put_lock(dir, "mg", "5", "9223372036854775807");
-	ok(s->ops->read(s, "mg", &cur, &err) == 0, "a lock at the last metageneration reads");
-	ok(s->ops->update(s, "mg", &cur.ver, &r, NULL, &err) < 0 && err.code == MCLE_ECORRUPT,
+	ok(op(s, STORE_READ, "mg", NULL, NULL, &cur, &err) == 0, "a lock at the last metageneration reads");
+	ok(op(s, STORE_UPDATE, "mg", &cur.ver, &r, NULL, &err) < 0 && err.code == MCLE_ECORRUPT,
 	   "no metageneration left: update refused, no overflow");
-	mcle_err_clear(&err);
-	ok(s->ops->replace(s, "mg", &cur.ver, &r, &next, &err) == 0 && gen(&next) > 5 &&
-	   next.ver.metageneration == 1, "... a replace starts again at metageneration 1");
+	ok(op(s, STORE_REPLACE, "mg", &cur.ver, &r, &next, &err) == 0 && gen(&next) > 5 &&
+	   metagen(&next) == 1, "... a replace starts again at metageneration 1");
 }
 
 /* A temporary left by a writer killed before its rename goes with the next write. */
@@ -135,94 +170,65 @@ test_temporaries(struct store *s, const char *dir)
 	struct lease_record r = rec("a", 1);
 	struct store_entry e1, e2;
 
-	ok(s->ops->create(s, "crash", &r, &e1, &err) == 0, "create");
-	ok(s->ops->update(s, "crash", &e1.ver, &r, &e2, &err) == 0, "update");
+	ok(op(s, STORE_CREATE, "crash", NULL, &r, &e1, &err) == 0, "create");
+	ok(op(s, STORE_UPDATE, "crash", &e1.ver, &r, &e2, &err) == 0, "update");
 	is_int(temporaries(dir), 0, "writes leave no temporary behind");
 	put_file(dir, ".crash.tmp", "left by a writer killed before its rename\n");
-	ok(s->ops->update(s, "crash", &e1.ver, &r, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
+	ok(op(s, STORE_UPDATE, "crash", &e1.ver, &r, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
 	   "a write that fails its precondition ...");
 	ok(!exists(dir, ".crash.tmp"), "... still removes a stale temporary, under the lock");
-	mcle_err_clear(&err);
 	put_file(dir, ".crash.tmp", "stale\n");
-	ok(s->ops->update(s, "crash", &e2.ver, &r, NULL, &err) == 0, "a write over a stale temporary");
+	ok(op(s, STORE_UPDATE, "crash", &e2.ver, &r, NULL, &err) == 0, "a write over a stale temporary");
 	is_int(temporaries(dir), 0, "... leaves none");
 }
 
-static int
-count(void *arg, const struct store_entry *e, struct mcle_err *err)
+/* A lock file written by an older mcle: no acquireTime, its creation instead. */
+static void
+test_older_record(struct store *s, const char *dir)
 {
-	(void)e;
-	(void)err;
-	(*(int *)arg)++;
-	return 0;
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct store_entry e;
+	mcle_time created;
+
+	put_lock(dir, "old", "77", "2");
+	time_parse_rfc3339("2024-01-01T00:00:00Z", &created);
+	ok(op(s, STORE_READ, "old", NULL, NULL, &e, &err) == 0 && e.rec.acquired == created,
+	   "an older record's acquire time is its timeCreated");
+	is_str(e.ver.v, "77/2", "the version is GENERATION/METAGENERATION");
 }
 
 int
 main(void)
 {
 	char dir[] = "/tmp/mcle-test-store.XXXXXX", url[64];
-	struct store_params sp = { 0, 0 };
+	struct store_params sp;
 	struct mcle_err err = MCLE_ERR_INIT;
-	struct lease_record r1 = rec("a", 1), r2 = rec("b", 2);
-	struct store_entry e1, e2, e3, got;
-	struct store_version stale;
+	struct lease_record r1 = rec("a", 1);
+	struct store_entry e1;
 	struct store *s;
-	int n = 0;
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
+	lp = loop_new(&err);
+	memset(&sp, 0, sizeof(sp));
+	sp.loop = lp;
+	sp.default_timeout = 10 * MCLE_USEC;
 	snprintf(url, sizeof(url), "file://%s", dir);
-	sp.deadline = time_now_mono() + 10 * MCLE_USEC;
 	s = store_open(url, &sp, &err);
 	ok(s != NULL, "open");
-
-	ok(s->ops->read(s, "ns", &got, &err) < 0 && err.code == MCLE_ENOTFOUND, "absent: not found");
-	mcle_err_clear(&err);
-	ok(s->ops->create(s, "ns", &r1, &e1, &err) == 0, "create if absent");
-	is_int(e1.ver.metageneration, 1, "a new object has metageneration 1");
-	ok(e1.ver.created == e1.ver.updated && e1.now == e1.ver.updated, "created = updated = now");
-	ok(s->ops->create(s, "ns", &r1, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
-	   "create of an existing object: precondition failed");
-	mcle_err_clear(&err);
-
-	ok(s->ops->update(s, "ns", &e1.ver, &r1, &e2, &err) == 0, "update at the version read");
-	is_str(e2.ver.generation, e1.ver.generation, "update keeps the generation");
-	is_int(e2.ver.metageneration, 2, "update bumps the metageneration");
-	ok(s->ops->update(s, "ns", &e1.ver, &r1, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
-	   "update at a stale metageneration fails");
-	mcle_err_clear(&err);
-
-	ok(s->ops->replace(s, "ns", &e1.ver, &r2, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
-	   "replace at a stale version fails (a renewal landed in between)");
-	mcle_err_clear(&err);
-	ok(s->ops->replace(s, "ns", &e2.ver, &r2, &e3, &err) == 0, "replace at the current version");
-	ok(strcmp(e3.ver.generation, e2.ver.generation) != 0, "replace starts a new generation");
-	is_int(e3.ver.metageneration, 1, "... with metageneration 1");
-
-	ok(s->ops->read(s, "ns", &got, &err) == 0, "read back");
-	is_str(got.rec.holder, "b", "the record is the replacement");
-	is_int(got.rec.epoch, 2, "with its epoch");
-	ok(got.now >= got.ver.updated, "the store's clock is not before the write");
-
-	stale = e2.ver;
-	ok(s->ops->remove(s, "ns", &stale, &err) < 0 && err.code == MCLE_EPRECOND,
-	   "remove at a stale version fails");
-	mcle_err_clear(&err);
-	ok(s->ops->create(s, "other", &r1, NULL, &err) == 0, "a second lock");
-	ok(s->ops->list(s, count, &n, &err) == 0 && n == 2, "list sees both");
-	ok(s->ops->remove(s, "ns", &e3.ver, &err) == 0, "remove at the current version");
-	ok(s->ops->read(s, "ns", &got, &err) < 0 && err.code == MCLE_ENOTFOUND, "gone");
-	mcle_err_clear(&err);
-	ok(s->ops->update(s, "ns", &e3.ver, &r1, NULL, &err) < 0 && err.code == MCLE_EPRECOND,
-	   "update of a removed object fails its precondition");
+	ok(op(s, STORE_CREATE, "ns", NULL, &r1, &e1, &err) == 0, "create if absent");
+	is_int(metagen(&e1), 1, "a new object has metageneration 1");
 	test_generations(s, dir);
 	test_temporaries(s, dir);
+	test_older_record(s, dir);
+	ok(op(s, STORE_CREATE, "other", NULL, &r1, NULL, &err) == 0, "a second lock");
 	store_close(s);
 
 	snprintf(url, sizeof(url), "file://%s/other", dir);
 	mcle_err_clear(&err);
 	ok(store_open(url, &sp, &err) == NULL && err.code == MCLE_ECONFIG,
 	   "a file is not a store directory");
+	loop_free(lp);
 	snprintf(url, sizeof(url), "rm -rf '%s'", dir);
 	return system(url) != 0 || done_testing();
 }

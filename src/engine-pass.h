@@ -1,0 +1,44 @@
+/*
+ * engine-pass.h - one reconcile-all pass over every namespace.
+ *
+ * The namespaces come from the cluster's listing (selected, not excluded,
+ * not Terminating) or, without a cluster, from the caller.  The store is
+ * observed with one listing (and the Lease resources with another, at the
+ * same time); then every namespace is reconciled - its resource created if
+ * missing, its lease renewed if ours or taken if free or expired, its
+ * status written if it changed - with up to max_in_flight requests at once
+ * on one thread.  A namespace that fails does not stop the others.
+ *
+ * Memory: a few hundred bytes per namespace, whatever the servers send.
+ */
+#ifndef MCLE_ENGINE_PASS_H
+#define MCLE_ENGINE_PASS_H
+
+#include "kube.h"
+#include "lease.h"
+#include "namespaces.h"
+#include "output.h"
+
+struct pass_params {
+	struct store *store;
+	struct kube_client *kube;	/* NULL: the namespaces are `names` */
+	const struct ns_list *names;	/* sorted; without a cluster */
+	const char *selector;		/* with a cluster: a label selector, or NULL */
+	const struct ns_list *exclude;	/* with a cluster: namespaces left alone */
+	struct elect_params p;		/* identity, default duration, skew */
+	int duration_explicit;		/* --lease-duration given: wins over each resource's */
+	int max_in_flight;
+	int64_t deadline;		/* monotonic: the pass ends by then */
+	struct output *out;		/* where the table and summary go */
+};
+
+/*
+ * Run one pass and print it.  0 when every namespace was reconciled;
+ * -1 with err: MCLE_EPARTIAL when the pass finished but some namespaces
+ * failed, or the error that stopped the whole pass (a listing that failed,
+ * the deadline).  *sum says what happened either way.
+ */
+int engine_pass(const struct pass_params *pp, struct pass_summary *sum,
+		struct mcle_err *err);
+
+#endif
