@@ -302,7 +302,7 @@ b64url_append(char *out, size_t size, const unsigned char *in, size_t n)
 static int
 b64url_json(char *out, size_t size, json_object *o)
 {
-	char *s = json_dump(o, 0);
+	char *s = json_dump(o, JSON_PLAIN);
 	int rc = s == NULL ? -1 : b64url_append(out, size, (const unsigned char *)s, strlen(s));
 
 	free(s);

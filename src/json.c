@@ -36,7 +36,7 @@ json_parse(const char *text, size_t len, const char **why)
 		if (text[used] != ' ' && text[used] != '\t' && text[used] != '\n' &&
 		    text[used] != '\r') {
 			json_object_put(o);
-			*why = "data after the end of the JSON value";
+			*why = "data after the JSON value";
 			return NULL;
 		}
 	}
@@ -171,11 +171,11 @@ json_push(json_object *arr, json_object *val)
 }
 
 char *
-json_dump(json_object *o, int pretty)
+json_dump(json_object *o, int style)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-			      JSON_C_TO_STRING_PLAIN);
+		    (style == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+		     style == JSON_FILE ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
 	const char *s = json_object_to_json_string_ext(o, flags);
 
 	return s == NULL ? NULL : strdup(s);

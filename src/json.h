@@ -52,8 +52,11 @@ int json_add_int(json_object *o, const char *key, int64_t val);
 int json_add_bool(json_object *o, const char *key, int val);
 int json_push(json_object *arr, json_object *val);			/* takes val */
 
-/* Text of o (plain, no slash escapes), malloc'd; NULL when out of memory. */
-char *json_dump(json_object *o, int pretty);
+/* Text of o, malloc'd; NULL when out of memory.  No slash escapes. */
+#define JSON_PLAIN	0	/* one line */
+#define JSON_PRETTY	1	/* indented, "key": value (for people) */
+#define JSON_FILE	2	/* indented, "key":value (the file store's files) */
+char *json_dump(json_object *o, int style);
 
 /* The record codec over a JSON object of string values (GCS metadata). */
 const char *json_record_get(void *obj, const char *key, size_t *len);

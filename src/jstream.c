@@ -410,7 +410,7 @@ structure(struct jstream *js, char c)
 			return close_container(js, c == ']');
 		return fail(js, "expected ',' or a closing bracket");
 	case S_DONE:
-		return fail(js, "data after the end of the JSON value");
+		return fail(js, "data after the JSON value");
 	}
 	return fail(js, "internal parser error");
 }

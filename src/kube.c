@@ -540,7 +540,7 @@ submit_body(struct kcall *c, const char *method, const char *url, json_object *o
 	    struct mcle_err *err)
 {
 	struct http_request req;
-	char *text = o != NULL ? json_dump(o, 0) : NULL;
+	char *text = o != NULL ? json_dump(o, JSON_PLAIN) : NULL;
 	int rc;
 
 	json_object_put(o);

@@ -11,7 +11,7 @@
 static int
 print_object(FILE *f, json_object *o, const char *pad)
 {
-	char *text = o != NULL ? json_dump(o, 1) : NULL, *p, *nl;
+	char *text = o != NULL ? json_dump(o, JSON_PRETTY) : NULL, *p, *nl;
 
 	if (text == NULL)
 		return -1;
@@ -51,5 +51,5 @@ const struct output_format output_json = {
 	.name = "json",
 	.leases = json_leases,
 	.summary = NULL,	/* the rows say it all */
-	.ns_error = NULL,	/* in the row: "error", "errorReason" */
+	.ns_error = output_ns_error_line,	/* and in the row: "error", "errorReason" */
 };

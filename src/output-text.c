@@ -131,16 +131,9 @@ text_summary(struct output *o, const struct pass_summary *s)
 	return ferror(o->out) ? -1 : 0;
 }
 
-static int
-text_ns_error(struct output *o, const char *ns, const struct mcle_err *e)
-{
-	fprintf(o->err, "mcle: namespace '%s': %s\n", ns, e->msg);
-	return 0;
-}
-
 const struct output_format output_text = {
 	.name = "text",
 	.leases = text_leases,
 	.summary = text_summary,
-	.ns_error = text_ns_error,
+	.ns_error = output_ns_error_line,
 };

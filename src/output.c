@@ -89,6 +89,13 @@ output_ns_error(struct output *o, const char *ns, const struct mcle_err *e,
 }
 
 int
+output_ns_error_line(struct output *o, const char *ns, const struct mcle_err *e)
+{
+	fprintf(o->err, "mcle: namespace '%s': %s\n", ns, e->msg);
+	return 0;
+}
+
+int
 output_flush(FILE *f, struct mcle_err *err)
 {
 	if (fflush(f) != 0 || ferror(f))

@@ -92,6 +92,8 @@ int output_flush(FILE *f, struct mcle_err *err);
 json_object *output_view_json(const struct lease_view *v, unsigned flags);
 
 int output_is_leader(const struct lease_view *v);
+/* "mcle: namespace 'NS': why" on the error stream (the formats' ns_error). */
+int output_ns_error_line(struct output *o, const char *ns, const struct mcle_err *e);
 int output_held(const struct lease_view *v);
 
 #endif

@@ -42,11 +42,9 @@ check(int fd, const char *path, const struct readfile_opts *o, struct mcle_err *
 	if (fstat(fd, &st) < 0)
 		return mcle_err_errno(err, o->code, errno, "cannot read %s '%s'", o->what, path);
 	if (!(o->flags & READFILE_ANY) && !S_ISREG(st.st_mode))
-		return mcle_err_set(err, o->code, "cannot read %s '%s': not a regular file",
-				    o->what, path);
+		return mcle_err_set(err, o->code, "%s '%s' is not a regular file", o->what, path);
 	if (S_ISDIR(st.st_mode))
-		return mcle_err_set(err, o->code, "cannot read %s '%s': a directory",
-				    o->what, path);
+		return mcle_err_set(err, o->code, "%s '%s' is a directory", o->what, path);
 	if ((o->flags & READFILE_PRIVATE) && (st.st_mode & S_IWOTH))
 		return mcle_err_set(err, o->code, "%s '%s' is writable by others: refusing it",
 				    o->what, path);

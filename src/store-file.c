@@ -475,7 +475,7 @@ encode_file(const struct fobj *f)
 	    json_add_str(o, "updated", updated) < 0)
 		goto put_meta;
 	if (json_add(o, "metadata", meta) == 0)
-		text = json_dump(o, 1);
+		text = json_dump(o, JSON_FILE);
 	goto out;
 put_meta:
 	json_object_put(meta);

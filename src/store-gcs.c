@@ -670,7 +670,7 @@ upload_body(const struct gcs *g, const char *ns, const struct lease_record *rec,
 		json_object_put(meta);
 		goto out;
 	}
-	if (json_add(o, "metadata", meta) < 0 || (js = json_dump(o, 0)) == NULL ||
+	if (json_add(o, "metadata", meta) < 0 || (js = json_dump(o, JSON_PLAIN)) == NULL ||
 	    strstr(js, BOUNDARY) != NULL)
 		goto out;
 	n = asprintf(&body, "--" BOUNDARY "\r\n"
@@ -696,7 +696,7 @@ patch_body(const struct lease_record *rec)
 
 	if (meta != NULL && record_encode(rec, json_record_put, meta) == 0 &&
 	    json_add(o, "metadata", meta) == 0)
-		body = json_dump(o, 0);
+		body = json_dump(o, JSON_PLAIN);
 	else
 		json_object_put(meta);
 	json_object_put(o);

@@ -67,7 +67,7 @@ setup() {
 	assert_status 2
 	run --separate-stderr "$MCLE" reconcile-all --identity c1 --namespaces-file "$BATS_TEST_TMPDIR/missing"
 	assert_status 2
-	[[ "$stderr" == "mcle: cannot open namespaces file '$BATS_TEST_TMPDIR/missing': No such file or directory"* ]]
+	[[ "$stderr" == "mcle: cannot read namespaces file '$BATS_TEST_TMPDIR/missing': No such file or directory"* ]]
 }
 
 @test "no namespaces at all is a usage error" {

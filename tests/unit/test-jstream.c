@@ -131,8 +131,8 @@ main(void)
 		jstream_free(&j2);
 	}
 
-	rejects("{\"a\":1}x", "data after the end", "trailing garbage is an error");
-	rejects("{\"a\":1} {}", "data after the end", "a second value is an error");
+	rejects("{\"a\":1}x", "data after the JSON value", "trailing garbage is an error");
+	rejects("{\"a\":1} {}", "data after the JSON value", "a second value is an error");
 	rejects("{\"a\":1", "truncated", "a truncated document is an error");
 	rejects("{\"a\":1,}", "expected a key", "a trailing comma in an object");
 	rejects("[1,]", "unexpected character", "a trailing comma in an array");
