@@ -100,7 +100,7 @@ take_token(const struct http_response *r, const char *source, struct cred_fresh 
 	else if (o != NULL)
 		why = token_problem(o, &ttl);
 	if (why != NULL)
-		mcle_err_set(err, MCLE_EAUTH, "malformed token response for %s: %s", source, why);
+		mcle_err_set(err, MCLE_EAUTH, "malformed token response from %s: %s", source, why);
 	else if ((out->token = strdup(json_str(o, "access_token"))) == NULL)
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	else {
@@ -418,6 +418,7 @@ fetch(struct cred *c, int64_t deadline, struct cred_fresh *out, struct mcle_err 
 	char *body = NULL, host[256], server[300];
 	int rc;
 
+	log_debug("getting an access token from %s", g->source);
 	if (token_body(g, &body, err) < 0)
 		return -1;
 	memset(&req, 0, sizeof(req));

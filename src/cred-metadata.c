@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cred-google.h"
+#include "log.h"
 #include "timeutil.h"
 
 #define METADATA_BUDGET_US	(30 * MCLE_USEC)
@@ -35,6 +36,7 @@ fetch(struct cred *c, int64_t deadline, struct cred_fresh *out, struct mcle_err 
 	struct mcle_err e = MCLE_ERR_INIT;
 	int rc;
 
+	log_debug("getting an access token from %s", m->source);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.url = m->url;

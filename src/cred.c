@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cred.h"
-#include "log.h"
 #include "secret.h"
 #include "timeutil.h"
 
@@ -96,7 +95,6 @@ refresh(struct cred *c, int64_t deadline, struct mcle_err *err)
 	int64_t now;
 
 	memset(&f, 0, sizeof(f));
-	log_debug("getting credentials from %s", c->describe);
 	if (c->ops->fetch(c, deadline, &f, err) < 0) {
 		drop(&f);
 		return -1;
@@ -156,7 +154,6 @@ cred_invalidate(struct cred *c, unsigned gen)
 {
 	pthread_mutex_lock(&c->lock);
 	if (c->have && c->gen == gen) {
-		log_debug("credentials from %s refused; fetching again", c->describe);
 		drop(&c->cur);
 		c->have = 0;
 	}

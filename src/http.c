@@ -853,8 +853,10 @@ attempt_setup(struct xfer *x, struct mcle_err *err)
 	if ((timeout = attempt_timeout(x, err)) < 0)
 		return -1;
 	if (x->req.cred != NULL &&
-	    cred_get(x->req.cred, x->req.deadline, &x->cc, err) < 0)
+	    cred_get(x->req.cred, x->req.deadline, &x->cc, err) < 0) {
+		x->call.cred_failed = 1;
 		return -1;
+	}
 	if (build_headers(x) < 0)
 		return mcle_err_set(err, MCLE_ENOMEM, "cannot build request headers");
 	curl_easy_reset(x->h);

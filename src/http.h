@@ -144,6 +144,7 @@ int http_status_retryable(long status);
 /* One request's outcome, passed to its callback; freed by http.c after it. */
 struct http_call {
 	int rc;				/* 0: an HTTP answer (resp.status); -1: err */
+	int cred_failed;		/* -1 because the credentials could not be had */
 	struct http_response resp;	/* the callback may take resp.body (set it NULL) */
 	struct mcle_err err;
 	void *priv;

@@ -6,6 +6,23 @@
 
 #include "json.h"
 
+/* After a strict parse failed: was the text a JSON value with data after it? */
+static int
+trailing(const char *text, size_t len)
+{
+	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	json_object *o;
+	int rc = 0;
+
+	if (tok == NULL)
+		return 0;
+	if ((o = json_tokener_parse_ex(tok, text, (int)len)) != NULL)
+		rc = json_tokener_get_parse_end(tok) < len;
+	json_object_put(o);
+	json_tokener_free(tok);
+	return rc;
+}
+
 json_object *
 json_parse(const char *text, size_t len, const char **why)
 {
@@ -26,7 +43,8 @@ json_parse(const char *text, size_t len, const char **why)
 		enum json_tokener_error e = json_tokener_get_error(tok);
 
 		*why = e == json_tokener_continue || e == json_tokener_success ?
-		    "truncated JSON" : json_tokener_error_desc(e);
+		    "truncated JSON" : trailing(text, len) ? "data after the JSON value" :
+		    json_tokener_error_desc(e);
 		json_tokener_free(tok);
 		return NULL;
 	}

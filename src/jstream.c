@@ -53,8 +53,13 @@ jstream_free(struct jstream *js)
 static int
 fail(struct jstream *js, const char *what)
 {
-	if (js->state != S_FAILED)
+	/* where it went wrong, unless the value itself was whole */
+	int where = js->state != S_DONE && strcmp(what, "truncated JSON") != 0;
+
+	if (js->state != S_FAILED && where)
 		snprintf(js->err, sizeof(js->err), "%s at byte %zu", what, js->offset);
+	else if (js->state != S_FAILED)
+		snprintf(js->err, sizeof(js->err), "%s", what);
 	js->state = S_FAILED;
 	return -1;
 }

@@ -451,7 +451,10 @@ call_done(void *arg, struct http_call *h)
 		clip(h->resp.captured[0], strlen(h->resp.captured[0]), c->reply.warning,
 		     sizeof(c->reply.warning));
 	if (h->rc < 0) {
-		mcle_err_set(&c->reply.err, h->err.code, "%s: %s", c->what, h->err.msg);
+		if (h->cred_failed)
+			mcle_err_set(&c->reply.err, h->err.code, "%s", h->err.msg);
+		else
+			mcle_err_set(&c->reply.err, h->err.code, "%s: %s", c->what, h->err.msg);
 		deliver(c);
 		return;
 	}
@@ -865,7 +868,7 @@ on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s,
 	/* the page: {"metadata": {"continue": ...}, "items": [ ... ]} */
 	if (depth == 1 && jstream_key_is(js, 1, "items")) {
 		kl->saw_items = 1;
-		if (tok != JS_ARRAY && tok != JS_NULL)
+		if (tok != JS_ARRAY && tok != JS_ARRAY_END && tok != JS_NULL)
 			return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s",
 					    kl->what, kl->k->cfg->server);
 		return 0;
@@ -1011,6 +1014,8 @@ page_done(void *arg, struct http_call *h)
 	if (h->rc < 0) {
 		if (kl->perr.code != MCLE_OK)
 			e = kl->perr;
+		else if (h->cred_failed)
+			mcle_err_set(&e, h->err.code, "%s", h->err.msg);
 		else
 			mcle_err_set(&e, h->err.code, "%s: %s", kl->what, h->err.msg);
 		klist_finish(kl, -1, &e);

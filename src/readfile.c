@@ -46,8 +46,7 @@ check(int fd, const char *path, const struct readfile_opts *o, struct mcle_err *
 	if (S_ISDIR(st.st_mode))
 		return mcle_err_set(err, o->code, "%s '%s' is a directory", o->what, path);
 	if ((o->flags & READFILE_PRIVATE) && (st.st_mode & S_IWOTH))
-		return mcle_err_set(err, o->code, "%s '%s' is writable by others: refusing it",
-				    o->what, path);
+		return mcle_err_set(err, o->code, "%s '%s' is writable by others", o->what, path);
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > o->max)
 		return too_large(path, o, err);
 	return 0;

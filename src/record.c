@@ -58,7 +58,7 @@ field(record_get_fn get, void *arg, const char *key, const char *where,
 		return NULL;
 	}
 	if (strlen(v) != len) {
-		mcle_err_set(err, MCLE_ECORRUPT, "malformed lock '%s': '%s' holds a NUL byte",
+		mcle_err_set(err, MCLE_ECORRUPT, "malformed lock '%s': metadata '%s' holds a NUL byte",
 			     where, key);
 		return NULL;
 	}

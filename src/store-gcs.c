@@ -290,6 +290,7 @@ static const char *const md_keys[MD_KEYS] = {
 struct obj_fields {
 	char name[NAME_MAX_GCS + 1];
 	int name_state;			/* 0 absent, 1 ok, -1 bad (NUL, too long, not a string) */
+	int name_bad_type;		/* bad: not a string at all */
 	char bucket[BUCKET_MAX + 1];
 	int bucket_state;
 	char gen[32], meta[32], updated[40], created[40];
@@ -316,6 +317,7 @@ obj_field(struct obj_fields *f, const char *key, enum jstream_tok tok, const cha
 
 	if (strcmp(key, "name") == 0) {
 		f->name_state = str && s != NULL && len <= NAME_MAX_GCS && strlen(s) == len ? 1 : -1;
+		f->name_bad_type = !str;
 		if (f->name_state == 1)
 			memcpy(f->name, s, len + 1);
 		else
@@ -600,7 +602,9 @@ object_done(void *arg, struct http_call *h)
 	mcle_time now;
 
 	op->rc = -1;
-	if (h->rc < 0) {
+	if (h->rc < 0 && h->cred_failed) {
+		mcle_err_set(&op->err, h->err.code, "%s", h->err.msg);
+	} else if (h->rc < 0) {
 		mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
 	} else if (h->resp.status < 200 || h->resp.status > 299) {
 		op->out.now = store_clock(c, &h->resp, 0, NULL);
@@ -793,13 +797,14 @@ item_end(struct gcall *c)
 	c->in_item = 0;
 	if (f->bucket_state != 0 && (f->bucket_state != 1 || strcmp(f->bucket, g->bucket) != 0))
 		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
-				    "%s: the listing names bucket '%s', not '%s'", c->what,
+				    "%s: the response is about bucket '%s', not '%s'", c->what,
 				    f->bucket, g->bucket);
 	if (f->name_state == 0)
 		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
 				    "%s: malformed response: an item without a 'name'", c->what);
 	if (f->name_state < 0) {
-		warn_skip(c, f->name, "its name holds a NUL byte or is not a string");
+		warn_skip(c, f->name, f->name_bad_type ? "its name is not a string" :
+			  "its name holds a NUL byte");
 		return 0;
 	}
 	if ((ns = name_to_ns(g, f->name)) == NULL) {
@@ -845,10 +850,12 @@ on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s, siz
 				c->next_bad = 1;
 			else
 				memcpy(c->next, s, len + 1);
-		} else if (jstream_key_is(js, 1, "items") && tok != JS_ARRAY && tok != JS_NULL) {
+		} else if (jstream_key_is(js, 1, "items") && tok != JS_ARRAY &&
+			   tok != JS_ARRAY_END && tok != JS_NULL) {
 			return mcle_err_set(&c->perr, MCLE_ECORRUPT,
 					    "%s: malformed response: 'items' is not an array", c->what);
-		} else if (jstream_key_is(js, 1, "prefixes") && tok != JS_ARRAY && tok != JS_NULL) {
+		} else if (jstream_key_is(js, 1, "prefixes") && tok != JS_ARRAY &&
+			   tok != JS_ARRAY_END && tok != JS_NULL) {
 			return mcle_err_set(&c->perr, MCLE_ECORRUPT,
 					    "%s: malformed response: 'prefixes' is not an array", c->what);
 		}
@@ -983,8 +990,9 @@ page_done(void *arg, struct http_call *h)
 
 	op->rc = -1;
 	if (h->rc < 0) {
-		if (c->perr.code != MCLE_OK)
-			mcle_err_set(&op->err, c->perr.code, "%s", c->perr.msg);
+		if (c->perr.code != MCLE_OK || h->cred_failed)
+			mcle_err_set(&op->err, c->perr.code != MCLE_OK ? c->perr.code : h->err.code,
+				     "%s", c->perr.code != MCLE_OK ? c->perr.msg : h->err.msg);
 		else
 			mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
 	} else if (h->resp.status < 200 || h->resp.status > 299) {

@@ -8,7 +8,11 @@
 #   gcs_ctl METHOD PATH [JSON]   call a control endpoint, print the answer;
 #                                fails on an HTTP status >= 400
 #   gcs_count METHOD REGEX       how many logged requests have METHOD ('*' for
-#                                any) and a path?query matching REGEX (re.search)
+#                                any) and a path?query matching REGEX (re.search);
+#                                the partial-response parameters (projection,
+#                                fields) are left out: t2002 checks them itself
+#   gcs_requests                 the log as "METHOD path?query status" lines,
+#                                partial-response parameters left out
 #   gcs_log                      the request log, one JSON object a line
 #   gcs_writes                   how many logged requests are not GETs
 #   gcs_store_writes             how many logged storage API requests
@@ -87,17 +91,32 @@ for e in json.load(sys.stdin):
     print(json.dumps(e, sort_keys=True))'
 }
 
+# path?query of a logged request, without projection= and fields=
+GCS_TARGET_PY='
+def target(e):
+    q = "&".join(p for p in e["query"].split("&")
+                 if p and not p.startswith(("projection=", "fields=")))
+    return e["path"] + ("?" + q if q else "")
+'
+
 gcs_count() {
 	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
-		"${PYTHON3:-/usr/bin/python3}" -c '
+		"${PYTHON3:-/usr/bin/python3}" -c "$GCS_TARGET_PY"'
 import json, re, sys
 method, rx = sys.argv[1].upper(), re.compile(sys.argv[2])
 n = 0
 for e in json.load(sys.stdin):
-    target = e["path"] + ("?" + e["query"] if e["query"] else "")
-    if method in ("*", e["method"]) and rx.search(target):
+    if method in ("*", e["method"]) and rx.search(target(e)):
         n += 1
 print(n)' "$1" "$2"
+}
+
+gcs_requests() {
+	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
+		"${PYTHON3:-/usr/bin/python3}" -c "$GCS_TARGET_PY"'
+import json, sys
+for e in json.load(sys.stdin):
+    print(e["method"], target(e), e["status"])'
 }
 
 gcs_writes() {

@@ -35,13 +35,37 @@ with concurrent.futures.ThreadPoolExecutor(8) as ex:
 EOF
 }
 
-# requests: the log since the last clear as "METHOD path?query" lines.
+# requests: the log since the last clear as "METHOD path?query status" lines
+# (partial-response parameters left out: the next test checks them).
 requests() {
+	gcs_requests
+}
+
+# The partial-response parameters of every logged storage request.
+partial_params() {
 	gcs_log | "$PYTHON3" -c '
-import json, sys
+import json, sys, urllib.parse
 for line in sys.stdin:
     e = json.loads(line)
-    print(e["method"], e["path"] + ("?" + e["query"] if e["query"] else ""), e["status"])'
+    q = urllib.parse.parse_qs(e["query"])
+    print(e["method"], e["path"].split("/")[1], q.get("projection", ["-"])[0], q.get("fields", ["-"])[0])'
+}
+
+@test "every read, write and list asks only for the fields mcle reads (projection=noAcl)" {
+	run "$MCLE" --identity a acquire -n team-a
+	assert_status 0
+	run "$MCLE" --identity a renew -n team-a
+	assert_status 0
+	run "$MCLE" --identity a status --all
+	assert_status 0
+	run partial_params
+	obj="name,bucket,generation,metageneration,updated,timeCreated,metadata"
+	[ "${#lines[@]}" -eq 5 ]
+	[ "${lines[0]}" = "GET storage noAcl $obj" ]		# the read before the create
+	[ "${lines[1]}" = "POST upload noAcl $obj" ]		# the create
+	[ "${lines[2]}" = "GET storage noAcl $obj" ]		# the read before the renewal
+	[ "${lines[3]}" = "PATCH storage noAcl $obj" ]		# the renewal
+	[ "${lines[4]}" = "GET storage noAcl nextPageToken,prefixes,items($obj)" ]
 }
 
 @test "acquire of a free lease: one read, one create with ifGenerationMatch=0" {

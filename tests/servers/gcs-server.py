@@ -331,6 +331,7 @@ class State:
 
     def take_fault(self, method, target):
         """The first queued fault matching this request, else a random one."""
+        target = match_target(target)
         with self.ctl:
             fault = standin.take_queued(self.faults, method, target)
             if fault:
@@ -339,6 +340,7 @@ class State:
 
     def take_hostile(self, method, target):
         """Every hostile mode matching this request, counted down."""
+        target = match_target(target)
         out = []
         with self.ctl:
             for h in list(self.hostile):
@@ -1109,6 +1111,16 @@ def parse_random_action(text):
     else:
         spec = {"action": kind}
     return standin.parse_fault(spec)
+
+
+def match_target(target):
+    """The request target that fault and hostile patterns are matched
+    against: the partial-response parameters (projection=, fields=) left
+    out, so that a pattern names the operation, not the projection."""
+    path, _, query = target.partition("?")
+    kept = [p for p in query.split("&")
+            if p and not p.startswith(("projection=", "fields="))]
+    return path + ("?" + "&".join(kept) if kept else "")
 
 
 def public_fault(f):
