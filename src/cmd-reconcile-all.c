@@ -72,7 +72,8 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	pp.exclude = &exclude;
 	pp.selector = ctx->opts->val[OPT_SELECTOR];
 	cmd_elect_params(ctx, &pp.p);
-	pp.duration_explicit = ctx->opts->src[OPT_LEASE_DURATION] != SRC_DEFAULT;
+	/* each resource's spec.leaseDurationSeconds is its namespace's duration */
+	pp.duration_explicit = 0;
 	pp.max_in_flight = ctx->st.parallel;
 	pp.deadline = ctx->deadline;
 	pp.out = &ctx->out;

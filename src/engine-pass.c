@@ -385,8 +385,9 @@ on_cr(void *arg, const struct kube_lease *l, struct mcle_err *err)
 	if (s->cr_listed) {
 		s->cr_twice = 1;	/* read it on its own before writing */
 		if (p->warned_dups++ < 5)
-			log_warn("%s listed the Lease resource of namespace '%s' twice; reading it again",
-				 kube_describe(p->pp->kube), l->ns);
+			log_warn("%s '%s' in namespace '%s' listed twice by %s: read again",
+				 kube_kind(p->pp->kube)->plural, kube_kind(p->pp->kube)->name,
+				 l->ns, kube_describe(p->pp->kube));
 		return 0;
 	}
 	s->cr_listed = 1;
@@ -420,11 +421,33 @@ lists_done(void *arg)
 	return ((struct pass *)arg)->lists_pending == 0;
 }
 
+/* Wait for the listing started; its error into err. */
+static int
+wait_listing(struct pass *p, struct mcle_err *err)
+{
+	if (loop_wait(p->loop, lists_done, p) < 0)
+		return mcle_err_set(err, MCLE_ECONFIG, "internal error: a listing stalled");
+	if (p->list_rc < 0)
+		return mcle_err_set(err, p->list_err.code, "%s", p->list_err.msg);
+	return 0;
+}
+
+/*
+ * The cluster's Lease resources, then the store: the store is never
+ * touched when the cluster side cannot work (no CRD, no permission).
+ */
 static int
 observe(struct pass *p, struct store_op *sop, struct mcle_err *err)
 {
 	struct kube_list_cb cb = { NULL, on_cr, on_cr_reset, on_crs_listed, p };
 
+	if (p->pp->kube != NULL) {
+		if (kube_list_leases_start(p->pp->kube, p->pp->deadline, &cb, err) < 0)
+			return -1;
+		p->lists_pending = 1;
+		if (wait_listing(p, err) < 0)
+			return -1;
+	}
 	memset(sop, 0, sizeof(*sop));
 	sop->verb = STORE_LIST;
 	sop->deadline = p->pp->deadline;
@@ -435,18 +458,7 @@ observe(struct pass *p, struct store_op *sop, struct mcle_err *err)
 	if (store_submit(p->pp->store, sop) < 0)
 		return mcle_err_set(err, sop->err.code, "%s", sop->err.msg);
 	p->lists_pending = 1;
-	if (p->pp->kube != NULL) {
-		if (kube_list_leases_start(p->pp->kube, p->pp->deadline, &cb, &p->list_err) < 0)
-			p->list_rc = -1;
-		else
-			p->lists_pending++;
-	}
-	/* the store's listing runs to its end even when the other failed at once */
-	if (loop_wait(p->loop, lists_done, p) < 0)
-		return mcle_err_set(err, MCLE_ECONFIG, "internal error: a listing stalled");
-	if (p->list_rc < 0)
-		return mcle_err_set(err, p->list_err.code, "%s", p->list_err.msg);
-	return 0;
+	return wait_listing(p, err);
 }
 
 /* --- the jobs --------------------------------------------------------------- */

@@ -111,6 +111,12 @@ kube_describe(const struct kube_client *k)
 	return k->describe;
 }
 
+const struct kube_lease_kind *
+kube_kind(const struct kube_client *k)
+{
+	return &k->kind;
+}
+
 struct http_client *
 kube_http(const struct kube_client *k)
 {
@@ -227,10 +233,12 @@ status_field(struct kube_status *st, const char *key, enum jstream_tok tok,
 		st->bad |= bit;
 }
 
-/* What a Lease item says, field by field; `bad` collects reasons to skip it. */
+/* What a Lease item says, field by field. */
 struct lease_fields {
 	struct kube_lease l;
 	int name_ok, ns_ok, rv_ok;
+	int name_state;			/* 0: not ours, 1: ours, -1: an invalid name */
+	char shown_name[KUBE_CLIP];	/* as a warning shows it */
 	char bad_ns[KUBE_CLIP];
 };
 
@@ -241,10 +249,14 @@ lease_field(struct lease_fields *f, const char *section, const char *key,
 	int64_t v = 0;
 
 	if (strcmp(section, "metadata") == 0) {
-		if (strcmp(key, "name") == 0)
+		if (strcmp(key, "name") == 0) {
 			f->name_ok = tok == JS_STRING && clean(s, len, 253) &&
 				     strcmp(s, want_name) == 0;
-		else if (strcmp(key, "namespace") == 0 && tok == JS_STRING) {
+			/* a valid name not ours is another resource; an invalid one is bad */
+			f->name_state = f->name_ok ? 1 :
+				tok == JS_STRING && clean(s, len, 253) && valid_subdomain(s) ? 0 : -1;
+			clip(s, tok == JS_STRING ? len : 0, f->shown_name, sizeof(f->shown_name));
+		} else if (strcmp(key, "namespace") == 0 && tok == JS_STRING) {
 			f->ns_ok = clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s);
 			if (f->ns_ok)
 				memcpy(f->l.ns, s, len + 1);
@@ -729,6 +741,13 @@ struct ns_item {
 	int terminating;
 };
 
+/* A namespace item being read: its name, and why it is skipped if it is. */
+struct ns_reading {
+	struct ns_item it;
+	char shown[KUBE_CLIP];		/* the name as a warning shows it */
+	const char *bad;		/* why it is skipped, or NULL */
+};
+
 /* One paged listing in progress. */
 struct klist {
 	struct kube_client *k;
@@ -738,20 +757,22 @@ struct klist {
 	int64_t deadline;
 	char what[600];
 	const char *noun;
+	char noun_buf[300];
 	char url_base[KUBE_PATH_MAX];
 	/* the page being read */
 	struct jstream js;
 	struct http_stream stream;
-	struct vec page;		/* struct ns_item or struct lease_fields */
+	struct vec page;		/* struct lease_fields */
+	struct vec names;		/* struct ns_item: the whole listing, merged at its end */
 	int in_item, saw_items, bad_page;
-	struct ns_item ns_cur;
+	struct ns_reading ns_cur;
 	struct lease_fields lease_cur;
 	char next[KUBE_CONTINUE_MAX + 1];
 	int next_bad;
 	/* the listing so far */
 	char *cont;			/* token of the page being fetched, or NULL */
 	uint64_t *seen;			/* hashes of tokens followed since the (re)start */
-	size_t pages, items, warned;
+	size_t pages, items, warned, page_items;
 	int restarts;
 	struct mcle_err perr;		/* why the page's parse stopped */
 };
@@ -778,84 +799,99 @@ item_begin(struct klist *kl)
 	memset(&kl->lease_cur, 0, sizeof(kl->lease_cur));
 }
 
-/* A namespace item's field. */
+/* A namespace item's field: its name, and whether it is going away. */
 static void
 ns_field(struct klist *kl, const char *section, const char *key, enum jstream_tok tok,
 	 const char *s, size_t len)
 {
-	struct ns_item *n = &kl->ns_cur;
+	struct ns_reading *n = &kl->ns_cur;
+	int meta = strcmp(section, "metadata") == 0;
 
-	if (strcmp(section, "metadata") == 0 && strcmp(key, "name") == 0) {
+	if (meta && strcmp(key, "name") == 0) {
+		clip(s, tok == JS_STRING ? len : 0, n->shown, sizeof(n->shown));
 		if (tok == JS_STRING && clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s))
-			memcpy(n->name, s, len + 1);
-		else {
-			char c[KUBE_CLIP];
-
-			clip(s, tok == JS_STRING ? len : 0, c, sizeof(c));
-			warn_item(kl, "skipping namespace '%s' listed by %s: not a valid namespace name",
-				  c, kl->k->cfg->server);
-			n->name[0] = '\0';
-			kl->ns_cur.terminating = -1;	/* skip */
-		}
-	} else if (strcmp(section, "metadata") == 0 && strcmp(key, "deletionTimestamp") == 0) {
-		if (tok != JS_NULL && n->terminating >= 0)
-			n->terminating = 1;
+			memcpy(n->it.name, s, len + 1);
+		else
+			n->bad = "metadata.name is not a namespace name";
+	} else if (meta && strcmp(key, "deletionTimestamp") == 0) {
+		if (tok == JS_STRING && !clean(s, len, 64) && n->bad == NULL)
+			n->bad = "metadata.deletionTimestamp holds a NUL byte";
+		if (tok != JS_NULL)
+			n->it.terminating = 1;
 	} else if (strcmp(section, "status") == 0 && strcmp(key, "phase") == 0) {
-		if (tok == JS_STRING && s != NULL && strcmp(s, "Terminating") == 0 &&
-		    n->terminating >= 0)
-			n->terminating = 1;
+		if (tok == JS_STRING && !clean(s, len, 64) && n->bad == NULL)
+			n->bad = "status.phase holds a NUL byte";
+		else if (tok == JS_STRING && strcmp(s, "Terminating") == 0)
+			n->it.terminating = 1;
 	}
 }
 
+/* Items of this page and the pages before: over a cap, the server's error. */
 static int
 page_full(struct klist *kl)
 {
-	if (kl->page.n >= KUBE_PAGE_ITEMS_MAX)
+	if (++kl->page_items > KUBE_PAGE_ITEMS_MAX)
 		return mcle_err_set(&kl->perr, MCLE_ECORRUPT,
 				    "%s: a page of over %d items (ten times the limit asked for)",
 				    kl->what, KUBE_PAGE_ITEMS_MAX);
-	if (kl->items + kl->page.n >= KUBE_LIST_ITEMS_MAX)
+	if (kl->items + kl->page_items > KUBE_LIST_ITEMS_MAX)
 		return mcle_err_set(&kl->perr, MCLE_ECONFIG, "cluster %s lists over %d %s",
 				    kl->k->describe, KUBE_LIST_ITEMS_MAX, kl->noun);
 	return 0;
 }
 
-/* The end of an item: keep it for the page, or skip it. */
+static int
+ns_end(struct klist *kl)
+{
+	struct ns_reading *n = &kl->ns_cur;
+	struct ns_item *slot;
+
+	if (n->bad == NULL && n->it.name[0] == '\0')
+		n->bad = "metadata.name is not a namespace name";
+	if (n->bad != NULL) {
+		warn_item(kl, "namespace '%s' from %s skipped: %s", n->shown, kl->k->describe,
+			  n->bad);
+		return 0;
+	}
+	if ((slot = vec_add(&kl->page)) == NULL)
+		return mcle_err_set(&kl->perr, MCLE_ENOMEM, "out of memory");
+	*slot = n->it;
+	return 0;
+}
+
+static int
+lease_end(struct klist *kl)
+{
+	struct lease_fields *f = &kl->lease_cur, *slot;
+	const char *why = NULL;
+
+	if (f->name_state == 0)
+		return 0;	/* another resource of the kind: not ours */
+	if (f->name_state < 0)
+		why = "invalid metadata.name";
+	else if (!f->ns_ok)
+		why = "invalid metadata.namespace";
+	else if (!f->rv_ok)
+		why = "invalid metadata.resourceVersion";
+	if (why != NULL) {
+		warn_item(kl, "%s '%s' in namespace '%s' from %s skipped: %s", kl->k->kind.plural,
+			  f->shown_name, f->ns_ok ? f->l.ns : f->bad_ns, kl->k->describe, why);
+		return 0;
+	}
+	if ((slot = vec_add(&kl->page)) == NULL)
+		return mcle_err_set(&kl->perr, MCLE_ENOMEM, "out of memory");
+	*slot = *f;
+	return 0;
+}
+
+/* The end of an item: counted against the caps, kept or skipped. */
 static int
 item_end(struct klist *kl)
 {
-	struct lease_fields *f = &kl->lease_cur;
-	void *slot;
-
 	kl->in_item = 0;
-	if (kl->kind == LIST_NAMESPACES) {
-		if (kl->ns_cur.name[0] == '\0' || kl->ns_cur.terminating < 0)
-			return 0;
-	} else {
-		if (!f->name_ok)
-			return 0;	/* another resource of the kind: not ours */
-		if (!f->ns_ok) {
-			warn_item(kl, "skipping %s '%s' in namespace '%s' listed by %s: not a valid namespace name",
-				  kl->k->kind.plural, kl->k->kind.name, f->bad_ns,
-				  kl->k->cfg->server);
-			return 0;
-		}
-		if (!f->rv_ok) {
-			warn_item(kl, "skipping %s '%s' in namespace '%s' listed by %s: no valid resourceVersion",
-				  kl->k->kind.plural, kl->k->kind.name, f->l.ns,
-				  kl->k->cfg->server);
-			return 0;
-		}
-	}
 	if (page_full(kl) < 0)
 		return -1;
-	if ((slot = vec_add(&kl->page)) == NULL)
-		return mcle_err_set(&kl->perr, MCLE_ENOMEM, "out of memory");
-	if (kl->kind == LIST_NAMESPACES)
-		memcpy(slot, &kl->ns_cur, sizeof(kl->ns_cur));
-	else
-		memcpy(slot, f, sizeof(*f));
-	return 0;
+	return kl->kind == LIST_NAMESPACES ? ns_end(kl) : lease_end(kl);
 }
 
 static int
@@ -866,6 +902,10 @@ on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s,
 	const char *sec, *key;
 
 	/* the page: {"metadata": {"continue": ...}, "items": [ ... ]} */
+	if (depth == 1 && jstream_key_is(js, 1, "metadata") && tok != JS_OBJECT &&
+	    tok != JS_OBJECT_END && tok != JS_NULL)
+		return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s",
+				    kl->what, kl->k->cfg->server);
 	if (depth == 1 && jstream_key_is(js, 1, "items")) {
 		kl->saw_items = 1;
 		if (tok != JS_ARRAY && tok != JS_ARRAY_END && tok != JS_NULL)
@@ -916,6 +956,7 @@ stream_begin(void *arg)
 	jstream_free(&kl->js);
 	jstream_init(&kl->js, on_token, kl, KUBE_STRING_MAX);
 	kl->page.n = 0;
+	kl->page_items = 0;
 	kl->in_item = kl->saw_items = kl->next_bad = 0;
 	kl->next[0] = '\0';
 	mcle_err_clear(&kl->perr);
@@ -949,26 +990,56 @@ token_hash(const char *s)
 	return h;
 }
 
-/* The page is complete: hand its items over. */
+/* The page is complete: its Leases handed over, its namespaces kept. */
 static int
 deliver_page(struct klist *kl, struct mcle_err *err)
 {
+	struct ns_item *n;
 	size_t i;
 
+	kl->items += kl->page_items;
 	for (i = 0; i < kl->page.n; i++) {
-		if (kl->kind == LIST_NAMESPACES) {
-			struct ns_item *n = vec_at(&kl->page, i);
-
-			if (kl->cb.ns(kl->cb.arg, n->name, n->terminating > 0, err) < 0)
-				return -1;
-		} else {
+		if (kl->kind == LIST_LEASES) {
 			struct lease_fields *f = vec_at(&kl->page, i);
 
 			if (kl->cb.lease(kl->cb.arg, &f->l, err) < 0)
 				return -1;
+			continue;
 		}
+		if ((n = vec_add(&kl->names)) == NULL)
+			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		*n = *(struct ns_item *)vec_at(&kl->page, i);
 	}
-	kl->items += kl->page.n;
+	return 0;
+}
+
+static int
+cmp_ns(const void *a, const void *b)
+{
+	return strcmp(((const struct ns_item *)a)->name, ((const struct ns_item *)b)->name);
+}
+
+/*
+ * The whole namespace listing, by name: a name listed more than once (a
+ * server inconsistency) is kept once, Terminating if any copy says so.
+ */
+static int
+deliver_names(struct klist *kl, struct mcle_err *err)
+{
+	struct ns_item *v = kl->names.v;
+	size_t i, j, n = kl->names.n;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_ns);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[j].name, v[i].name) == 0; j++)
+			v[i].terminating |= v[j].terminating;
+		if (j - i > 1)
+			warn_item(kl, "namespace '%s' listed %s by %s: kept once", v[i].name,
+				  j - i == 2 ? "twice" : "more than twice", kl->k->describe);
+		if (kl->cb.ns(kl->cb.arg, v[i].name, v[i].terminating, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1028,6 +1099,7 @@ page_done(void *arg, struct http_call *h)
 		free(kl->cont);
 		kl->cont = NULL;
 		kl->pages = kl->items = 0;
+		kl->names.n = 0;
 		kl->cb.reset(kl->cb.arg);
 		if (klist_fetch(kl, &e) < 0)
 			klist_finish(kl, -1, &e);
@@ -1045,10 +1117,15 @@ page_done(void *arg, struct http_call *h)
 		klist_finish(kl, -1, &e);
 		return;
 	}
-	if (jstream_finish(&kl->js) < 0 || !kl->saw_items) {
-		mcle_err_set(&e, MCLE_ECORRUPT, "%s: malformed list from %s%s%s", kl->what,
-			     kl->k->cfg->server, kl->saw_items ? ": " : ": no items",
-			     kl->saw_items ? kl->js.err : "");
+	if (jstream_finish(&kl->js) < 0) {
+		mcle_err_set(&e, MCLE_ECORRUPT, "%s: malformed list from %s: %s", kl->what,
+			     kl->k->cfg->server, kl->js.err);
+		klist_finish(kl, -1, &e);
+		return;
+	}
+	if (!kl->saw_items) {
+		mcle_err_set(&e, MCLE_ECORRUPT, "%s: malformed list from %s", kl->what,
+			     kl->k->cfg->server);
 		klist_finish(kl, -1, &e);
 		return;
 	}
@@ -1057,7 +1134,10 @@ page_done(void *arg, struct http_call *h)
 		return;
 	}
 	if (more == 0) {
-		klist_finish(kl, 0, NULL);
+		if (kl->kind == LIST_NAMESPACES && deliver_names(kl, &e) < 0)
+			klist_finish(kl, -1, &e);
+		else
+			klist_finish(kl, 0, NULL);
 		return;
 	}
 	if (klist_fetch(kl, &e) < 0)
@@ -1101,11 +1181,12 @@ static void
 klist_finish(struct klist *kl, int rc, const struct mcle_err *err)
 {
 	if (kl->warned > KUBE_WARN_MAX)
-		log_warn("%zu more invalid %s from %s not shown", kl->warned - KUBE_WARN_MAX,
-			 kl->noun, kl->k->cfg->server);
+		log_warn("%zu more invalid or duplicate %s from %s not shown",
+			 kl->warned - KUBE_WARN_MAX, kl->noun, kl->k->describe);
 	kl->cb.done(kl->cb.arg, rc, err);
 	jstream_free(&kl->js);
 	vec_free(&kl->page);
+	vec_free(&kl->names);
 	free(kl->seen);
 	free(kl->cont);
 	free(kl->selector);
@@ -1118,6 +1199,7 @@ klist_new(struct kube_client *k, enum list_kind kind, const char *selector,
 {
 	struct vec ns_page = VEC_INIT(struct ns_item, KUBE_PAGE_ITEMS_MAX);
 	struct vec lease_page = VEC_INIT(struct lease_fields, KUBE_PAGE_ITEMS_MAX);
+	struct vec names = VEC_INIT(struct ns_item, KUBE_LIST_ITEMS_MAX);
 	struct klist *kl;
 
 	if ((kl = calloc(1, sizeof(*kl))) == NULL ||
@@ -1134,6 +1216,7 @@ klist_new(struct kube_client *k, enum list_kind kind, const char *selector,
 	kl->cb = *cb;
 	kl->deadline = deadline;
 	kl->page = kind == LIST_NAMESPACES ? ns_page : lease_page;
+	kl->names = names;
 	kl->stream.begin = stream_begin;
 	kl->stream.data = stream_data;
 	kl->stream.arg = kl;
@@ -1176,7 +1259,8 @@ kube_list_leases_start(struct kube_client *k, int64_t deadline,
 
 	if ((kl = klist_new(k, LIST_LEASES, NULL, deadline, cb, err)) == NULL)
 		return -1;
-	kl->noun = "Lease resources";
+	snprintf(kl->noun_buf, sizeof(kl->noun_buf), "%s.%s", k->kind.plural, k->kind.group);
+	kl->noun = kl->noun_buf;
 	snprintf(kl->what, sizeof(kl->what), "cannot list %s.%s in %s", k->kind.plural,
 		 k->kind.group, k->describe);
 	snprintf(kl->url_base, sizeof(kl->url_base), "%s/apis/%s/%s/%s", k->cfg->url,

@@ -50,6 +50,9 @@ void kube_close(struct kube_client *k);
 /* Where the client points, for messages ("https://host:port (context 'x' in FILE)"). */
 const char *kube_describe(const struct kube_client *k);
 
+/* The Lease resources it reads and writes. */
+const struct kube_lease_kind *kube_kind(const struct kube_client *k);
+
 /* Requests made and credentials fetched (for -v and tests). */
 struct http_client *kube_http(const struct kube_client *k);
 struct cred *kube_cred(const struct kube_client *k);

@@ -147,7 +147,7 @@ teardown() {
 	kube_clear_logs
 	kube_pass cluster-a
 	assert_status 0
-	assert_match '^2 namespaces: 2 leader, 0 standby, 0 failed; 1 Lease resources created, 2 statuses written$'
+	assert_match '^2 namespaces: 2 leader, 0 standby, 0 failed; 1 Lease resource created, 2 statuses written$'
 	[ "$(kube_count POST .)" -eq 1 ]
 	[ "$(kube_count POST "^$KUBE_GV/namespaces/team-a/leases$")" -eq 1 ]
 	[ "$(kube_lease team-a '[j["spec"]["holderIdentity"], j["status"]["isLeader"], j["status"]["epoch"]]')" = '["cluster-a", true, 1]' ]
@@ -170,7 +170,7 @@ teardown() {
 	assert_match '^team-a +renewed '
 	assert_match '^team-d +acquired +cluster-a +true +1 '
 	assert_no_match '^team-[bc] '
-	assert_match '^2 namespaces: 2 leader, 0 standby, 0 failed; 1 Lease resources created, 2 statuses written$'
+	assert_match '^2 namespaces: 2 leader, 0 standby, 0 failed; 1 Lease resource created, 2 statuses written$'
 	# nothing sent for team-b or team-c, to the API or to the store
 	[ "$(kube_count '*' '/namespaces/team-[bc]/')" -eq 0 ]
 	[ "$(gcs_count '*' 'locks%2Fteam-[bc]')" -eq 0 ]
@@ -216,7 +216,7 @@ teardown() {
 	kube_pass cluster-a
 	assert_status 0
 	assert_no_match '^kube-'
-	assert_match '^4 namespaces: 4 leader, 0 standby, 0 failed; 1 Lease resources created, 4 statuses written$'
+	assert_match '^4 namespaces: 4 leader, 0 standby, 0 failed; 1 Lease resource created, 4 statuses written$'
 }
 
 @test "a selector the server rejects is one error line, exit 5" {

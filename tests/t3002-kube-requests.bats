@@ -167,7 +167,7 @@ for line in sys.stdin:
 	kube_pass cluster-west
 	assert_status 0
 	assert_match '^team-a +acquired +cluster-west +true +2 '
-	assert_match '^3 namespaces: 1 leader, 2 standby, 0 failed; 0 Lease resources created, 1 statuses written$'
+	assert_match '^3 namespaces: 1 leader, 2 standby, 0 failed; 0 Lease resources created, 1 status written$'
 	[ "$(kube_count PUT "^$KUBE_GV/namespaces/team-a/leases/lease-gsc/status$")" -eq 1 ]
 	[ "$(kube_writes)" -eq 1 ]
 	# a new term: overwrite conditional on the released generation
@@ -192,7 +192,7 @@ for line in sys.stdin:
 	kube_use west
 	kube_pass cluster-west
 	assert_status 0
-	assert_match '1 statuses written$'
+	assert_match '1 status written$'
 	[ "$(kube_count PUT "^$KUBE_GV/namespaces/team-[bc]/")" -eq 0 ]
 	[ "$(gcs_count '*' 'locks%2Fteam-[bc]')" -eq 0 ]
 }
