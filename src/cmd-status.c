@@ -57,13 +57,7 @@ status_one(struct cmd_ctx *ctx, int check, struct mcle_err *err)
 	struct lease_view v;
 	struct lease_job j;
 
-	memset(&j, 0, sizeof(j));
-	j.store = ctx->store;
-	j.kube = ctx->kube;
-	j.kind = LEASE_READ;
-	snprintf(j.ns, sizeof(j.ns), "%s", ctx->st.namespace);
-	cmd_elect_params(ctx, &j.p);
-	j.deadline = ctx->deadline;
+	cmd_lease_job(ctx, LEASE_READ, &j);
 	if (engine_lease(&j, err) < 0)
 		return -1;
 	memset(&v, 0, sizeof(v));

@@ -101,6 +101,19 @@ cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p)
 	p->skew = ctx->st.skew;
 }
 
+void
+cmd_lease_job(const struct cmd_ctx *ctx, enum lease_kind kind, struct lease_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->store = ctx->store;
+	j->kube = ctx->kube;
+	j->kind = kind;
+	snprintf(j->ns, sizeof(j->ns), "%s", ctx->st.namespace);
+	cmd_elect_params(ctx, &j->p);
+	j->duration_explicit = ctx->opts->src[OPT_LEASE_DURATION] != SRC_DEFAULT;
+	j->deadline = ctx->deadline;
+}
+
 int
 cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err)
 {
@@ -109,14 +122,7 @@ cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err)
 	struct lease_job j;
 	int rc;
 
-	memset(&j, 0, sizeof(j));
-	j.store = ctx->store;
-	j.kube = ctx->kube;
-	j.kind = kind;
-	snprintf(j.ns, sizeof(j.ns), "%s", ctx->st.namespace);
-	cmd_elect_params(ctx, &j.p);
-	j.duration_explicit = ctx->opts->src[OPT_LEASE_DURATION] != SRC_DEFAULT;
-	j.deadline = ctx->deadline;
+	cmd_lease_job(ctx, kind, &j);
 	rc = engine_lease(&j, err);
 	if (!(rc == 0 || (err->code == MCLE_EBUSY && j.shown)))
 		return rc;

@@ -72,6 +72,10 @@ void cmd_print_main_help(FILE *f);
 struct elect_params;
 void cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p);
 
+/* A job of the single-lease engine on -n NAMESPACE, from the settings. */
+struct lease_job;
+void cmd_lease_job(const struct cmd_ctx *ctx, enum lease_kind kind, struct lease_job *j);
+
 /*
  * acquire, renew and release: the single-lease engine on -n NAMESPACE,
  * then the lease printed (also when it is busy: the holder and expiry are

@@ -190,6 +190,20 @@ http_clip(const char *s, char *buf, size_t size)
 		memcpy(buf + size - 4, "...", 4);
 }
 
+void
+http_clip_n(const char *s, size_t len, char *buf, size_t size)
+{
+	char tmp[512];
+	size_t i;
+
+	if (len > sizeof(tmp) - 1)
+		len = sizeof(tmp) - 1;
+	for (i = 0; s != NULL && i < len; i++)
+		tmp[i] = s[i] != '\0' ? s[i] : ' ';
+	tmp[i] = '\0';
+	http_clip(tmp, buf, size);
+}
+
 uint64_t
 http_jitter(uint64_t n)
 {

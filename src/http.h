@@ -198,6 +198,8 @@ void http_url_host(const char *url, char *buf, size_t size);
  * printable ASCII, at most size - 1 bytes ("..." marks a cut).
  */
 void http_clip(const char *s, char *buf, size_t size);
+/* The same for len bytes that may hold NULs (shown as spaces); s may be NULL. */
+void http_clip_n(const char *s, size_t len, char *buf, size_t size);
 
 /* A random number in [0, n) for jitter (not for secrets). */
 uint64_t http_jitter(uint64_t n);

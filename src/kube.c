@@ -131,21 +131,6 @@ kube_cred(const struct kube_client *k)
 
 /* --- the Lease resource's fields ------------------------------------------- */
 
-/* Server bytes (NULs included) as one printable line for a message. */
-static void
-clip(const char *s, size_t len, char *buf, size_t size)
-{
-	char tmp[512];
-	size_t i;
-
-	if (len > sizeof(tmp) - 1)
-		len = sizeof(tmp) - 1;
-	for (i = 0; s != NULL && i < len; i++)
-		tmp[i] = s[i] != '\0' ? s[i] : ' ';
-	tmp[i] = '\0';
-	http_clip(tmp, buf, size);
-}
-
 /* A clean string: no NUL, at most max bytes. */
 static int
 clean(const char *s, size_t len, size_t max)
@@ -224,7 +209,7 @@ status_field(struct kube_status *st, const char *key, enum jstream_tok tok,
 	case KS_ERROR:
 		ok = tok == JS_STRING && s != NULL;
 		if (ok)
-			clip(s, len, st->error, sizeof(st->error));
+			http_clip_n(s, len, st->error, sizeof(st->error));
 		break;
 	}
 	if (ok)
@@ -255,13 +240,13 @@ lease_field(struct lease_fields *f, const char *section, const char *key,
 			/* a valid name not ours is another resource; an invalid one is bad */
 			f->name_state = f->name_ok ? 1 :
 				tok == JS_STRING && clean(s, len, 253) && valid_subdomain(s) ? 0 : -1;
-			clip(s, tok == JS_STRING ? len : 0, f->shown_name, sizeof(f->shown_name));
+			http_clip_n(s, tok == JS_STRING ? len : 0, f->shown_name, sizeof(f->shown_name));
 		} else if (strcmp(key, "namespace") == 0 && tok == JS_STRING) {
 			f->ns_ok = clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s);
 			if (f->ns_ok)
 				memcpy(f->l.ns, s, len + 1);
 			else
-				clip(s, len, f->bad_ns, sizeof(f->bad_ns));
+				http_clip_n(s, len, f->bad_ns, sizeof(f->bad_ns));
 		} else if (strcmp(key, "resourceVersion") == 0) {
 			f->rv_ok = tok == JS_STRING && clean(s, len, KUBE_RV_MAX) && len > 0 &&
 				   strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/+=") == len;
@@ -376,10 +361,10 @@ api_error(struct kube_reply *r, const char *what, const struct http_response *re
 
 	if (json_object_object_get_ex(st, "message", &mv) &&
 	    json_object_is_type(mv, json_type_string))
-		clip(json_object_get_string(mv), (size_t)json_object_get_string_len(mv),
+		http_clip_n(json_object_get_string(mv), (size_t)json_object_get_string_len(mv),
 		     text, sizeof(text));
 	else
-		clip(resp->body, resp->len, text, sizeof(text));
+		http_clip_n(resp->body, resp->len, text, sizeof(text));
 	m = text;
 	reason = json_str(st, "reason");
 	kind = json_str(det, "kind");
@@ -460,7 +445,7 @@ call_done(void *arg, struct http_call *h)
 
 	c->reply.rc = -1;
 	if (h->resp.captured[0] != NULL)
-		clip(h->resp.captured[0], strlen(h->resp.captured[0]), c->reply.warning,
+		http_clip_n(h->resp.captured[0], strlen(h->resp.captured[0]), c->reply.warning,
 		     sizeof(c->reply.warning));
 	if (h->rc < 0) {
 		if (h->cred_failed)
@@ -808,7 +793,7 @@ ns_field(struct klist *kl, const char *section, const char *key, enum jstream_to
 	int meta = strcmp(section, "metadata") == 0;
 
 	if (meta && strcmp(key, "name") == 0) {
-		clip(s, tok == JS_STRING ? len : 0, n->shown, sizeof(n->shown));
+		http_clip_n(s, tok == JS_STRING ? len : 0, n->shown, sizeof(n->shown));
 		if (tok == JS_STRING && clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s))
 			memcpy(n->it.name, s, len + 1);
 		else

@@ -263,21 +263,6 @@ is_folder(const struct gcs *g, const char *name)
 	return n > 0 && strncmp(name, g->prefix, n) == 0 && strcmp(name + n, "/") == 0;
 }
 
-/* Server bytes (NULs included) as one printable line. */
-static void
-clip(const char *s, size_t len, char *buf, size_t size)
-{
-	char tmp[256];
-	size_t i;
-
-	if (len > sizeof(tmp) - 1)
-		len = sizeof(tmp) - 1;
-	for (i = 0; s != NULL && i < len; i++)
-		tmp[i] = s[i] != '\0' ? s[i] : ' ';
-	tmp[i] = '\0';
-	http_clip(tmp, buf, size);
-}
-
 /* --- an object's fields (from a tree or from a stream) -------------------- */
 
 #define MD_KEYS 5
@@ -321,13 +306,13 @@ obj_field(struct obj_fields *f, const char *key, enum jstream_tok tok, const cha
 		if (f->name_state == 1)
 			memcpy(f->name, s, len + 1);
 		else
-			clip(s, str ? len : 0, f->name, NAME_CLIP);
+			http_clip_n(s, str ? len : 0, f->name, NAME_CLIP);
 	} else if (strcmp(key, "bucket") == 0) {
 		f->bucket_state = str && s != NULL && len <= BUCKET_MAX && strlen(s) == len ? 1 : -1;
 		if (f->bucket_state == 1)
 			memcpy(f->bucket, s, len + 1);
 		else
-			clip(s, str ? len : 0, f->bucket, sizeof(f->bucket));
+			http_clip_n(s, str ? len : 0, f->bucket, sizeof(f->bucket));
 	} else if (strcmp(key, "generation") == 0) {
 		copy_field(f->gen, sizeof(f->gen), str, s, len);
 	} else if (strcmp(key, "metageneration") == 0) {
@@ -493,7 +478,7 @@ google_message(const struct http_response *r, char *buf, size_t size)
 	buf[0] = '\0';
 	if (json_object_object_get_ex(json_obj(o, "error"), "message", &m) &&
 	    json_object_is_type(m, json_type_string))
-		clip(json_object_get_string(m), (size_t)json_object_get_string_len(m), buf, size);
+		http_clip_n(json_object_get_string(m), (size_t)json_object_get_string_len(m), buf, size);
 	json_object_put(o);
 }
 
@@ -811,7 +796,7 @@ item_end(struct gcall *c)
 		if (!is_folder(g, f->name)) {
 			char cl[NAME_CLIP];
 
-			clip(f->name, strlen(f->name), cl, sizeof(cl));
+			http_clip_n(f->name, strlen(f->name), cl, sizeof(cl));
 			warn_skip(c, cl, "its name is not PREFIX/NAMESPACE");
 		}
 		return 0;
@@ -963,7 +948,7 @@ next_page(struct gcall *c, struct mcle_err *err)
 	for (i = 0; i < c->seen.n; i++) {
 		if (*(uint64_t *)vec_at(&c->seen, i) != h)
 			continue;
-		clip(c->next, strlen(c->next), cl, sizeof(cl));
+		http_clip_n(c->next, strlen(c->next), cl, sizeof(cl));
 		return mcle_err_set(err, MCLE_ECORRUPT,
 				    "%s: the server repeated page token '%s' (the listing would never end)",
 				    c->what, cl);
