@@ -14,6 +14,9 @@
 #   gcs_store_writes             how many logged storage API requests
 #                                (/storage/, /upload/) are not GETs: token
 #                                requests are POSTs too
+#   gcs_wait_held [N]            until N requests (default 1) wait at a
+#                                "hold" fault (60 s, then fail)
+#   gcs_release                  let every held request go on
 #   gcs_object NAME EXPR         EXPR (python, with json and time imported)
 #                                on object NAME of bucket bkt in the stand-in's
 #                                raw state (`/_control/object`) as `o`;
@@ -77,6 +80,14 @@ gcs_ctl() {
 		args+=(-H 'Content-Type: application/json' --data-binary "$json")
 	fi
 	curl "${args[@]}" "$GCS_URL$path"
+}
+
+gcs_wait_held() {
+	standin_wait_held gcs_ctl "${1:-1}"
+}
+
+gcs_release() {
+	gcs_ctl POST /_control/release >/dev/null
 }
 
 gcs_log() {
