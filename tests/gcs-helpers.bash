@@ -45,7 +45,7 @@ gcs_start() {
 		"$@" >"$dir/server.log" 2>&1 3>&- &
 	GCS_PID=$!
 	GCS_DIR=$dir
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		[[ -s $dir/port ]] && break
 		if ! kill -0 "$GCS_PID" 2>/dev/null; then
 			echo "gcs-server exited early:" >&2
@@ -55,7 +55,7 @@ gcs_start() {
 		sleep 0.05
 	done
 	if [[ ! -s $dir/port ]]; then
-		echo "gcs-server did not write its port file in 10 s" >&2
+		echo "gcs-server did not write its port file in 60 s" >&2
 		kill -KILL "$GCS_PID" 2>/dev/null
 		return 1
 	fi

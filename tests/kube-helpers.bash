@@ -108,7 +108,7 @@ kube_start() {
 		--client-ca "$dir/ca.crt" --token "$token" \
 		"$@" >"$dir/server.log" 2>&1 3>&- &
 	local pid=$!
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		[[ -s $dir/port ]] && break
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "kube-server exited early:" >&2
@@ -118,7 +118,7 @@ kube_start() {
 		sleep 0.05
 	done
 	if [[ ! -s $dir/port ]]; then
-		echo "kube-server did not write its port file in 10 s" >&2
+		echo "kube-server did not write its port file in 60 s" >&2
 		kill -KILL "$pid" 2>/dev/null
 		return 1
 	fi
