@@ -18,6 +18,9 @@
 #   gcs_store_writes             how many logged storage API requests
 #                                (/storage/, /upload/) are not GETs: token
 #                                requests are POSTs too
+#   gcs_wait_held [N]            until N requests (default 1) wait at a
+#                                "hold" fault (60 s, then fail)
+#   gcs_release                  let every held request go on
 #   gcs_object NAME EXPR         EXPR (python, with json and time imported)
 #                                on object NAME of bucket bkt in the stand-in's
 #                                raw state (`/_control/object`) as `o`;
@@ -46,7 +49,7 @@ gcs_start() {
 		"$@" >"$dir/server.log" 2>&1 3>&- &
 	GCS_PID=$!
 	GCS_DIR=$dir
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		[[ -s $dir/port ]] && break
 		if ! kill -0 "$GCS_PID" 2>/dev/null; then
 			echo "gcs-server exited early:" >&2
@@ -56,7 +59,7 @@ gcs_start() {
 		sleep 0.05
 	done
 	if [[ ! -s $dir/port ]]; then
-		echo "gcs-server did not write its port file in 10 s" >&2
+		echo "gcs-server did not write its port file in 60 s" >&2
 		kill -KILL "$GCS_PID" 2>/dev/null
 		return 1
 	fi
@@ -81,6 +84,14 @@ gcs_ctl() {
 		args+=(-H 'Content-Type: application/json' --data-binary "$json")
 	fi
 	curl "${args[@]}" "$GCS_URL$path"
+}
+
+gcs_wait_held() {
+	standin_wait_held gcs_ctl "${1:-1}"
+}
+
+gcs_release() {
+	gcs_ctl POST /_control/release >/dev/null
 }
 
 gcs_log() {

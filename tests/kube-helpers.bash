@@ -47,7 +47,10 @@
 #   kube_bg_wait         wait for it: exit status, stdout and stderr into
 #                        $status, $output and $stderr
 #   kube_wait_logged METHOD REGEX   until the current instance has logged such
-#                        a request (kube_count; 10 s, then fail)
+#                        a request (kube_count; 60 s, then fail)
+#   kube_wait_held [N]   until N requests (default 1) wait at a "hold" fault
+#                        of the current instance (60 s, then fail)
+#   kube_release         let every held request of the current instance go on
 
 KUBE_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_SERVER="$KUBE_HELPERS_DIR/servers/kube-server.py"
@@ -105,7 +108,7 @@ kube_start() {
 		--client-ca "$dir/ca.crt" --token "$token" \
 		"$@" >"$dir/server.log" 2>&1 3>&- &
 	local pid=$!
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		[[ -s $dir/port ]] && break
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "kube-server exited early:" >&2
@@ -115,7 +118,7 @@ kube_start() {
 		sleep 0.05
 	done
 	if [[ ! -s $dir/port ]]; then
-		echo "kube-server did not write its port file in 10 s" >&2
+		echo "kube-server did not write its port file in 60 s" >&2
 		kill -KILL "$pid" 2>/dev/null
 		return 1
 	fi
@@ -312,10 +315,18 @@ kube_bg_wait() {
 
 kube_wait_logged() {
 	local n
-	for ((n = 0; n < 200; n++)); do
+	for ((n = 0; n < 1200; n++)); do
 		[ "$(kube_count "$1" "$2")" -ge 1 ] && return 0
 		sleep 0.05
 	done
-	echo "no $1 $2 in the kube log after 10 s" >&2
+	echo "no $1 $2 in the kube log after 60 s" >&2
 	return 1
+}
+
+kube_wait_held() {
+	standin_wait_held kube_ctl "${1:-1}"
+}
+
+kube_release() {
+	kube_ctl POST /_control/release >/dev/null
 }

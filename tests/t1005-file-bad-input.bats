@@ -9,6 +9,10 @@ setup() {
 	common_setup
 }
 
+teardown() {
+	[ -z "${TOP-}" ] || rm -rf "$TOP"
+}
+
 good_lock() {
 	"$MCLE" acquire -n team-a --identity c1 >/dev/null
 }
@@ -92,27 +96,29 @@ good_lock() {
 @test "an unwritable store directory: exit 5, state unchanged" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to switch to an unprivileged user"
 	command -v setpriv >/dev/null || skip "no setpriv"
-	# outside the private bats tmpdir, so that the unprivileged user can reach it
-	top=$(mktemp -d /tmp/mcle-t1005.XXXXXX)
+	# everything the unprivileged user needs, the binary included, outside
+	# the private bats tmpdir and the checkout (which may sit in a 0700
+	# directory): a fresh 0755 directory in /tmp
+	TOP=$(mktemp -d /tmp/mcle-t1005.XXXXXX)
+	top=$TOP
 	chmod 0755 "$top"
+	install -m 0755 "$MCLE" "$top/mcle"
 	mkdir -m 0755 "$top/store"
 	: >"$top/config.yaml"
 	chmod 0644 "$top/config.yaml"
-	"$MCLE" --store "file://$top/store" acquire -n team-a --identity c1 >/dev/null
+	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	"${as_nobody[@]}" test -x "$top/mcle" || skip "$top is out of reach of uid 65534"
+	"$top/mcle" --store "file://$top/store" acquire -n team-a --identity c1 >/dev/null
 	before=$(cd "$top/store" && sha256sum team-a)
-	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups
-		env MCLE_CONFIG="$top/config.yaml" HOME="$top" "$MCLE" --store "file://$top/store")
+	nobody=("${as_nobody[@]}"
+		env MCLE_CONFIG="$top/config.yaml" HOME="$top" "$top/mcle" --store "file://$top/store")
 	run --separate-stderr "${nobody[@]}" acquire -n team-b --identity c2
-	after=$(cd "$top/store" && sha256sum team-a)
-	ls -A "$top/store" >"$top/ls"
-	run2_status=$status run2_stderr=$stderr
+	assert_status 5
+	[ "$stderr" = "mcle: cannot lock '$top/store/.team-b.lock': Permission denied" ]
+	[ "$(cd "$top/store" && sha256sum team-a)" = "$before" ]
+	[ ! -e "$top/store/team-b" ]
 	run "${nobody[@]}" status -n team-a
-	read_status=$status
-	rm -rf "$top"
-	[ "$run2_status" -eq 5 ] || { echo "$run2_stderr"; false; }
-	[ "$run2_stderr" = "mcle: cannot lock '$top/store/.team-b.lock': Permission denied" ]
-	[ "$before" = "$after" ]
-	[ "$read_status" -eq 0 ]	# reading still works
+	assert_status 0		# reading still works
 }
 
 @test "a read-only file system: exit 5, state unchanged" {

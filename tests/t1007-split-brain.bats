@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Split-brain: 8 identities hammer 3 namespaces with a 2 s lease for 22 s;
-# no two identities may ever hold one namespace at the same time.
+# Split-brain: 8 identities hammer 3 namespaces with 2 s leases (longer on a
+# slow machine) for 22 s, and on until a lease has changed hands; no two
+# identities may ever hold one namespace at the same time.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -21,6 +22,7 @@ setup() {
 	printf 'OK a ns 100 200\nSTOP a ns 140\n' >"$d/worker-1.log"
 	run "$PYTHON3" "$MCLE_SRCDIR/tests/split-brain-check.py" "$d"
 	assert_status 0
+	assert_match ' 2 identities won, 1 handovers, 0 overlaps'
 	# no winner at all is a failure too
 	: >"$d/worker-1.log"; : >"$d/worker-2.log"
 	run "$PYTHON3" "$MCLE_SRCDIR/tests/split-brain-check.py" "$d"
@@ -33,8 +35,9 @@ setup() {
 	echo "$output" >&3
 	assert_status 0
 	assert_match ' 0 overlaps'
-	# every identity should have won at least once in 22 s
-	assert_match ' 8 identities won'
+	# the lease did change hands (how often, and who won, depends on the
+	# machine's speed and the scheduler: no fairness is asserted)
+	assert_match ' [1-9][0-9]* handovers'
 	# no mcle crashed or reported anything but busy/lost/ok
 	run cat "$BATS_TEST_TMPDIR"/logs/worker-*.log
 	assert_no_match '^RC .* (acquire|renew|release) ([2456789]|[1-9][0-9]+)$'

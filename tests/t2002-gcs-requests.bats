@@ -104,8 +104,8 @@ for line in sys.stdin:
 }
 
 @test "takeover of an expired lease: one read, one upload on generation and metageneration" {
-	"$MCLE" --identity a --lease-duration 5 acquire -n team-a >/dev/null
-	"$MCLE" --identity a --lease-duration 5 renew -n team-a >/dev/null
+	"$MCLE" --identity a --lease-duration 30 acquire -n team-a >/dev/null
+	"$MCLE" --identity a --lease-duration 30 renew -n team-a >/dev/null
 	gen=$(gcs_object locks/team-a 'o["generation"]')
 	gcs_ctl POST /_control/clock '{"offset": 60}' >/dev/null
 	gcs_ctl DELETE /_control/log

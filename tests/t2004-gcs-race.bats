@@ -19,17 +19,6 @@ state() {
 		o["metadata"]["leaseTransitions"], o["generation"]))'
 }
 
-# wait_count METHOD REGEX N: until the log holds N matching requests (10 s).
-wait_count() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(gcs_count "$1" "$2")" -ge "$3" ] && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for $3 x $1 $2" >&2
-	return 1
-}
-
 # race N NS OK-STATUSES [ARGS...]: identities id-1 .. id-N acquire NS at
 # once (ARGS before the command); fails unless each exits 0 or one of
 # OK-STATUSES (a space-separated list); the winners (exit 0) in WINNERS.
@@ -54,19 +43,22 @@ race() {
 }
 
 @test "a renewal between the takeover's read and its write makes the takeover fail" {
-	"$MCLE" --identity a --lease-duration 10 acquire -n team-a >/dev/null
+	"$MCLE" --identity a --lease-duration 60 acquire -n team-a >/dev/null
 	before=$(state)
 	# b reads while the store's clock says a's lease has expired ...
-	gcs_ctl POST /_control/clock '{"offset": 60}' >/dev/null
-	# ... and its conditional upload is held back for 5 s on arrival
-	gcs_ctl POST /_control/fault '{"method": "POST", "path": "upload", "count": 1, "action": "delay", "delay": 5}' >/dev/null
-	"$MCLE" --identity b --lease-duration 10 acquire -n team-a \
-		>"$BATS_TEST_TMPDIR/b.out" 2>"$BATS_TEST_TMPDIR/b.err" &
+	gcs_ctl POST /_control/clock '{"offset": 120}' >/dev/null
+	# ... and its conditional upload is held back on arrival
+	gcs_ctl POST /_control/fault '{"method": "POST", "path": "upload", "count": 1, "action": "hold"}' >/dev/null
+	"$MCLE" --identity b --lease-duration 10 --timeout 300 acquire -n team-a \
+		>"$BATS_TEST_TMPDIR/b.out" 2>"$BATS_TEST_TMPDIR/b.err" 3>&- &
 	b=$!
-	wait_count GET 'locks%2Fteam-a$' 2
-	# meanwhile the clock is back and a renews, in place
+	gcs_wait_held
+	[ "$(gcs_count GET 'locks%2Fteam-a$')" -eq 2 ]
+	# meanwhile the clock is back and a renews, in place; then b's upload
+	# goes on
 	gcs_ctl POST /_control/clock '{"offset": 0}' >/dev/null
-	run --separate-stderr "$MCLE" --identity a --lease-duration 10 renew -n team-a
+	run --separate-stderr "$MCLE" --identity a --lease-duration 60 renew -n team-a
+	gcs_release
 	assert_status 0
 	rc=0
 	wait "$b" || rc=$?

@@ -9,7 +9,7 @@ load gcs-helpers
 
 setup() {
 	gcs_test_env
-	export MCLE_STORE=gs://bkt/locks MCLE_LEASE_DURATION=20 MCLE_CLOCK_SKEW=10
+	export MCLE_STORE=gs://bkt/locks MCLE_LEASE_DURATION=60 MCLE_CLOCK_SKEW=30
 }
 
 teardown() {
@@ -36,30 +36,33 @@ print(round(t.replace(tzinfo=datetime.timezone.utc).timestamp() - time.time()))'
 }
 
 # takeover_at OFFSET: a acquires with the store's clock OFFSET seconds from
-# ours; b may take over once the store's clock passes updated + 20 + 10.
+# ours; b may take over once the store's clock passes updated + 60 + 30.
+# (Long leases: each step below has tens of seconds to run in.)
 takeover_at() {
 	local off=$1
 	gcs_start --bucket bkt --clock-offset "$off"
 	run --separate-stderr "$MCLE" --identity a acquire -n team-a -o json
 	assert_status 0
-	# expireTime is on the store's clock: OFFSET + 20 s from our clock
+	# expireTime is on the store's clock: OFFSET + 60 s from our clock,
+	# less the time this took (not a minute)
 	d=$(secs_from_now "$(json_get 'j["expireTime"]')")
-	(( d >= off + 18 && d <= off + 21 ))
+	(( d > off && d <= off + 61 ))
 	# our own clock has not moved: judged by the store, a's lease is live
 	run --separate-stderr "$MCLE" --identity b acquire -n team-a
 	assert_status 1
 	run --separate-stderr "$MCLE" --identity a status -n team-a --check
 	assert_status 0
-	# 28.5 s after the write by the store's clock (the Date header has
-	# whole seconds): past the 20 s lease, within the 10 s skew allowance
-	clock_at 28.5
+	# 61 s after the write by the store's clock (the Date header has whole
+	# seconds, so more than 60): past the 60 s lease, within the 30 s skew
+	# allowance
+	clock_at 61
 	run --separate-stderr "$MCLE" --identity b acquire -n team-a
 	assert_status 1
-	# (the holder itself stopped counting on it at 20 s)
+	# (the holder itself stopped counting on it at 60 s)
 	run --separate-stderr "$MCLE" --identity a status -n team-a --check
 	assert_status 1
-	# 31.5 s: expired by the store's clock, b takes over
-	clock_at 31.5
+	# 91.5 s: expired by the store's clock, b takes over
+	clock_at 91.5
 	run --separate-stderr "$MCLE" --identity b acquire -n team-a -o json
 	assert_status 0
 	[ "$(json_get 'j["leaseTransitions"]')" = 2 ]
@@ -78,7 +81,7 @@ takeover_at() {
 @test "a renew after expiry by the store's clock is a lost lease" {
 	gcs_start --bucket bkt --clock-offset -300
 	"$MCLE" --identity a acquire -n team-a >/dev/null
-	clock -270
+	clock -230
 	run --separate-stderr "$MCLE" --identity a renew -n team-a
 	assert_status 3
 	[[ $stderr == *"expired"* ]]

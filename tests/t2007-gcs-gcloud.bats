@@ -76,17 +76,18 @@ describe() {
 
 @test "gcloud writes between mcle renew's read and its PATCH: 412, then exit 3" {
 	"$MCLE" --identity cluster-a acquire -n team-a >/dev/null
-	gcs_ctl POST /_control/fault '{"method": "PATCH", "path": "\\?ifGenerationMatch=", "count": 1, "action": "delay", "delay": 8}' >/dev/null
+	# hold mcle's conditional PATCH on arrival (after its read) until
+	# gcloud has written, however long gcloud takes to start
+	gcs_ctl POST /_control/fault '{"method": "PATCH", "path": "\\?ifGenerationMatch=", "count": 1, "action": "hold"}' >/dev/null
 	gcs_ctl DELETE /_control/log
-	"$MCLE" --identity cluster-a renew -n team-a 2>"$BATS_TEST_TMPDIR/err" &
+	"$MCLE" --identity cluster-a --timeout 300 renew -n team-a 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		[ "$(gcs_count GET 'locks%2Fteam-a$')" -ge 1 ] && break
-		sleep 0.05
-	done
+	gcs_wait_held
+	[ "$(gcs_count GET 'locks%2Fteam-a$')" -eq 1 ]
 	run gcloud storage objects update gs://bkt/locks/team-a \
 		--update-custom-metadata=holderIdentity=intruder,leaseTransitions=2 \
 		--if-metageneration-match=1
+	gcs_release
 	assert_status 0
 	rc=0
 	wait "$pid" || rc=$?

@@ -67,10 +67,11 @@ srv.serve_forever()
 EOF
 	"$PYTHON3" "$BATS_TEST_TMPDIR/hostile.py" "$BATS_TEST_TMPDIR" 3>&- &
 	HOSTILE_PID=$!
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		[ -s "$BATS_TEST_TMPDIR/port" ] && break
 		sleep 0.05
 	done
+	[ -s "$BATS_TEST_TMPDIR/port" ] || { echo "hostile server: no port after 60 s" >&2; return 1; }
 	export STORAGE_EMULATOR_HOST="127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
 }
 

@@ -374,6 +374,19 @@ stored() {
 	run kube_curl /api/v1/namespaces/n1
 	[ "$status" -ne 0 ]
 	[ "$(kube_count GET '^/api/v1/namespaces/n1$')" -eq 1 ]
+	# hold: the request waits for POST /_control/release, others go on
+	kube_ctl POST /_control/fault '{"method":"GET","path":"^/api/v1/namespaces/n2$","action":"hold"}'
+	kube_curl /api/v1/namespaces/n2 >"$BATS_TEST_TMPDIR/held" 3>&- &
+	pid=$!
+	kube_wait_held
+	api /api/v1/namespaces/n3
+	expect_code 200
+	[ "$(kube_count GET '^/api/v1/namespaces/n2$')" -eq 0 ]
+	[ "$(kube_ctl POST /_control/release)" = '{"released":1}' ]
+	wait "$pid"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/held")" = 200 ]
+	[ "$(kube_count GET '^/api/v1/namespaces/n2$')" -eq 1 ]
+	[ "$(kube_ctl GET /_control/held)" = '{"held":0}' ]
 	# eight clients at once, each creating and reading back twenty objects
 	# (curl keeps its connection alive between them)
 	pids=()

@@ -2,8 +2,9 @@
 # Three clusters (three identities, three Kubernetes API stand-ins) share
 # one GCS stand-in (gs://bkt/prefix): after every pass each namespace has
 # exactly one Lease resource saying isLeader: true across the clusters; when
-# the leader stops running its passes another cluster leads within the lease
-# duration plus one pass; the epoch counts the failovers.
+# the leader stops running its passes another cluster leads from the first
+# pass after its lease expires (by the store's clock), never before; the
+# epoch counts the failovers.
 #
 #   cd /work/main && MCLE=/path/to/mcle MCLE_SRCDIR=$PWD \
 #       PYTHON3=/usr/bin/python3 bats tests/t3003-kube-three-clusters.bats
@@ -126,6 +127,9 @@ store_offset() {
 }
 
 @test "after every pass exactly one cluster says isLeader: true for each namespace" {
+	# leases that outlast these rounds however slow they are (the Lease
+	# resources each cluster creates carry this duration)
+	export MCLE_LEASE_DURATION=3600
 	# a split start: c1 takes team-a and team-b, c2 team-c and team-d
 	pass_in c1 --exclude team-c,team-d
 	NAMESPACES=team-a,team-b leaders strict >/dev/null
@@ -154,50 +158,89 @@ import json, sys
 print(sorted({(i["spec"]["holderIdentity"], i["status"]["isLeader"]) for i in json.load(sys.stdin)["items"]}))')" = "[('c3', False)]" ]
 }
 
-@test "failover: another cluster leads within the lease duration plus one pass" {
+# store_now: the store's clock (the stand-in's time with its offset)
+store_now() {
+	gcs_ctl GET /_control/clock | "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["now"])'
+}
+
+# failover_check BEFORE STARTED LEADERS: after a pass that started at
+# STARTED by the store's clock, with the output of `leaders atmost` in the
+# file LEADERS and c1's leases as `status --all -o json` showed them in the
+# file BEFORE: fail if a namespace that had expired at least a second before
+# the pass started (the Date header has whole seconds) is not led by c2 or
+# c3 now; print "done" once every namespace is, else "waiting".
+failover_check() {
+	"$PYTHON3" - "$@" <<-'EOF'
+		import datetime, json, sys
+		def T(s):
+		    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+		        tzinfo=datetime.timezone.utc).timestamp()
+		before, started = json.load(open(sys.argv[1])), float(sys.argv[2])
+		now = dict(line.split()[:2] for line in open(sys.argv[3]))
+		late = [x["namespace"] for x in before
+		        if started >= T(x["expireTime"]) + 1 and now[x["namespace"]] not in ("c2", "c3")]
+		if late:
+		    sys.exit("not taken over by the first pass after expiry: %s (leaders %s)" % (late, now))
+		print("done" if all(v in ("c2", "c3") for v in now.values()) else "waiting")
+	EOF
+}
+
+@test "failover: the first pass after the lease expires takes over, none before" {
 	local duration=3
 	for c in $CLUSTERS; do
-		pass_in "$c" --lease-duration $duration
+		pass_in "$c" --lease-duration 3600
 		leaders strict >/dev/null
 	done
 	[ "$(sole_leader settled)" = c1 ]
-	pass_in c1 --lease-duration $duration
-	stopped=$(date +%s.%N)
+	# c1's last pass renews with a short lease (a pass takes the duration
+	# from its Lease resources: shorten them in c1's cluster only); then c1
+	# stops.  c2 and c3 keep their hour
 	kube_use c1
-	last_renew=$(kube_curl "$KUBE_GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
-		"$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["status"]["observedRenewTime"])')
-	# c1 stops; c2 and c3 keep passing, back to back (bounded: 4 durations);
-	# interval: the longest time from one pass's start to the next's
-	leader=c1 prev=$stopped interval=0
+	for ns in ${NAMESPACES//,/ }; do
+		out=$(kube_curl -X PATCH -H 'Content-Type: application/merge-patch+json' \
+			--data-binary "{\"spec\":{\"leaseDurationSeconds\":$duration}}" \
+			"$KUBE_GV/namespaces/$ns/leases/lease-gsc")
+		[ "${out##*$'\n'}" = 200 ]
+	done
+	pass_in c1
+	"$MCLE" --no-cluster -o json status --all >"$BATS_TEST_TMPDIR/before.json"
+	stopped=$EPOCHREALTIME
+	# c2 and c3 keep passing, back to back.  After each: never two leaders
+	# (atmost); each namespace taken over by the first pass that starts
+	# once it has expired by the store's clock, however slow this machine
+	# is (no wall-clock window)
+	passes=0
 	while :; do
 		for c in c2 c3; do
-			now=$(date +%s.%N)
-			interval=$(awk -v a="$now" -v b="$prev" -v m="$interval" 'BEGIN { d = a - b; print (d > m ? d : m) }')
-			prev=$now
-			pass_in "$c" --lease-duration $duration
-			# never two; none only between expiry and the next pass
-			leader=$(sole_leader atmost)
-			[[ $leader == c[23] ]] && break 2
+			started=$(store_now)
+			pass_in "$c"
+			passes=$((passes + 1))
+			leaders atmost >"$BATS_TEST_TMPDIR/leaders"
+			state=$(failover_check "$BATS_TEST_TMPDIR/before.json" "$started" "$BATS_TEST_TMPDIR/leaders")
+			[ "$state" = done ] && break 2
 		done
-		[ "$(echo "$(date +%s.%N) - $stopped > 4 * $duration" | bc)" -eq 1 ] && break
+		# (a guard only: the check above fails first)
+		[ "$passes" -lt 200 ]
 	done
-	took=$(echo "$(date +%s.%N) - $stopped" | bc)
-	[[ $leader == c[23] ]] || { echo "no failover after ${took}s (leader: $leader)" >&2; false; }
-	# by the store's clock: no earlier than the lease allows, no later than
-	# the duration plus one pass (+1 s: the store's Date has second resolution)
-	kube_use "$leader"
-	acquired=$(kube_curl "$KUBE_GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
-		"$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["status"]["observedAcquireTime"])')
-	gap=$("$PYTHON3" -c '
-import datetime, sys
-T = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
-print(T(sys.argv[2]) - T(sys.argv[1]))' "$last_renew" "$acquired")
-	echo "# failover after ${took}s; store gap ${gap}s; pass interval ${interval}s" >&3 2>/dev/null || true
-	[ "$(echo "$gap >= $duration" | bc)" -eq 1 ]
-	[ "$(echo "$gap <= $duration + 1 + $interval + 0.5" | bc)" -eq 1 ]
-	# by the wall clock: expiry, then at most the pass that was under way
-	# and the one that took over
-	[ "$(echo "$took <= $duration + 1 + 2 * $interval + 0.5" | bc)" -eq 1 ]
+	echo "# failover after $passes passes, $(( (${EPOCHREALTIME/./} - ${stopped/./}) / 1000 )) ms" >&3 2>/dev/null || true
+	# by the store's clock: no takeover before expiry; epoch 2 everywhere
+	"$MCLE" --no-cluster -o json status --all >"$BATS_TEST_TMPDIR/after.json"
+	"$PYTHON3" - "$BATS_TEST_TMPDIR/before.json" "$BATS_TEST_TMPDIR/after.json" "$duration" <<-'EOF'
+		import datetime, json, sys
+		def T(s):
+		    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+		        tzinfo=datetime.timezone.utc).timestamp()
+		before = {x["namespace"]: x for x in json.load(open(sys.argv[1]))}
+		after = {x["namespace"]: x for x in json.load(open(sys.argv[2]))}
+		for ns, b in before.items():
+		    a = after[ns]
+		    assert b["holderIdentity"] == "c1" and b["leaseTransitions"] == 1, b
+		    assert b["leaseDurationSeconds"] == int(sys.argv[3]), b
+		    assert a["holderIdentity"] in ("c2", "c3") and a["leaseTransitions"] == 2, a
+		    gap = T(a["acquireTime"]) - T(b["renewTime"])
+		    assert gap >= int(sys.argv[3]), "%s taken over %.3f s after the renewal" % (ns, gap)
+	EOF
+	new_leaders=$(awk '{ print $1, $2, 2 }' "$BATS_TEST_TMPDIR/leaders")
 	# c1's own resource still says isLeader: true, but expired: a consumer
 	# that checks observedExpireTime stands down
 	run leaders strict
@@ -206,47 +249,47 @@ print(T(sys.argv[2]) - T(sys.argv[1]))' "$last_renew" "$acquired")
 	[ "$(kube_curl "$KUBE_GV/namespaces/team-a/leases/lease-gsc" | head -n 1 |
 		"$PYTHON3" -c 'import json, sys; s = json.load(sys.stdin)["status"]; print(s["isLeader"], s["epoch"])')" = "True 1" ]
 	# c1 comes back: standby, and its resource says so
-	pass_in c1 --lease-duration $duration
+	pass_in c1
 	assert_match "^4 namespaces: 0 leader, 4 standby, 0 failed; 0 Lease resources created, 4 statuses written$"
 	for c in $CLUSTERS; do
-		pass_in "$c" --lease-duration $duration
+		pass_in "$c"
 	done
 	run leaders settled
 	assert_status 0
-	[ "${lines[0]}" = "team-a $leader 2" ]
-	[ "${lines[3]}" = "team-d $leader 2" ]
+	[ "$output" = "$new_leaders" ]
 }
 
 @test "the epoch counts failovers, in every cluster's resources; never a takeover before expiry" {
 	for c in $CLUSTERS; do
-		pass_in "$c" --lease-duration 30
+		pass_in "$c" --lease-duration 600
 	done
 	[ "$(sole_leader settled)" = c1 ]
 	# c1 stops.  20 s later by the store's clock its leases still hold
+	# (for 580 s more: time for the passes below, however slow)
 	store_offset 20
-	pass_in c2 --lease-duration 30
+	pass_in c2 --lease-duration 600
 	assert_match '^4 namespaces: 0 leader, 4 standby, 0 failed; 0 Lease resources created, 0 statuses written$'
 	[ "$(sole_leader live)" = c1 ]
-	# 31 s: c2 takes every namespace over, epoch 2
-	store_offset 31
-	pass_in c2 --lease-duration 30
+	# 601 s: c2 takes every namespace over, epoch 2
+	store_offset 601
+	pass_in c2 --lease-duration 600
 	assert_match '^team-a +acquired +c2 +true +2 '
 	[ "$(sole_leader live)" = c2 ]
-	pass_in c3 --lease-duration 30
+	pass_in c3 --lease-duration 600
 	assert_match '^4 namespaces: 0 leader, 4 standby, 0 failed; 0 Lease resources created, 4 statuses written$'
 	[ "$(sole_leader live)" = c2 ]
-	pass_in c1 --lease-duration 30
+	pass_in c1 --lease-duration 600
 	assert_match '^team-a +standby +c2 +false +2 '
 	[ "$(sole_leader settled)" = c2 ]
 	# c2 stops; c3 takes over: epoch 3
-	store_offset 62
-	pass_in c3 --lease-duration 30
+	store_offset 1202
+	pass_in c3 --lease-duration 600
 	[ "$(sole_leader live)" = c3 ]
-	pass_in c1 --lease-duration 30
-	pass_in c3 --lease-duration 30
+	pass_in c1 --lease-duration 600
+	pass_in c3 --lease-duration 600
 	[ "$(sole_leader live)" = c3 ]
 	# c2 comes back after c3 has renewed: standby
-	pass_in c2 --lease-duration 30
+	pass_in c2 --lease-duration 600
 	assert_match '^4 namespaces: 0 leader, 4 standby, '
 	run leaders settled
 	assert_status 0
@@ -260,10 +303,10 @@ import json, sys
 print(sorted({(i["status"]["epoch"], i["status"]["leaseTransitions"], i["status"]["isLeader"]) for i in json.load(sys.stdin)["items"]}))')" = "[(3, 3, $([ "$c" = c3 ] && echo True || echo False))]" ]
 	done
 	# a third failover, back to c1
-	store_offset 93
-	pass_in c1 --lease-duration 30
+	store_offset 1803
+	pass_in c1 --lease-duration 600
 	for c in c2 c3; do
-		pass_in "$c" --lease-duration 30
+		pass_in "$c" --lease-duration 600
 	done
 	run leaders settled
 	assert_status 0

@@ -116,13 +116,15 @@ pass_bg() {
 	kube_bg --identity cluster-a reconcile-all "$@"
 }
 
-# Hold the Lease listing 2 s; meanwhile run the rest of the arguments.
+# Hold the Lease listing on arrival; meanwhile run the rest of the
+# arguments, then let it go on.
 during_pass() {
 	kube_ctl POST /_control/fault \
-		"{\"method\":\"GET\",\"path\":\"^$KUBE_GV/leases\\\\?\",\"action\":\"delay\",\"delay\":2}" >/dev/null
+		"{\"method\":\"GET\",\"path\":\"^$KUBE_GV/leases\\\\?\",\"action\":\"hold\"}" >/dev/null
 	pass_bg --kubeconfig "$KC_DIR/config"
-	kube_wait_logged GET '^/api/v1/namespaces\?'
+	kube_wait_held
 	"$@"
+	kube_release
 	kube_bg_wait
 }
 

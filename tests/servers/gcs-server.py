@@ -47,7 +47,9 @@ Implemented
 
 Control endpoints (never authenticated, never logged, never faulted)
   POST/GET/DELETE /_control/fault, POST /_control/random-faults (optional
-  "method"/"path" filters; actions status:N, reset, commit-drop, delay:S),
+  "method"/"path" filters; actions status:N, reset, commit-drop, delay:S;
+  a queued fault may also "hold" its request until POST /_control/release,
+  or its "delay" (default 120 s) runs out; GET /_control/held counts them),
   POST/GET /_control/clock, GET/DELETE /_control/log (entries also carry
   "outcome" for commit-drop and "random": true for random faults),
   POST /_control/bucket, GET /_control/object, and two extras:
@@ -1139,6 +1141,10 @@ def control(state, method, path, query, body):
 def control_route(state, method, path, q, spec):
     if path == "/_control/fault":
         return control_fault(state, method, spec)
+    if path == "/_control/held" and method == "GET":
+        return json_response(200, {"held": standin.HOLDS.count()})
+    if path == "/_control/release" and method == "POST":
+        return json_response(200, {"released": standin.HOLDS.release()})
     if path == "/_control/random-faults" and method == "POST":
         return control_random(state, spec)
     if path == "/_control/clock":

@@ -112,14 +112,18 @@ Not covered
 
 Control endpoints (no authentication, not logged; path prefix /_control/)
   POST   /_control/fault   {"method":"PUT","path":"REGEX","count":1,"skip":0,
-         "action":"status"|"reset"|"delay"|"commit-drop","status":503,
+         "action":"status"|"reset"|"delay"|"hold"|"commit-drop","status":503,
          "reason":..,"message":..,"delay":1.5,"retryAfter":1}
          the next `count` requests (after `skip` more) whose method matches
          (any, if omitted) and whose path?query matches REGEX (re.search):
          status answers a Status body; reset closes with an RST; delay
-         sleeps, then serves; commit-drop serves (the write commits), then
-         closes without answering.  Faults queue in order.
+         sleeps, then serves; hold waits for POST /_control/release (at most
+         "delay" seconds, default 120), then serves; commit-drop serves (the
+         write commits), then closes without answering.  Faults queue in
+         order.
   DELETE /_control/fault   clear all faults
+  GET    /_control/held    {"held": N} requests waiting at a hold
+  POST   /_control/release   let them go on: {"released": N}
   POST   /_control/expire-continue   every continue token issued so far
          answers 410 Expired on its next use
   POST   /_control/namespace {"name":"a","labels":{..},"terminating":false}
@@ -2971,6 +2975,10 @@ def control_route(state, method, path, q, spec):
             if method == "POST":
                 state.faults.append(parse_fault(spec))
             return ctl_json(200, [public_fault(f) for f in state.faults])
+    if path == "/_control/held" and method == "GET":
+        return ctl_json(200, {"held": standin.HOLDS.count()})
+    if path == "/_control/release" and method == "POST":
+        return ctl_json(200, {"released": standin.HOLDS.release()})
     if path == "/_control/log":
         with state.ctl:
             if method == "DELETE":

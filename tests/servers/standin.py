@@ -4,8 +4,14 @@ Python 3 stdlib only.  What is here is the same in both servers: the
 threaded server and its start and stop (port file, SIGTERM/SIGINT), TLS
 set-up, a request handler base class (TCP_NODELAY, TLS handshake, bodies
 read with a size cap, answers written in one write, connection resets with
-SO_LINGER 0) and the fault queue's actions (status, reset, delay,
+SO_LINGER 0) and the fault queue's actions (status, reset, delay, hold,
 commit-drop).  What each server answers stays in the server.
+
+A "hold" fault stops its request before it is served until a test releases
+it (POST /_control/release; GET /_control/held counts the requests waiting),
+or at the latest after its "delay" (default MAX_DELAY): a test can then act
+while a client waits for an answer, however slow the machine, instead of
+racing a fixed delay.
 
 The servers run as scripts from this directory, which is therefore on
 sys.path; they set sys.dont_write_bytecode before importing this module so
@@ -26,9 +32,9 @@ import threading
 import time
 import urllib.parse
 
-MAX_DELAY = 120.0           # longest "delay" fault, in seconds
+MAX_DELAY = 120.0           # longest "delay" fault or "hold", in seconds
 HANDSHAKE_TIMEOUT = 30      # seconds for a TLS handshake
-FAULT_ACTIONS = ("status", "reset", "delay", "commit-drop")
+FAULT_ACTIONS = ("status", "reset", "delay", "hold", "commit-drop")
 
 
 # --- faults and control bodies ---------------------------------------------
@@ -41,7 +47,7 @@ def parse_fault(spec):
     status = int(spec.get("status", 503))
     if not 100 <= status <= 599:
         raise ValueError("bad status %r" % status)
-    delay = float(spec.get("delay", 1.0))
+    delay = float(spec.get("delay", MAX_DELAY if action == "hold" else 1.0))
     if not 0 <= delay <= MAX_DELAY:
         raise ValueError("bad delay %r" % delay)
     return {
@@ -71,6 +77,41 @@ def take_queued(faults, method, target):
             faults.remove(fault)
         return fault
     return None
+
+
+class Holds:
+    """Requests stopped by "hold" faults.  Each waits until the next
+    release() after it arrived, or until its limit (seconds) runs out."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.held = 0
+        self.releases = 0
+
+    def wait(self, limit):
+        with self.cond:
+            mine = self.releases
+            self.held += 1
+            try:
+                self.cond.wait_for(lambda: self.releases != mine, limit)
+            finally:
+                self.held -= 1
+
+    def count(self):
+        """How many requests are waiting now."""
+        with self.cond:
+            return self.held
+
+    def release(self):
+        """Let every waiting request go on; how many there were."""
+        with self.cond:
+            n = self.held
+            self.releases += 1
+            self.cond.notify_all()
+            return n
+
+
+HOLDS = Holds()             # one server per process
 
 
 def control_spec(body):
@@ -292,6 +333,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             if action == "delay":
                 time.sleep(fault["delay"])
+            elif action == "hold":
+                HOLDS.wait(fault["delay"])
             status, reply = self.reply(method, path, query, body)
         if action == "commit-drop":
             entry["outcome"] = status
@@ -337,6 +380,7 @@ def run(server, port_file, announce=None):
     def stop(signum, frame):
         if announce:
             sys.stderr.write("%s: signal %d, exiting\n" % (announce, signum))
+        HOLDS.release()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
