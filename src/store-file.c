@@ -579,7 +579,7 @@ next_version(const struct name_lock *l, enum store_verb verb, const char *name,
 	     struct fobj *cur, struct mcle_err *err)
 {
 	mcle_time now = time_now_real();
-	int64_t gen;
+	int64_t gen = 0;
 
 	if (verb == STORE_UPDATE) {
 		if (cur->meta == INT64_MAX)
