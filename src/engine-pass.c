@@ -48,7 +48,8 @@ struct cstatus {
 struct slot {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	unsigned listed : 1, listed_twice : 1, listed_bad : 1, cr_listed : 1, cr_twice : 1,
-		 found : 1, has_status : 1, done : 1, created : 1, written : 1, standby : 1;
+		 found : 1, has_status : 1, done : 1, created : 1, written : 1, standby : 1,
+		 unstarted : 1;		/* the deadline passed or a signal came first */
 	enum elect_action action;
 	struct cobs obs;
 	char *rv;			/* the resource's resourceVersion, or NULL */
@@ -677,8 +678,10 @@ job_next(struct pass *p, struct job *j)
 		s = vec_at(&p->slots, p->next++);
 		if (signals_pending()) {
 			fail_slot(s, MCLE_EUNAVAIL, "not reconciled: interrupted by a signal");
+			s->unstarted = 1;
 		} else if (time_now_mono() >= p->pp->deadline) {
 			fail_slot(s, MCLE_EUNAVAIL, "not reconciled: the pass's deadline passed");
+			s->unstarted = 1;
 		} else {
 			job_start(p, j, s);
 			return;
@@ -769,14 +772,18 @@ report(struct pass *p, struct pass_summary *sum, struct mcle_err *err)
 {
 	struct view_ctx ctx = { p, { 0 } };
 	const struct slot *s;
-	size_t i;
+	size_t i, unstarted = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	sum->namespaces = p->slots.n;
 	sum->with_cluster = p->pp->kube != NULL;
 	for (i = 0; i < p->slots.n; i++) {
 		s = vec_at(&p->slots, i);
-		if (s->err != NULL) {
+		if (s->unstarted) {
+			/* one line for them all, below: not one per namespace */
+			sum->failed++;
+			unstarted++;
+		} else if (s->err != NULL) {
 			sum->failed++;
 			output_ns_error(p->pp->out, s->ns, s->err, err);
 		} else if (s->standby || s->action == ELECT_BUSY) {
@@ -793,6 +800,10 @@ report(struct pass *p, struct pass_summary *sum, struct mcle_err *err)
 		return -1;
 	log_debug("pass: %zu namespaces, %zu leader, %zu standby, %zu failed, %zu created, %zu written",
 		  sum->namespaces, sum->leader, sum->standby, sum->failed, sum->created, sum->written);
+	if (unstarted > 0)
+		return mcle_err_set(err, MCLE_EUNAVAIL, "%s: %zu of %zu namespaces not reconciled",
+				    signals_pending() ? "interrupted by a signal" :
+				    "the pass's deadline passed", unstarted, sum->namespaces);
 	if (sum->failed > 0)
 		return mcle_err_set(err, MCLE_EPARTIAL, "%zu of %zu namespaces failed", sum->failed,
 				    sum->namespaces);
