@@ -356,6 +356,12 @@ on_lock(void *arg, const struct store_entry *e, const struct mcle_err *bad,
 	return 0;
 }
 
+static int
+wanted(void *arg, const char *ns)
+{
+	return find_slot(arg, ns) != NULL;
+}
+
 static void
 list_finished(struct pass *p, int rc, const struct mcle_err *err)
 {
@@ -454,6 +460,7 @@ observe(struct pass *p, struct store_op *sop, struct mcle_err *err)
 	sop->deadline = p->pp->deadline;
 	sop->each = on_lock;
 	sop->each_arg = p;
+	sop->want = wanted;
 	sop->done = on_store_listed;
 	sop->arg = p;
 	if (store_submit(p->pp->store, sop) < 0)

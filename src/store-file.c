@@ -291,6 +291,8 @@ file_list(struct store *s, struct store_op *op)
 					  fs->dir, i, n);
 			break;
 		}
+		if (op->want != NULL && !op->want(op->each_arg, names[i]))
+			continue;	/* not read at all: a pass over a few of many */
 		mcle_err_clear(&bad);
 		if (read_entry(fs, names[i], o, &bad) < 0) {
 			if (bad.code == MCLE_ENOTFOUND)

@@ -177,15 +177,19 @@ mutate(struct mem *m, struct store_op *op)
 }
 
 static void
-list(struct mem *m, struct store_op *op)
+list(struct mem *m, struct store_op *op, int times)
 {
 	struct store_entry e;
 	size_t i;
+	int k;
 
 	for (i = 0; i < m->n; i++) {
+		if (op->want != NULL && !op->want(op->each_arg, m->v[i].name))
+			continue;
 		entry_of(m, &m->v[i], &e);
-		if (op->each(op->each_arg, &e, NULL, &op->err) < 0)
-			return;
+		for (k = 0; k < times; k++)
+			if (op->each(op->each_arg, &e, NULL, &op->err) < 0)
+				return;
 	}
 	op->out.now = mem_now(m);
 	op->rc = 0;
@@ -234,10 +238,16 @@ mem_exec(struct store *s, struct store_op *op)
 	m->count[op->verb]++;
 	if (m->hook != NULL)
 		m->hook(m->hook_arg, s, op);
+	if (op->verb == STORE_LIST && m->fault_times[op->verb] > 0 &&
+	    m->fault[op->verb] == MEM_LIST_TWICE) {
+		m->fault_times[op->verb]--;
+		list(m, op, 2);
+		return;
+	}
 	if (inject(m, op))
 		return;
 	if (op->verb == STORE_LIST) {
-		list(m, op);
+		list(m, op, 1);
 		return;
 	}
 	if (op->verb != STORE_READ) {
