@@ -38,6 +38,7 @@
 struct http_engine {
 	struct loop *loop;
 	CURLM *multi;
+	int64_t attempt_max;		/* for its clients */
 	struct loop_timer timer;	/* curl's own timeout */
 	int max_in_flight;
 	size_t active;			/* attempts added to the multi handle */
@@ -265,6 +266,7 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	}
 	e->loop = l;
 	e->max_in_flight = lim->max_in_flight > 0 ? lim->max_in_flight : 1;
+	e->attempt_max = lim->attempt_max > 0 ? lim->attempt_max : HTTP_ATTEMPT_MAX_US;
 	loop_timer_init(&e->timer, on_timer, e);
 	if (curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e) != CURLM_OK ||
@@ -341,7 +343,7 @@ http_client_new(struct http_engine *e, const char *label,
 	}
 	c->e = e;
 	c->body_max = HTTP_BODY_MAX_DEFAULT;
-	c->attempt_max = HTTP_ATTEMPT_MAX_US;
+	c->attempt_max = e != NULL ? e->attempt_max : HTTP_ATTEMPT_MAX_US;
 	if ((c->label = strdup(label)) == NULL || copy_tls(c, tls) < 0) {
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		http_client_free(c);

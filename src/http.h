@@ -59,6 +59,7 @@ struct http_tls {
 struct http_limits {
 	int max_in_flight;		/* transfers at once (others wait in a queue) */
 	int max_host_connections;	/* connections to one server */
+	int64_t attempt_max;		/* usec: one attempt at most (0: HTTP_ATTEMPT_MAX_US) */
 };
 
 struct http_engine;

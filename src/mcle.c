@@ -95,6 +95,7 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 		return -1;
 	lim.max_in_flight = ctx->st.parallel;
 	lim.max_host_connections = ctx->st.parallel;
+	lim.attempt_max = ctx->st.request_timeout;
 	if ((ctx->http = http_engine_new(ctx->loop, &lim, err)) == NULL)
 		return -1;
 	ctx->deadline = time_now_mono() + ctx->st.timeout;

@@ -20,6 +20,7 @@ enum opt_id {
 	OPT_LEASE_DURATION,
 	OPT_CLOCK_SKEW,
 	OPT_TIMEOUT,
+	OPT_REQUEST_TIMEOUT,
 	OPT_NAMESPACE,
 	OPT_OUTPUT,
 	OPT_KUBECONFIG,
@@ -79,6 +80,7 @@ struct settings {
 	int32_t lease_duration;		/* seconds */
 	int64_t skew;			/* microseconds */
 	int64_t timeout;		/* microseconds */
+	int64_t request_timeout;	/* microseconds: one HTTP attempt at most */
 	const char *namespace;
 	const char *output;		/* -o: a format of output.c */
 	const char *kubeconfig;

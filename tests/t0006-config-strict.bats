@@ -86,6 +86,7 @@ bad_value_of() {
 	lease-duration) echo soon ;;
 	clock-skew) echo 99999 ;;
 	timeout) echo 0 ;;
+	request-timeout) echo 1y ;;
 	output) echo xml ;;
 	kubeconfig) echo '""' ;;
 	context) echo '""' ;;
