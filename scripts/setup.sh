@@ -26,7 +26,8 @@ cd "$top"
 packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjson-c-dev libyaml-dev libssl-dev
 	bats python3 python3-cryptography python3-yaml openssl curl jq
-	groff-base util-linux valgrind faketime strace ca-certificates"
+	groff-base util-linux valgrind faketime strace ca-certificates
+	prometheus"
 
 missing=""
 for p in $packages; do
