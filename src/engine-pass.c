@@ -582,9 +582,10 @@ job_lease(struct job *j)
 	struct slot *s = j->s;
 
 	j->state = J_LEASE;
+	/* what this cluster recorded (an empty holder reads back absent), else the store */
 	s->previous = s->found ? s->obs.holder : NULL;
-	if (s->has_status && (s->status.has & KS_HOLDER))
-		s->previous = s->status.holder;
+	if (s->has_status && (s->status.has & (KS_HOLDER | KS_LEADER)))
+		s->previous = (s->status.has & KS_HOLDER) ? s->status.holder : NULL;
 	if (s->spec_duration > 0 && !pp->duration_explicit)
 		ep.duration = s->spec_duration;
 	lease_op_init(&j->op, pp->store, LEASE_ACQUIRE, s->ns, &ep, pp->deadline);

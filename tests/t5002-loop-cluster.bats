@@ -53,7 +53,7 @@ has_lease_lists() {
 	loop_stop TERM
 	assert_status 143
 	# four passes or more, each listing both servers, on one connection each
-	(( $(gcs_count GET '^/storage/v1/b/bkt/o$') >= 4 ))
+	(( $(gcs_count GET '^/storage/v1/b/bkt/o\?') >= 4 ))
 	[ "$(connections kube_log "^$KUBE_GV/leases")" = 1 ]
 	[ "$(connections kube_log '^/')" = 1 ]
 	[ "$(connections gcs_log '^/storage/')" = 1 ]
@@ -194,6 +194,7 @@ gcs_tokens_at_least() {
 	loop_wait_passes 3
 	loop_stop TERM
 	assert_status 143
+
 	[ "$(events team-b | paste -sd,)" = "LeaderAcquired epoch=1,LeaderReleased epoch=1,LeaderChanged epoch=2" ]
 	# what an Event holds
 	kube_curl "/apis/events.k8s.io/v1/namespaces/team-a/events" | sed '$d' | "$PYTHON3" -c '
