@@ -338,7 +338,9 @@ check_lists(const struct opts *o, struct mcle_err *err)
 	if (o->val[OPT_EXCLUDE] != NULL &&
 	    check_ns_list(o->val[OPT_EXCLUDE], why, sizeof(why)) < 0)
 		return bad_value(o, OPT_EXCLUDE, why, err);
-	if (is_empty(o, OPT_METRICS_FILE))
+	if (o->val[OPT_METRICS_FILE] != NULL &&
+	    (*o->val[OPT_METRICS_FILE] == '\0' ||
+	     o->val[OPT_METRICS_FILE][strlen(o->val[OPT_METRICS_FILE]) - 1] == '/'))
 		return bad_value(o, OPT_METRICS_FILE, "expected a file name", err);
 	if (o->val[OPT_LISTEN] != NULL && !valid_listen(o->val[OPT_LISTEN]))
 		return bad_value(o, OPT_LISTEN, "expected HOST:PORT, :PORT or [ADDRESS]:PORT", err);
