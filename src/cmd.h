@@ -25,7 +25,7 @@
 #define CMD_NEEDS_CLUSTER	0x08	/* connect to the cluster, if one is configured */
 #define CMD_READS_CLUSTER	0x10	/* the same, but a failure is only reported after the output */
 
-#define CMD_OPTIONS_MAX 8
+#define CMD_OPTIONS_MAX 16
 
 struct cmd_entry;
 

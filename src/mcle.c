@@ -18,7 +18,7 @@
 static int
 fail(const struct mcle_err *err, const struct cmd_entry *c)
 {
-	fprintf(stderr, "mcle: %s\n", err->msg);
+	log_error("%s", err->msg);
 	if (err->code == MCLE_EUSAGE) {
 		if (c != NULL)
 			fprintf(stderr, "try 'mcle %s --help'\n", c->name);
@@ -89,7 +89,13 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 
 	if (opts_settings(ctx->opts, &ctx->st, err) < 0 || check_required(ctx, err) < 0)
 		return -1;
-	log_set_level(ctx->st.verbose);
+	log_set_level(ctx->st.quiet ? -1 : ctx->st.verbose);
+	{
+		enum log_format lf = LOG_TEXT;
+
+		log_format_parse(ctx->st.log_format, &lf);
+		log_set_format(lf);
+	}
 	if (output_init(&ctx->out, ctx->st.output, stdout, stderr, err) < 0 ||
 	    signals_init(err) < 0 || (ctx->loop = loop_new(err)) == NULL)
 		return -1;

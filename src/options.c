@@ -66,6 +66,22 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
 	[OPT_PARALLEL] = { OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
 	  "namespaces handled at once, 1-64 (default 4)", 0, 1, "4" },
+	{ OPT_INTERVAL, "interval", 0, "MCLE_INTERVAL", "DURATION",
+	  "run a pass every DURATION (e.g. 10s) until SIGTERM, in one process", 0, 1, NULL },
+	{ OPT_RELEASE_ON_EXIT, "release-on-exit", 0, NULL, NULL,
+	  "with --interval: on SIGTERM, hand every lease held over at once", 0, 0, NULL },
+	{ OPT_METRICS_FILE, "metrics-file", 0, "MCLE_METRICS_FILE", "FILE",
+	  "write Prometheus metrics to FILE after each pass", 0, 1, NULL },
+	{ OPT_LISTEN, "listen", 0, "MCLE_LISTEN", "HOST:PORT",
+	  "with --interval: serve /metrics, /healthz and /readyz", 0, 1, NULL },
+	{ OPT_UNHEALTHY_AFTER, "unhealthy-after", 0, "MCLE_UNHEALTHY_AFTER", "N",
+	  "/healthz fails after N intervals without a completed pass (default 3)", 0, 1, "3" },
+	{ OPT_NO_EVENTS, "no-events", 0, NULL, NULL,
+	  "record no Kubernetes Events on a change of leader", 0, 0, NULL },
+	{ OPT_LOG_FORMAT, "log-format", 0, "MCLE_LOG_FORMAT", "FORMAT",
+	  "log lines on stderr: text (default) or json", 1, 1, "text" },
+	{ OPT_QUIET, "quiet", 'q', NULL, NULL,
+	  "print only the summary and errors", 1, 0, NULL },
 };
 
 const struct opt_def *
@@ -287,6 +303,20 @@ valid_selector(const char *s)
 			"0123456789-_./=!(),<> \t")] == '\0';
 }
 
+/* HOST:PORT, :PORT or [ADDRESS]:PORT, the port 0-65535 (the host is the resolver's). */
+static int
+valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+
+	if (colon == NULL || parse_int(colon + 1, 0, 65535, &port) < 0)
+		return 0;
+	if (s[0] == '[')
+		return colon > s + 1 && colon[-1] == ']';
+	return memchr(s, ':', (size_t)(colon - s)) == NULL;
+}
+
 static int
 is_empty(const struct opts *o, enum opt_id id)
 {
@@ -311,10 +341,43 @@ check_lists(const struct opts *o, struct mcle_err *err)
 	if (o->val[OPT_EXCLUDE] != NULL &&
 	    check_ns_list(o->val[OPT_EXCLUDE], why, sizeof(why)) < 0)
 		return bad_value(o, OPT_EXCLUDE, why, err);
+	if (o->val[OPT_METRICS_FILE] != NULL &&
+	    (*o->val[OPT_METRICS_FILE] == '\0' ||
+	     o->val[OPT_METRICS_FILE][strlen(o->val[OPT_METRICS_FILE]) - 1] == '/'))
+		return bad_value(o, OPT_METRICS_FILE, "expected a file name", err);
+	if (o->val[OPT_LISTEN] != NULL && !valid_listen(o->val[OPT_LISTEN]))
+		return bad_value(o, OPT_LISTEN, "expected HOST:PORT, :PORT or [ADDRESS]:PORT", err);
 	if (o->val[OPT_SELECTOR] != NULL && !valid_selector(o->val[OPT_SELECTOR]))
 		return bad_value(o, OPT_SELECTOR,
 				 "a label selector holds only letters, digits, spaces and -_./=!(),<>",
 				 err);
+	return 0;
+}
+
+/* reconcile-all's loop, metrics and logs. */
+static int
+command_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
+{
+	int64_t v;
+
+	if (o->val[OPT_INTERVAL] != NULL) {
+		if (parse_duration(o->val[OPT_INTERVAL], 86400, 0, &v) < 0)
+			return bad_value(o, OPT_INTERVAL,
+					 "expected a positive duration up to 86400 s (e.g. 10s, 1m)",
+					 err);
+		st->interval = v * 1000000;
+	}
+	if (parse_int(o->val[OPT_UNHEALTHY_AFTER], 1, 1000, &v) < 0)
+		return bad_value(o, OPT_UNHEALTHY_AFTER, "expected a number from 1 to 1000", err);
+	st->unhealthy_after = (int)v;
+	st->log_format = o->val[OPT_LOG_FORMAT];
+	if (strcmp(st->log_format, "text") != 0 && strcmp(st->log_format, "json") != 0)
+		return bad_value(o, OPT_LOG_FORMAT, "expected 'text' or 'json'", err);
+	st->release_on_exit = o->count[OPT_RELEASE_ON_EXIT] > 0;
+	st->no_events = o->count[OPT_NO_EVENTS] > 0;
+	st->quiet = o->count[OPT_QUIET] > 0;
+	st->metrics_file = o->val[OPT_METRICS_FILE];
+	st->listen = o->val[OPT_LISTEN];
 	return 0;
 }
 
@@ -363,6 +426,8 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	if (parse_int(o->val[OPT_PARALLEL], 1, 64, &v) < 0)
 		return bad_value(o, OPT_PARALLEL, "expected a number from 1 to 64", err);
 	st->parallel = (int)v;
+	if (command_settings(o, st, err) < 0)
+		return -1;
 	if (!valid_subdomain(st->lease_name))
 		return bad_value(o, OPT_LEASE_NAME, "not a DNS-1123 subdomain", err);
 	if (!valid_subdomain(st->lease_group))

@@ -99,6 +99,11 @@ bad_value_of() {
 	lease-version) echo V1 ;;
 	lease-plural) echo 'leases.x' ;;
 	parallel) echo 65 ;;
+	interval) echo soon ;;
+	metrics-file) echo 'metrics/' ;;
+	listen) echo nowhere ;;
+	unhealthy-after) echo 0 ;;
+	log-format) echo xml ;;
 	*) return 1 ;;
 	esac
 }

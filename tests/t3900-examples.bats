@@ -112,6 +112,7 @@ for r in role["rules"]:
 want = {("", "namespaces", "get"), ("", "namespaces", "list")}
 want |= {("leaderelection.600lyy.io", "leases", v) for v in ("get", "list", "create")}
 want |= {("leaderelection.600lyy.io", "leases/status", v) for v in ("get", "update", "patch")}
+want |= {("events.k8s.io", "events", "create")}
 check(got == want, "extra %s, missing %s" % (sorted(got - want), sorted(want - got)))
 check("aggregationRule" not in role, "aggregationRule")
 '
@@ -162,94 +163,30 @@ for f, kind in (("cronjob.yaml", "CronJob"), ("deployment.yaml", "Deployment")):
 '
 }
 
-@test "the Deployment: one replica, replaced not rolled, lease longer than two passes and the sleep" {
+@test "the Deployment: one replica, replaced not rolled, --interval with probes, lease longer than a gap between renewals" {
 	py '
 d = one("deployment.yaml", "Deployment")
 check(d["spec"]["replicas"] == 1, "replicas")
 check(d["spec"]["strategy"]["type"] == "Recreate", "strategy: two pods would share an identity")
 ps = podspec(d)
 c = ps["containers"][0]
-check(c["command"] == ["/bin/sh", "-c"], "command %r" % c["command"])
-script = c["args"][0]
-check("mcle reconcile-all" in script, "no reconcile-all in the loop")
-m = re.search(r"\bsleep ([0-9]+)\b", script)
-check(m is not None, "no sleep in the loop")
+check("command" not in c, "command %r: mcle is the process" % c.get("command"))
+args = c["args"]
+check(args[0] == "reconcile-all", "args %r" % args)
+opts = dict(a[2:].split("=", 1) for a in args[1:])
+check(opts.get("interval") == "10s", "--interval %r" % opts.get("interval"))
+port = int(opts["listen"].rsplit(":", 1)[1])
+check(c["ports"][0]["containerPort"] == port, "port")
+live, ready = c["livenessProbe"]["httpGet"], c["readinessProbe"]["httpGet"]
+check(live["path"] == "/healthz" and ready["path"] == "/readyz", "probe paths")
+check(live["port"] in (port, c["ports"][0]["name"]), "liveness port")
 e = env(c)
-lease, timeout, nap = int(e["MCLE_LEASE_DURATION"]), int(e["MCLE_TIMEOUT"]), int(m.group(1))
-check(lease == 30 and nap == 10, "lease %d, sleep %d" % (lease, nap))
-check(lease > 2 * timeout + nap, "lease %d <= 2 * timeout %d + sleep %d" % (lease, timeout, nap))
+lease, timeout, every = int(e["MCLE_LEASE_DURATION"]), int(e["MCLE_TIMEOUT"]), 10
+check(lease == 30, "lease %d" % lease)
+# start to start at most 1.1 intervals, then the next pass deadline
+check(lease > every * 1.1 + timeout, "lease %d <= interval * 1.1 + timeout %d" % (lease, timeout))
 check(ps["terminationGracePeriodSeconds"] > timeout, "grace period shorter than a pass")
 '
-}
-
-# The Deployment's shell loop, with a fake mcle answering the exit statuses
-# listed in $BATS_TEST_TMPDIR/codes (one per call) and a fake sleep.
-loop_setup() {
-	"$PYTHON3" -c "$PY_PRELUDE"'
-print(podspec(one("deployment.yaml", "Deployment"))["containers"][0]["args"][0], end="")' \
-		"$EX" >"$BATS_TEST_TMPDIR/loop.sh"
-	cat >"$BIN/mcle" <<'EOF'
-#!/bin/sh
-echo "mcle $*" >>"$LOG"
-code=$(sed -n 1p "$CODES")
-sed -i 1d "$CODES"
-exit "${code:-99}"
-EOF
-	cat >"$BIN/sleep" <<'EOF'
-#!/bin/sh
-echo "sleep $*" >>"$LOG"
-echo $$ >"$SLEEP_PID"
-[ -z "${REAL_SLEEP:-}" ] || exec /bin/sleep "$REAL_SLEEP"
-EOF
-	chmod +x "$BIN/mcle" "$BIN/sleep"
-	export LOG="$BATS_TEST_TMPDIR/log" CODES="$BATS_TEST_TMPDIR/codes"
-	export SLEEP_PID="$BATS_TEST_TMPDIR/sleep.pid"
-	: >"$LOG"
-}
-
-@test "the Deployment's loop goes on after exit 0, 4 and 6 and stops on any other" {
-	loop_setup
-	printf '%s\n' 0 6 4 0 5 >"$CODES"
-	run --separate-stderr env PATH="$BIN:$PATH" sh "$BATS_TEST_TMPDIR/loop.sh"
-	assert_status 5
-	[ "$(grep -c '^mcle reconcile-all$' "$LOG")" -eq 5 ]
-	[ "$(grep -c '^sleep 10$' "$LOG")" -eq 4 ]
-	[[ "$stderr" == *"exit 5"* ]]
-	for code in 1 2 3; do
-		: >"$LOG"
-		printf '%s\n' 0 "$code" >"$CODES"
-		run --separate-stderr env PATH="$BIN:$PATH" sh "$BATS_TEST_TMPDIR/loop.sh"
-		assert_status "$code"
-		[ "$(grep -c '^mcle' "$LOG")" -eq 2 ]
-	done
-}
-
-@test "the Deployment's loop exits 0 promptly on SIGTERM in its sleep" {
-	loop_setup
-	printf '%s\n' 0 0 0 >"$CODES"
-	# the loop's "sleep 10" really sleeps, for 300 s: promptly is long
-	# before that, however slow this machine
-	REAL_SLEEP=300 PATH="$BIN:$PATH" sh "$BATS_TEST_TMPDIR/loop.sh" \
-		>/dev/null 2>&1 3>&- &
-	pid=$!
-	for _ in $(seq 1200); do
-		[ -s "$SLEEP_PID" ] && break
-		sleep 0.05
-	done
-	[ -s "$SLEEP_PID" ]
-	# (again each second: one sent just before the loop's `wait` starts
-	# only sets its flag)
-	start=$(date +%s)
-	for _ in $(seq 60); do
-		kill -TERM "$pid" 2>/dev/null || break
-		sleep 1
-	done
-	rc=0
-	wait "$pid" || rc=$?
-	kill "$(cat "$SLEEP_PID")" 2>/dev/null || true
-	[ "$rc" -eq 0 ]
-	[ $(($(date +%s) - start)) -lt 60 ]
-	[ "$(grep -c '^mcle' "$LOG")" -eq 1 ]
 }
 
 @test "consumer.c compiles cleanly with -Wall -Wextra -Werror" {
