@@ -114,6 +114,7 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 static void
 teardown(struct cmd_ctx *ctx)
 {
+	output_free(&ctx->out);
 	kube_close(ctx->kube);
 	store_close(ctx->store);
 	http_engine_free(ctx->http);
