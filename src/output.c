@@ -274,6 +274,11 @@ lease_fields(json_object *o, const struct lease_view *v)
 	}
 	rc |= add_time(o, "storeTime", f || (e != NULL && e->now != 0), e != NULL ? e->now : 0);
 	rc |= add_expiry(o, v);
+	if (v->resource != NULL)
+		rc |= add_opt(o, "resourceStatus", 1, v->resource->has_status ?
+			      kube_status_object(&v->resource->status) : json_object_new_object());
+	else
+		rc |= json_add(o, "resourceStatus", NULL);
 	if (bad)
 		rc |= json_add_bool(o, "corrupt", v->err != NULL && v->err->code == MCLE_ECORRUPT);
 	return rc;
@@ -299,11 +304,6 @@ output_view_json(const struct lease_view *v, unsigned flags)
 		rc |= json_add_str(o, "warning", v->warning);
 	if ((flags & OUT_STATUS) && v->status != NULL)
 		rc |= add_opt(o, "status", 1, kube_status_object(v->status));
-	if (v->resource != NULL)
-		rc |= add_opt(o, "resourceStatus", 1, v->resource->has_status ?
-			      kube_status_object(&v->resource->status) : json_object_new_object());
-	else
-		rc |= json_add(o, "resourceStatus", NULL);
 	if (rc != 0) {
 		json_object_put(o);
 		return NULL;
