@@ -88,7 +88,7 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 const struct cmd_entry cmd_reconcile_all_entry = {
 	.name = "reconcile-all",
-	.usage = "[--selector SELECTOR] [--exclude NS,...] [--parallel N] [--namespaces NS,... | --namespaces-file FILE] [options]",
+	.usage = "[--selector SELECTOR] [--exclude NS,...] [--parallel N] [--partial-ok] [--namespaces NS,... | --namespaces-file FILE] [options]",
 	.summary = "one pass: contend for every namespace and write its Lease status",
 	.help = "Observe the store with one listing, then for every namespace renew the\n"
 		"lease if --identity holds it, take it if it is free or expired, and\n"
@@ -99,9 +99,9 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"the namespaces come from --namespaces / --namespaces-file and the\n"
 		"status is only printed.  --parallel bounds the requests in flight,\n"
 		"all on one thread.  Exits 6 when the pass finished but some\n"
-		"namespaces failed.",
+		"namespaces failed (0 with --partial-ok, after a warning).",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_CLUSTER,
 	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE,
-		     OPT_PARALLEL, OPT__COUNT },
+		     OPT_PARALLEL, OPT_PARTIAL_OK, OPT__COUNT },
 	.exec = reconcile_exec,
 };

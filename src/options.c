@@ -65,6 +65,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
 	{ OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
 	  "namespaces handled at once, 1-64 (default 4)", 0, 1, "4" },
+	{ OPT_PARTIAL_OK, "partial-ok", 0, NULL, NULL,
+	  "exit 0, not 6, when the pass finished but some namespaces failed", 0, 0, NULL },
 };
 
 const struct opt_def *

@@ -110,3 +110,20 @@ setup() {
 		assert_match '^team-a +c1 '
 	done
 }
+
+@test "reconcile-all --partial-ok: a pass with failed namespaces exits 0 after a warning" {
+	printf 'not json' >"$STORE_DIR/team-b"
+	run --separate-stderr "$MCLE" reconcile-all --namespaces team-a,team-b
+	assert_status 6
+	run --separate-stderr "$MCLE" reconcile-all --namespaces team-a,team-b --partial-ok
+	assert_status 0
+	assert_match '^team-b +error +<corrupt> '
+	[[ "$stderr" == "mcle: namespace 'team-b': "*"
+mcle: warning: 1 of 2 namespaces failed" ]]
+	# other failures keep their statuses
+	run --separate-stderr "$MCLE" --store file:///nonexistent reconcile-all --namespaces a --partial-ok
+	assert_status 5
+	# a flag of reconcile-all only
+	run --separate-stderr "$MCLE" acquire -n a --partial-ok
+	assert_status 2
+}
