@@ -77,6 +77,17 @@ every_command() {
 	assert_match "^POST $KUBE_GV/namespaces/team-[ab]/leases 201\$"
 	assert_match "^PUT $KUBE_GV/namespaces/team-[abc]/leases/lease-gsc/status 409\$"
 	assert_match "^PUT $KUBE_GV/namespaces/team-[abc]/leases/lease-gsc/status 200\$"
+	# status -l: the cluster's namespaces that match, free ones too
+	KUBECONFIG="$RBAC_KUBECONFIG" run --separate-stderr "$MCLE" status -l team=payments -o name
+	assert_status 0
+	[ "$output" = team-c ]
+	KUBECONFIG="$RBAC_KUBECONFIG" run --separate-stderr "$MCLE" status -l 'team!=payments' -o wide
+	assert_status 0
+	assert_match '^team-a +<none> +false +[0-9]+ +'
+	assert_match '^team-b +c1 +true +1 +'
+	assert_no_match '^team-c'
+	KUBECONFIG="$RBAC_KUBECONFIG" run --separate-stderr "$MCLE" status -l 'nobody=here' -o json
+	[ "$output" = "[]" ]
 }
 
 @test "take away any one rule of examples/rbac.yaml and some command is refused" {
