@@ -60,10 +60,16 @@ static int
 loop_options(struct cmd_ctx *ctx, struct loop_params *lp, struct mcle_err *err)
 {
 	const struct settings *st = &ctx->st;
+	const struct opts *o = ctx->opts;
 
-	if (st->interval == 0 && (st->listen != NULL || st->release_on_exit))
-		return mcle_err_set(err, MCLE_EUSAGE, "--%s needs --interval",
-				    st->listen != NULL ? "listen" : "release-on-exit");
+	if (st->interval == 0 && (st->listen != NULL || st->release_on_exit || st->no_events))
+		return mcle_err_set(err, MCLE_EUSAGE, "--%s needs --interval%s",
+				    st->listen != NULL ? "listen" :
+				    st->release_on_exit ? "release-on-exit" : "no-events",
+				    st->no_events ? ": a single pass records no Events" : "");
+	if (st->listen == NULL && o->src[OPT_UNHEALTHY_AFTER] != SRC_DEFAULT)
+		return mcle_err_set(err, MCLE_EUSAGE,
+				    "--unhealthy-after needs --listen: it sets when /healthz fails");
 	lp->http = ctx->http;
 	lp->interval = st->interval;
 	lp->pass_timeout = st->timeout;
@@ -113,7 +119,7 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 const struct cmd_entry cmd_reconcile_all_entry = {
 	.name = "reconcile-all",
-	.usage = "[--selector SELECTOR] [--exclude NS,...] [--parallel N] [--namespaces NS,... | --namespaces-file FILE] [--interval DURATION [--release-on-exit] [--listen HOST:PORT] [--unhealthy-after N]] [--metrics-file FILE] [--no-events] [options]",
+	.usage = "[--selector SELECTOR] [--exclude NS,...] [--parallel N] [--partial-ok] [--namespaces NS,... | --namespaces-file FILE] [--interval DURATION [--release-on-exit] [--listen HOST:PORT] [--unhealthy-after N]] [--metrics-file FILE] [--no-events] [options]",
 	.summary = "one pass: contend for every namespace and write its Lease status",
 	.help = "Observe the store with one listing, then for every namespace renew the\n"
 		"lease if --identity holds it, take it if it is free or expired, and\n"
@@ -124,7 +130,7 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"the namespaces come from --namespaces / --namespaces-file and the\n"
 		"status is only printed.  --parallel bounds the requests in flight,\n"
 		"all on one thread.  Exits 6 when the pass finished but some\n"
-		"namespaces failed.\n"
+		"namespaces failed (0 with --partial-ok, after a warning).\n"
 		"\n"
 		"With --interval it runs a pass every DURATION (each start moved by up\n"
 		"to a tenth of it at random) in one process, keeping connections and\n"
@@ -140,7 +146,7 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"an events.k8s.io/v1 Event in its namespace (--no-events: none).",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_CLUSTER,
 	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE,
-		     OPT_PARALLEL, OPT_INTERVAL, OPT_RELEASE_ON_EXIT, OPT_METRICS_FILE,
+		     OPT_PARALLEL, OPT_PARTIAL_OK, OPT_INTERVAL, OPT_RELEASE_ON_EXIT, OPT_METRICS_FILE,
 		     OPT_LISTEN, OPT_UNHEALTHY_AFTER, OPT_NO_EVENTS, OPT__COUNT },
 	.exec = reconcile_exec,
 };

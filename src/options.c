@@ -1,11 +1,13 @@
 /* options.c - the option table and its parser. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config-file.h"
 #include "options.h"
+#include "output.h"
 #include "parse.h"
 
 #define DEFAULT_CONFIG "/etc/mcle/config.yaml"
@@ -27,7 +29,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_NAMESPACE] = { OPT_NAMESPACE, "namespace", 'n', NULL, "NS",
 	  "the namespace (a DNS-1123 label)", 1, 0, NULL },
 	[OPT_OUTPUT] = { OPT_OUTPUT, "output", 'o', "MCLE_OUTPUT", "FORMAT",
-	  "output format: text (default) or json", 1, 1, "text" },
+	  "text (default), wide, json, yaml, name or jsonpath=TEMPLATE", 1, 1, "text" },
 	[OPT_KUBECONFIG] = { OPT_KUBECONFIG, "kubeconfig", 0, NULL, "FILE",
 	  "kubeconfig of the cluster to write Lease resources in", 1, 1, NULL },
 	[OPT_CONTEXT] = { OPT_CONTEXT, "context", 0, NULL, "NAME",
@@ -40,7 +42,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "show help and exit", 1, 0, NULL },
 	[OPT_VERSION] = { OPT_VERSION, "version", 0, NULL, NULL,
 	  "show the version and exit", 1, 0, NULL },
-	[OPT_ALL] = { OPT_ALL, "all", 0, NULL, NULL,
+	[OPT_ALL] = { OPT_ALL, "all", 'A', NULL, NULL,
 	  "every lease in the store", 0, 0, NULL },
 	[OPT_CHECK] = { OPT_CHECK, "check", 0, NULL, NULL,
 	  "exit 0 if --identity holds the lease, 1 if not", 0, 0, NULL },
@@ -66,22 +68,24 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
 	[OPT_PARALLEL] = { OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
 	  "namespaces handled at once, 1-64 (default 4)", 0, 1, "4" },
-	{ OPT_INTERVAL, "interval", 0, "MCLE_INTERVAL", "DURATION",
+	[OPT_INTERVAL] = { OPT_INTERVAL, "interval", 0, "MCLE_INTERVAL", "DURATION",
 	  "run a pass every DURATION (e.g. 10s) until SIGTERM, in one process", 0, 1, NULL },
-	{ OPT_RELEASE_ON_EXIT, "release-on-exit", 0, NULL, NULL,
+	[OPT_RELEASE_ON_EXIT] = { OPT_RELEASE_ON_EXIT, "release-on-exit", 0, NULL, NULL,
 	  "with --interval: on SIGTERM, hand every lease held over at once", 0, 0, NULL },
-	{ OPT_METRICS_FILE, "metrics-file", 0, "MCLE_METRICS_FILE", "FILE",
+	[OPT_METRICS_FILE] = { OPT_METRICS_FILE, "metrics-file", 0, "MCLE_METRICS_FILE", "FILE",
 	  "write Prometheus metrics to FILE after each pass", 0, 1, NULL },
-	{ OPT_LISTEN, "listen", 0, "MCLE_LISTEN", "HOST:PORT",
+	[OPT_LISTEN] = { OPT_LISTEN, "listen", 0, "MCLE_LISTEN", "HOST:PORT",
 	  "with --interval: serve /metrics, /healthz and /readyz", 0, 1, NULL },
-	{ OPT_UNHEALTHY_AFTER, "unhealthy-after", 0, "MCLE_UNHEALTHY_AFTER", "N",
+	[OPT_UNHEALTHY_AFTER] = { OPT_UNHEALTHY_AFTER, "unhealthy-after", 0, "MCLE_UNHEALTHY_AFTER", "N",
 	  "/healthz fails after N intervals without a completed pass (default 3)", 0, 1, "3" },
-	{ OPT_NO_EVENTS, "no-events", 0, NULL, NULL,
+	[OPT_NO_EVENTS] = { OPT_NO_EVENTS, "no-events", 0, NULL, NULL,
 	  "record no Kubernetes Events on a change of leader", 0, 0, NULL },
-	{ OPT_LOG_FORMAT, "log-format", 0, "MCLE_LOG_FORMAT", "FORMAT",
+	[OPT_LOG_FORMAT] = { OPT_LOG_FORMAT, "log-format", 0, "MCLE_LOG_FORMAT", "FORMAT",
 	  "log lines on stderr: text (default) or json", 1, 1, "text" },
-	{ OPT_QUIET, "quiet", 'q', NULL, NULL,
+	[OPT_QUIET] = { OPT_QUIET, "quiet", 'q', NULL, NULL,
 	  "print only the summary and errors", 1, 0, NULL },
+	[OPT_PARTIAL_OK] = { OPT_PARTIAL_OK, "partial-ok", 0, NULL, NULL,
+	  "exit 0, not 6, when the pass finished but some namespaces failed", 0, 0, NULL },
 };
 
 const struct opt_def *
@@ -107,13 +111,38 @@ opt_find_short(char c)
 	return NULL;
 }
 
+/* A value given twice is a mistake, not "the last one wins" (-v -v counts). */
 static int
-set_flag(struct opts *o, const struct opt_def *d, const char *value)
+set_flag(struct opts *o, const struct opt_def *d, const char *value, struct mcle_err *err)
 {
+	if (d->metavar != NULL && o->count[d->id] > 0)
+		return mcle_err_set(err, MCLE_EUSAGE,
+				    "option '--%s' given twice ('%.64s', then '%.64s'): give it once%s",
+				    d->name, o->val[d->id], value,
+				    strstr(d->metavar, ",...") != NULL ? ", with a comma-separated list" : "");
 	o->val[d->id] = value != NULL ? value : "1";
 	o->src[d->id] = SRC_FLAG;
 	o->count[d->id]++;
 	return 0;
+}
+
+/* "unknown option '--namespce'; did you mean '--namespace'?" */
+static int
+unknown_long(const char *arg, size_t len, struct mcle_err *err)
+{
+	const char *names[OPT__COUNT], *pick;
+	char word[SUGGEST_LEN_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < OPT__COUNT; i++)
+		names[i] = opt_table[i].name;
+	snprintf(word, sizeof(word), "%.*s", (int)len, arg);
+	pick = len <= SUGGEST_LEN_MAX ? str_suggest(word, names, OPT__COUNT) : NULL;
+	if (pick != NULL)
+		return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'; did you mean '--%s'?",
+				    len > 64 ? 64 : (int)len, arg, pick);
+	return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'",
+			    len > 64 ? 64 : (int)len, arg);
 }
 
 /* "--name", "--name=value", "--name value". */
@@ -125,19 +154,19 @@ parse_long(struct opts *o, int argc, char **argv, int *i, struct mcle_err *err)
 	const struct opt_def *d = opt_find_long(arg, len);
 
 	if (d == NULL)
-		return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'", (int)len, arg);
+		return unknown_long(arg, len, err);
 	if (d->metavar == NULL) {
 		if (eq != NULL)
 			return mcle_err_set(err, MCLE_EUSAGE,
 					    "option '--%s' takes no value", d->name);
-		return set_flag(o, d, NULL);
+		return set_flag(o, d, NULL, err);
 	}
 	if (eq != NULL)
-		return set_flag(o, d, eq + 1);
+		return set_flag(o, d, eq + 1, err);
 	if (*i + 1 >= argc)
 		return mcle_err_set(err, MCLE_EUSAGE, "option '--%s' needs a value (%s)",
 				    d->name, d->metavar);
-	return set_flag(o, d, argv[++*i]);
+	return set_flag(o, d, argv[++*i], err);
 }
 
 /* "-n NS", "-nNS", "-vv". */
@@ -151,15 +180,16 @@ parse_short(struct opts *o, int argc, char **argv, int *i, struct mcle_err *err)
 		if ((d = opt_find_short(*p)) == NULL)
 			return mcle_err_set(err, MCLE_EUSAGE, "unknown option '-%c'", *p);
 		if (d->metavar == NULL) {
-			set_flag(o, d, NULL);
+			if (set_flag(o, d, NULL, err) < 0)
+				return -1;
 			continue;
 		}
 		if (p[1] != '\0')
-			return set_flag(o, d, p + 1);
+			return set_flag(o, d, p + 1, err);
 		if (*i + 1 >= argc)
 			return mcle_err_set(err, MCLE_EUSAGE, "option '-%c' needs a value (%s)",
 					    *p, d->metavar);
-		return set_flag(o, d, argv[++*i]);
+		return set_flag(o, d, argv[++*i], err);
 	}
 	return 0;
 }
@@ -295,14 +325,6 @@ check_ns_list(const char *csv, char *why, size_t len)
 	}
 }
 
-/* The characters of a label selector; its grammar is the server's to check. */
-static int
-valid_selector(const char *s)
-{
-	return s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"0123456789-_./=!(),<> \t")] == '\0';
-}
-
 /* HOST:PORT, :PORT or [ADDRESS]:PORT, the port 0-65535 (the host is the resolver's). */
 static int
 valid_listen(const char *s)
@@ -327,7 +349,7 @@ is_empty(const struct opts *o, enum opt_id id)
 static int
 check_lists(const struct opts *o, struct mcle_err *err)
 {
-	char why[128];
+	char why[256];
 
 	if (is_empty(o, OPT_KUBECONFIG))
 		return bad_value(o, OPT_KUBECONFIG, "expected a file name", err);
@@ -347,11 +369,30 @@ check_lists(const struct opts *o, struct mcle_err *err)
 		return bad_value(o, OPT_METRICS_FILE, "expected a file name", err);
 	if (o->val[OPT_LISTEN] != NULL && !valid_listen(o->val[OPT_LISTEN]))
 		return bad_value(o, OPT_LISTEN, "expected HOST:PORT, :PORT or [ADDRESS]:PORT", err);
-	if (o->val[OPT_SELECTOR] != NULL && !valid_selector(o->val[OPT_SELECTOR]))
-		return bad_value(o, OPT_SELECTOR,
-				 "a label selector holds only letters, digits, spaces and -_./=!(),<>",
-				 err);
+	if (o->val[OPT_SELECTOR] != NULL &&
+	    parse_selector(o->val[OPT_SELECTOR], why, sizeof(why)) < 0)
+		return bad_value(o, OPT_SELECTOR, why, err);
 	return 0;
+}
+
+/*
+ * A duration option from min to max seconds; the message states the limits
+ * and the form: "expected a duration from 1s to 24855d3h14m7s (2147483647
+ * seconds), such as 60, 90s, 2m or 1h30m".
+ */
+static int
+duration_value(const struct opts *o, enum opt_id id, int64_t min, int64_t max, int64_t *v,
+	       struct mcle_err *err)
+{
+	char lo[MCLE_DURATION_MAX], hi[MCLE_DURATION_MAX], why[160];
+
+	if (parse_duration(o->val[id], max, min == 0, v) == 0)
+		return 0;
+	duration_format(min, lo);
+	duration_format(max, hi);
+	snprintf(why, sizeof(why), "expected a duration from %s to %s (%" PRId64 " second%s), "
+		 "such as 60, 90s, 2m or 1h30m", lo, hi, max, max == 1 ? "" : "s");
+	return bad_value(o, id, why, err);
 }
 
 /* reconcile-all's loop, metrics and logs. */
@@ -361,10 +402,8 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 	int64_t v;
 
 	if (o->val[OPT_INTERVAL] != NULL) {
-		if (parse_duration(o->val[OPT_INTERVAL], 86400, 0, &v) < 0)
-			return bad_value(o, OPT_INTERVAL,
-					 "expected a positive duration up to 86400 s (e.g. 10s, 1m)",
-					 err);
+		if (duration_value(o, OPT_INTERVAL, 1, 86400, &v, err) < 0)
+			return -1;
 		st->interval = v * 1000000;
 	}
 	if (parse_int(o->val[OPT_UNHEALTHY_AFTER], 1, 1000, &v) < 0)
@@ -384,6 +423,7 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 int
 opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 {
+	char why[256];
 	int64_t v;
 
 	memset(st, 0, sizeof(*st));
@@ -392,17 +432,14 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	if (st->identity != NULL && !valid_identity(st->identity))
 		return bad_value(o, OPT_IDENTITY,
 				 "expected 1-253 printable characters without spaces or quotes", err);
-	if (parse_duration(o->val[OPT_LEASE_DURATION], INT32_MAX, 0, &v) < 0)
-		return bad_value(o, OPT_LEASE_DURATION,
-				 "expected a positive number of seconds (e.g. 60, 90s, 2m)", err);
+	if (duration_value(o, OPT_LEASE_DURATION, 1, INT32_MAX, &v, err) < 0)
+		return -1;
 	st->lease_duration = (int32_t)v;
-	if (parse_duration(o->val[OPT_CLOCK_SKEW], 3600, 1, &v) < 0)
-		return bad_value(o, OPT_CLOCK_SKEW,
-				 "expected seconds between 0 and 3600", err);
+	if (duration_value(o, OPT_CLOCK_SKEW, 0, 3600, &v, err) < 0)
+		return -1;
 	st->skew = v * 1000000;
-	if (parse_duration(o->val[OPT_TIMEOUT], 86400, 0, &v) < 0)
-		return bad_value(o, OPT_TIMEOUT,
-				 "expected a positive number of seconds up to 86400", err);
+	if (duration_value(o, OPT_TIMEOUT, 1, 86400, &v, err) < 0)
+		return -1;
 	st->timeout = v * 1000000;
 	if (parse_duration(o->val[OPT_REQUEST_TIMEOUT], 3600, 0, &v) < 0)
 		return bad_value(o, OPT_REQUEST_TIMEOUT,
@@ -413,8 +450,8 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 		return bad_value(o, OPT_NAMESPACE,
 				 "not a DNS-1123 label (1-63 of a-z, 0-9, '-')", err);
 	st->output = o->val[OPT_OUTPUT];
-	if (strcmp(st->output, "json") != 0 && strcmp(st->output, "text") != 0)
-		return bad_value(o, OPT_OUTPUT, "expected 'text' or 'json'", err);
+	if (output_check(st->output, why, sizeof(why)) < 0)
+		return bad_value(o, OPT_OUTPUT, why, err);
 	st->kubeconfig = o->val[OPT_KUBECONFIG];
 	st->context = o->val[OPT_CONTEXT];
 	st->verbose = o->count[OPT_VERBOSE];

@@ -50,6 +50,7 @@ enum opt_id {
 	OPT_NO_EVENTS,
 	OPT_LOG_FORMAT,
 	OPT_QUIET,
+	OPT_PARTIAL_OK,
 	OPT__COUNT
 };
 

@@ -8,10 +8,12 @@
 #   loop_wait_passes N     until the loop has printed N pass summaries
 #                          (120 s, then fail)
 #   loop_passes            the summaries printed so far
+#   loop_pass_ended        a first pass printed its summary or failed whole
 #   loop_port              the port --listen 127.0.0.1:0 bound (from the log)
 #   loop_get PATH          GET PATH from it: the body, then the status on
 #                          a last line
 #   wait_for CMD...        until CMD succeeds (120 s, then fail)
+#   loop_metric_matches RE a line of /metrics matches RE
 
 loop_bg() {
 	"$MCLE" "$@" >"$BATS_TEST_TMPDIR/loop.out" 2>"$BATS_TEST_TMPDIR/loop.err" 3>&- &
@@ -50,6 +52,11 @@ loop_has_passes() {
 	[ "$(loop_passes)" -ge "$1" ]
 }
 
+# loop_pass_ended: a pass printed its summary or failed as a whole
+loop_pass_ended() {
+	loop_has_passes 1 || grep -q '^mcle: pass failed: ' "$BATS_TEST_TMPDIR/loop.err"
+}
+
 loop_wait_passes() {
 	wait_for loop_has_passes "$1"
 }
@@ -70,4 +77,9 @@ loop_get() {
 # loop_status_is PATH CODE: GET PATH answers CODE
 loop_status_is() {
 	[ "$(loop_get "$1" | tail -1)" = "$2" ]
+}
+
+# loop_metric_matches REGEX: a line of /metrics matches the extended REGEX
+loop_metric_matches() {
+	loop_get /metrics | grep -Eq "$1"
 }

@@ -40,10 +40,10 @@ metric() {
 	assert_status 130
 }
 
-@test "the loop's options: --interval's value, --listen and --release-on-exit need --interval" {
+@test "the loop's options: --interval's value; --listen, --release-on-exit, --no-events need --interval" {
 	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --interval soon
 	assert_status 2
-	[ "${stderr%%$'\n'*}" = "mcle: invalid value 'soon' for --interval: expected a positive duration up to 86400 s (e.g. 10s, 1m)" ]
+	[ "${stderr%%$'\n'*}" = "mcle: invalid value 'soon' for --interval: expected a duration from 1s to 1d (86400 seconds), such as 60, 90s, 2m or 1h30m" ]
 	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --interval 0
 	assert_status 2
 	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --listen :0
@@ -55,8 +55,14 @@ metric() {
 	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --interval 1s --listen nowhere
 	assert_status 2
 	[[ $stderr == "mcle: invalid value 'nowhere' for --listen: "* ]]
+	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --no-events
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = "mcle: --no-events needs --interval: a single pass records no Events" ]
 	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --unhealthy-after 0
 	assert_status 2
+	run --separate-stderr "$MCLE" --no-cluster reconcile-all --namespaces a --interval 1s --unhealthy-after 5
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = "mcle: --unhealthy-after needs --listen: it sets when /healthz fails" ]
 	run --separate-stderr "$MCLE" --no-cluster --log-format xml reconcile-all --namespaces a
 	assert_status 2
 	[ ! -e "$STORE_DIR/a" ]

@@ -7,7 +7,8 @@ they define (mcle's leases.leaderelection.600lyy.io in particular), over TLS
 on 127.0.0.1.  Python 3 stdlib, plus python3-yaml for YAML bodies and --crd.
 
     kube-server.py --port-file F --tls-cert C --tls-key K [--client-ca CA]
-        [--token T]... [--forbidden-token T]... [--namespaces a,b,c]
+        [--token T]... [--forbidden-token T]... [--rbac FILE --rbac-token T]...
+        [--namespaces a,b,c]
         [--no-system-namespaces] [--crd FILE]... [--max-page N] [--verbose]
 
 The port is written to F (atomically) once the server accepts; SIGTERM or
@@ -35,6 +36,14 @@ Implemented
   client certificate signed by --client-ca authenticates as its CN.  No
   credentials at all is system:anonymous (as with --anonymous-auth=true):
   /version and health only, 403 elsewhere.
+  RBAC, for one subject: --rbac-token tokens authenticate as
+  system:serviceaccount:mcle-system:mcle, authorised as the RBAC authorizer
+  does for the ClusterRoles in --rbac FILE that a ClusterRoleBinding in it
+  binds to that service account: a request is allowed if a rule matches its
+  API group, resource (resource/subresource for a subresource), verb (get,
+  list, create, update, patch, delete, deletecollection, watch) and, when
+  the rule has resourceNames, its name; "*" matches anything.  Discovery and
+  /version stay open to it; anything else is 403 with the real message.
   Discovery (legacy, not aggregated): /version (v1.30.0), /api, /api/v1,
   /apis, /apis/G, /apis/G/V; the groups of established CRDs appear and
   disappear with them.  /openapi/v3 and one small document per
@@ -2975,9 +2984,49 @@ class KubeApi(Api):
 # --- authentication and authorisation -------------------------------------------
 
 class User:
-    def __init__(self, name, authorized):
+    def __init__(self, name, authorized, rules=None):
         self.name = name
         self.authorized = authorized
+        self.rules = rules      # RBAC: the rules of the bound roles
+
+
+def load_rbac(path):
+    """The rules bound to system:serviceaccount:mcle-system:mcle in path."""
+    if yaml is None:
+        raise SystemExit("kube-server: --rbac needs python3-yaml")
+    with open(path) as f:
+        docs = [d for d in yaml.safe_load_all(f) if isinstance(d, dict)]
+    roles = {d["metadata"]["name"]: d.get("rules") or []
+             for d in docs if d.get("kind") == "ClusterRole"}
+    rules = []
+    for d in docs:
+        if d.get("kind") != "ClusterRoleBinding":
+            continue
+        subjects = d.get("subjects") or []
+        if {"kind": "ServiceAccount", "name": "mcle",
+                "namespace": "mcle-system"} not in subjects:
+            continue
+        ref = d.get("roleRef") or {}
+        if ref.get("kind") == "ClusterRole":
+            rules += roles.get(ref.get("name"), [])
+    return rules
+
+
+def rbac_allows(rules, attrs):
+    verb, group, resource, sub, ns, name = attrs
+    res = resource + ("/" + sub if sub else "")
+    for r in rules:
+        if not (set(r.get("apiGroups") or []) & {group, "*"}):
+            continue
+        if not (set(r.get("resources") or []) & {res, "*"}):
+            continue
+        if not (set(r.get("verbs") or []) & {verb, "*"}):
+            continue
+        names = r.get("resourceNames")
+        if names and name not in names:
+            continue
+        return True
+    return False
 
 
 PUBLIC_PATHS = re.compile(r"^/(version|healthz|livez|readyz)/?$")
@@ -3041,6 +3090,8 @@ class State:
         self.ctl = threading.Lock()
         self.tokens = set(args.token or [])
         self.forbidden = set(args.forbidden_token or [])
+        self.rbac_tokens = set(args.rbac_token or [])
+        self.rbac_rules = load_rbac(args.rbac) if args.rbac else []
         self.faults = []
         self.log = []
         self.requests = 0
@@ -3359,6 +3410,9 @@ class Handler(standin.Handler):
         with self.state.ctl:
             if m and m.group(1) in self.state.tokens:
                 return User("system:serviceaccount:mcle-system:mcle", True)
+            if m and m.group(1) in self.state.rbac_tokens:
+                return User("system:serviceaccount:mcle-system:mcle", None,
+                            self.state.rbac_rules)
             if m and m.group(1) in self.state.forbidden:
                 return User("system:serviceaccount:mcle-system:unprivileged",
                             None)
@@ -3370,6 +3424,10 @@ class Handler(standin.Handler):
         if user.authorized is None and method == "GET" and \
                 DISCOVERY_PATHS.match(path):
             return      # system:discovery: any authenticated user
+        attrs = request_attributes(method, path, q)
+        if user.rules is not None and attrs is not None and \
+                rbac_allows(user.rules, attrs):
+            return
         raise forbidden_error(user.name, method, path, q)
 
 
@@ -3399,6 +3457,8 @@ def parse_args(argv):
     p.add_argument("--client-ca")
     p.add_argument("--token", action="append")
     p.add_argument("--forbidden-token", action="append")
+    p.add_argument("--rbac")
+    p.add_argument("--rbac-token", action="append")
     p.add_argument("--namespaces", default="")
     p.add_argument("--no-system-namespaces", action="store_true")
     p.add_argument("--crd", action="append")
