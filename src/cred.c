@@ -1,7 +1,12 @@
-/* cred.c - the credential cache: refresh before expiry, refetch after 401. */
+/*
+ * cred.c - the credential cache: refresh before expiry, refetch after 401.
+ *
+ * Used from the loop's one thread.  Callers get copies (cred_get), never a
+ * pointer into the cache, so a refresh can free the old credential while a
+ * request made with it is still in flight.
+ */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +18,6 @@ struct cred {
 	const struct cred_ops *ops;
 	void *priv;
 	char *describe;
-	pthread_mutex_t lock;
 	struct cred_fresh cur;
 	int have;
 	int64_t renew_at;	/* monotonic; 0 = never (until refused) */
@@ -43,7 +47,6 @@ cred_new(const struct cred_ops *ops, void *priv, const char *describe,
 	}
 	c->ops = ops;
 	c->priv = priv;
-	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
@@ -64,7 +67,6 @@ cred_free(struct cred *c)
 	drop(&c->cur);
 	if (c->ops->free != NULL)
 		c->ops->free(c);
-	pthread_mutex_destroy(&c->lock);
 	free(c->describe);
 	free(c);
 }
@@ -87,7 +89,7 @@ cred_fetches(const struct cred *c)
 	return c->fetches;
 }
 
-/* Under the lock: fetch a new credential into c->cur. */
+/* Fetch a new credential into c->cur. */
 static int
 refresh(struct cred *c, int64_t deadline, struct mcle_err *err)
 {
@@ -131,12 +133,10 @@ cred_get(struct cred *c, int64_t deadline, struct cred_copy *out,
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&c->lock);
 	if (!c->have || (c->renew_at != 0 && time_now_mono() >= c->renew_at))
 		rc = refresh(c, deadline, err);
 	if (rc == 0)
 		rc = copy(c, out, err);
-	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
 
@@ -152,10 +152,8 @@ cred_copy_free(struct cred_copy *cp)
 void
 cred_invalidate(struct cred *c, unsigned gen)
 {
-	pthread_mutex_lock(&c->lock);
 	if (c->have && c->gen == gen) {
 		drop(&c->cur);
 		c->have = 0;
 	}
-	pthread_mutex_unlock(&c->lock);
 }

@@ -9,8 +9,8 @@
  * fetches again once after the server answers 401.
  *
  * Nothing is lent: cred_get copies the current credential into a struct
- * cred_copy that the caller owns and wipes (cred_copy_free), under a lock,
- * so a refresh on another thread can never free what a request is using.
+ * cred_copy that the caller owns and wipes (cred_copy_free), so a refresh
+ * can never free what a request in flight is using.
  */
 #ifndef MCLE_CRED_H
 #define MCLE_CRED_H

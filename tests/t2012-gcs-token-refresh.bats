@@ -68,3 +68,20 @@ run_timed() {
 	[ "$(gcs_count '*' '^/(storage|upload)/')" = 41 ]
 	(( $(gcs_count POST '^/token$') <= 1 + ELAPSED * 2 / LIFETIME ))
 }
+
+@test "a token the server stops accepting (401) is fetched again once; the run succeeds" {
+	gcs_ctl POST /_control/fault '{"method": "GET", "path": "^/storage/", "count": 1, "action": "hold"}' >/dev/null
+	"$MCLE" --identity c1 acquire -n team-a >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	gcs_wait_held
+	# the server forgets every token it issued, as when one is revoked
+	gcs_ctl DELETE /_control/tokens >/dev/null
+	gcs_release
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/err" >&2
+	[ "$rc" -eq 0 ]
+	[ "$(gcs_count POST '^/token$')" = 2 ]
+	gcs_log | grep '"/storage/\|"/upload/' | grep -q '"status": 401'
+	[ "$(gcs_object locks/team-a 'o["metadata"]["holderIdentity"]')" = c1 ]
+}

@@ -260,6 +260,23 @@ lease_metadata() {
 	assert_status 0
 }
 
+@test "reconcile-all: a name listed twice is not acted on; the others are" {
+	# team-a is free by the store's clock; a rename makes it listed twice
+	"$MCLE" --identity c1 --lease-duration 1 acquire -n team-a >/dev/null
+	"$MCLE" --identity c1 acquire -n team-z >/dev/null
+	gcs_ctl POST /_control/clock '{"offset": 120}' >/dev/null
+	hostile '{"mode": "set", "path": "/o\\?", "items": true, "fields": {"name": "locks/team-a"}}'
+	gcs_ctl DELETE /_control/log >/dev/null
+	run --separate-stderr "$MCLE" --identity c2 reconcile-all --no-cluster --namespaces team-a,team-b
+	assert_status 6
+	[[ $stderr == *"namespace 'team-a': the store lists this lock twice: not acting on it in this pass"* ]]
+	assert_match '^team-b +acquired '
+	# no write went to team-a, though its lease had expired
+	! gcs_log | grep -v '"GET"' | grep -q 'team-a'
+	hostile_off
+	[ "$(gcs_object locks/team-a 'o["metadata"]["holderIdentity"]')" = c1 ]
+}
+
 # --- E: the token endpoint and the metadata server ------------------------
 
 @test "token responses: NUL, bad lifetimes, another token type, data after the body" {
