@@ -192,7 +192,7 @@ PY
 	run --separate-stderr "$MCLE" -o json status -n ns-00000
 	assert_status 0
 	[ "$(json_get 'j["holderIdentity"]')" = c1 ] || skip "the file store's format differs"
-	run --separate-stderr "$MCLE" -o 'jsonpath={range [*]}{.namespace}{"\n"}{end}' status -A
+	run --separate-stderr "$MCLE" --timeout 600 -o 'jsonpath={range [*]}{.namespace}{"\n"}{end}' status -A
 	assert_status 0
 	[ "${#lines[@]}" -eq 20000 ]
 	[ "${lines[19999]}" = ns-19999 ]
