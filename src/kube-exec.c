@@ -848,7 +848,9 @@ kube_exec_parse(const char *command, const char *api_version, const char *buf,
 	if (len > 0)
 		root = json_tokener_parse_ex(tok, buf, (int)len);
 	end = root != NULL ? json_tokener_get_parse_end(tok) : 0;
-	while (root != NULL && end < len && strchr(" \t\r\n", buf[end]) != NULL)
+	/* only whitespace may follow (strchr would match a NUL: the terminator) */
+	while (root != NULL && end < len && buf[end] != '\0' &&
+	       strchr(" \t\r\n", buf[end]) != NULL)
 		end++;
 	if (root == NULL || end != len)
 		invalid(command, err, "the output is not one JSON value");
