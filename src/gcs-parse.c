@@ -170,22 +170,36 @@ fields_from_tree(json_object *o, struct gcs_obj *f)
 
 /* --- one object ------------------------------------------------------------ */
 
+/* The answer is about another bucket: err, with the server's name clipped. */
+static int
+other_bucket(const struct gcs_obj *f, const char *bucket, const char *what,
+	     struct mcle_err *err)
+{
+	char cl[GCS_BUCKET_MAX + 1];
+
+	http_clip_n(f->bucket, strlen(f->bucket), cl, sizeof(cl));
+	return mcle_err_set(err, MCLE_ECORRUPT, "%s: the response is about bucket '%s', not '%s'",
+			    what, cl, bucket);
+}
+
 /* The object and bucket the answer is about are the ones asked for. */
 static int
 check_object(const struct gcs_obj *f, const char *bucket, const char *name,
 	     const char *what, struct mcle_err *err)
 {
+	char cl[GCS_NAME_CLIP + 1];
+
 	if (f->name_state == 0 || f->bucket_state == 0)
 		return mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: no '%s'", what,
 				    f->name_state == 0 ? "name" : "bucket");
-	if (f->name_state != 1 || strcmp(f->name, name) != 0)
+	if (f->name_state != 1 || strcmp(f->name, name) != 0) {
+		http_clip_n(f->name, strlen(f->name), cl, sizeof(cl));
 		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "%s: the response is about object '%.96s', not '%s'", what,
-				    f->name, name);
+				    "%s: the response is about object '%s', not '%s'", what, cl,
+				    name);
+	}
 	if (f->bucket_state != 1 || strcmp(f->bucket, bucket) != 0)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "%s: the response is about bucket '%s', not '%s'", what,
-				    f->bucket, bucket);
+		return other_bucket(f, bucket, what, err);
 	return 0;
 }
 
@@ -282,9 +296,7 @@ item_end(struct gcs_page *p)
 
 	p->in_item = 0;
 	if (f->bucket_state != 0 && (f->bucket_state != 1 || strcmp(f->bucket, p->bucket) != 0))
-		return mcle_err_set(&p->err, MCLE_ECORRUPT,
-				    "%s: the response is about bucket '%s', not '%s'", p->what,
-				    f->bucket, p->bucket);
+		return other_bucket(f, p->bucket, p->what, &p->err);
 	if (f->name_state == 0)
 		return mcle_err_set(&p->err, MCLE_ECORRUPT,
 				    "%s: malformed response: an item without a 'name'", p->what);

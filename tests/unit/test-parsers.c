@@ -16,6 +16,15 @@
 #include "kube-parse.h"
 #include "tap.h"
 
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* --- ExecCredential ----------------------------------------------------- */
 
 #define EXEC_OK "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\"," \
@@ -48,9 +57,43 @@ test_exec_credential(void)
 	   "exec credential: a NUL byte between spaces too");
 }
 
+/* --- GCS ---------------------------------------------------------------------- */
+
+#define GCS_OBJ(name, bucket) "{\"name\":\"" name "\",\"bucket\":\"" bucket "\"," \
+	"\"generation\":\"7\",\"metageneration\":\"1\",\"updated\":\"2026-01-01T00:00:00Z\"," \
+	"\"metadata\":{\"mcleFormat\":\"1\",\"holderIdentity\":\"a\",\"leaseTransitions\":\"1\"," \
+	"\"leaseDurationSeconds\":\"30\"}}"
+
+static void
+test_gcs_messages(void)
+{
+	static const char esc_name[] = GCS_OBJ("locks/\\u001b[2Jx", "bkt");
+	static const char esc_bucket[] = GCS_OBJ("locks/a", "b\\u001b]0;t\\u0007");
+	static const char page[] = "{\"items\":[" GCS_OBJ("locks/a", "b\\u001bx") "]}";
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct store_entry e;
+	struct gcs_page p;
+
+	ok(gcs_object_parse(GCS_OBJ("locks/a", "bkt"), strlen(GCS_OBJ("locks/a", "bkt")), "bkt",
+			    "locks/a", "a", 1, "cannot read lock 'a'", &e, &err) == 0 &&
+	   strcmp(e.ver.v, "7/1") == 0, "gcs: an object resource decodes");
+	ok(gcs_object_parse(esc_name, strlen(esc_name), "bkt", "locks/a", "a", 1, "w", &e, &err) < 0,
+	   "gcs: an answer about another object is refused");
+	is_str(err.msg, "w: the response is about object 'locks/ [2Jx', not 'locks/a'",
+	       "gcs: ... its name clipped to printable text");
+	mcle_err_clear(&err);
+	ok(gcs_object_parse(esc_bucket, strlen(esc_bucket), "bkt", "locks/a", "a", 1, "w", &e,
+			    &err) < 0 && printable(err.msg), "gcs: so is another bucket's name");
+	gcs_page_init(&p, "bkt", "locks", "gs://bkt/locks", "cannot list");
+	ok(gcs_page_feed(&p, page, strlen(page)) < 0 && printable(p.err.msg) &&
+	   strstr(p.err.msg, "about bucket 'b x'") != NULL, "gcs: ... and in a list page");
+	gcs_page_free(&p);
+}
+
 int
 main(void)
 {
 	test_exec_credential();
+	test_gcs_messages();
 	return done_testing();
 }
