@@ -426,13 +426,16 @@ on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s,
 					    p->ls.what, p->ls.server);
 		return 0;
 	}
-	if (depth != 4 || !p->in_item || tok == JS_OBJECT || tok == JS_ARRAY ||
-	    tok == JS_OBJECT_END || tok == JS_ARRAY_END)
+	if (!p->in_item || tok == JS_OBJECT_END || tok == JS_ARRAY_END)
 		return 0;
-	sec = jstream_key(js, 3);
-	key = jstream_key(js, 4);
-	if (sec == NULL || key == NULL)
+	/* a status object, even empty, as lease_from_tree sees it */
+	if (depth == 3 && tok == JS_OBJECT && jstream_key_is(js, 3, "status"))
+		p->lease_cur.l.has_status = 1;
+	if (depth != 4 || (sec = jstream_key(js, 3)) == NULL || (key = jstream_key(js, 4)) == NULL)
 		return 0;
+	/* a container where a scalar belongs is a malformed value, as in a tree */
+	if (tok == JS_ARRAY)
+		tok = JS_OBJECT;
 	if (p->ls.leases)
 		lease_field(&p->lease_cur, sec, key, tok, s, len, p->ls.lease_name);
 	else

@@ -90,6 +90,55 @@ test_gcs_messages(void)
 	gcs_page_free(&p);
 }
 
+/* --- Kubernetes: a Lease read alone and in a list ------------------------ */
+
+#define LEASE_META "\"metadata\":{\"name\":\"lease-gsc\",\"namespace\":\"a\",\"resourceVersion\":\"9\"}"
+
+/* A Lease's body read whole and as the item of a list page: both leases. */
+static int
+both_ways(const char *body, struct kube_lease *alone, struct kube_lease *listed)
+{
+	const struct kube_listing ls = { 1, "lease-gsc", "leases", "leases.x", "list", "s", "k" };
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct kube_page *p = malloc(sizeof(*p));
+	char page[1024];
+	int rc;
+
+	snprintf(page, sizeof(page), "{\"items\":[%s]}", body);
+	memset(alone, 0, sizeof(*alone));
+	memset(listed, 0, sizeof(*listed));
+	if (p == NULL || kube_lease_parse(body, strlen(body), "lease-gsc", "a", "get", "s", alone,
+					  &err) < 0) {
+		free(p);
+		return -1;
+	}
+	kube_page_init(p, &ls);
+	rc = kube_page_feed(p, page, strlen(page)) == 0 && kube_page_finish(p, &err) == 0 &&
+	     p->page.n == 1 ? 0 : -1;
+	if (rc == 0)
+		*listed = ((struct kube_lease_fields *)vec_at(&p->page, 0))->l;
+	kube_page_free(p);
+	free(p);
+	return rc;
+}
+
+static void
+test_kube_lease_both_ways(void)
+{
+	struct kube_lease a, l;
+
+	ok(both_ways("{" LEASE_META ",\"status\":{\"observedHolderIdentity\":\"\",\"isLeader\":false}}",
+		     &a, &l) == 0, "kube: a released Lease reads alone and listed");
+	ok((a.status.has & KS_HOLDER) && (l.status.has & KS_HOLDER) &&
+	   !(l.status.bad & KS_HOLDER) && l.status.holder[0] == '\0',
+	   "kube: an empty observedHolderIdentity is a valid value in a list too");
+	ok(both_ways("{" LEASE_META ",\"status\":{}}", &a, &l) == 0 && a.has_status &&
+	   l.has_status, "kube: an empty status object is a status, listed or not");
+	ok(both_ways("{" LEASE_META ",\"status\":{\"isLeader\":[],\"lastError\":{}}}", &a, &l) == 0 &&
+	   a.status.bad == (KS_LEADER | KS_ERROR) && l.status.bad == a.status.bad &&
+	   l.status.has == 0, "kube: a container where a value belongs is malformed both ways");
+}
+
 /* --- jstream: empty strings and cut keys ---------------------------------- */
 
 struct seen {
@@ -163,6 +212,7 @@ main(void)
 {
 	test_exec_credential();
 	test_gcs_messages();
+	test_kube_lease_both_ways();
 	test_jstream_strings();
 	return done_testing();
 }
