@@ -60,6 +60,8 @@ fail(struct jstream *js, const char *what)
 		snprintf(js->err, sizeof(js->err), "%s at byte %zu", what, js->offset);
 	else if (js->state != S_FAILED)
 		snprintf(js->err, sizeof(js->err), "%s", what);
+	if (js->state != S_FAILED)
+		js->reason = what;
 	js->state = S_FAILED;
 	return -1;
 }
@@ -68,8 +70,10 @@ static int
 emit(struct jstream *js, enum jstream_tok tok, const char *s, size_t len)
 {
 	if (js->fn != NULL && js->fn(js->arg, js, tok, s, len, js->depth) < 0) {
-		if (js->state != S_FAILED)
+		if (js->state != S_FAILED) {
 			snprintf(js->err, sizeof(js->err), "stopped at byte %zu", js->offset);
+			js->reason = "stopped";
+		}
 		js->state = S_FAILED;
 		return -1;
 	}

@@ -139,6 +139,37 @@ test_kube_lease_both_ways(void)
 	   l.status.has == 0, "kube: a container where a value belongs is malformed both ways");
 }
 
+/* --- JSON: one notion of strict ------------------------------------------ */
+
+static void
+refused(const char *text, const char *want, const char *name)
+{
+	const char *why = NULL;
+	json_object *o = json_parse(text, strlen(text), &why);
+
+	ok(o == NULL && why != NULL && strcmp(why, want) == 0, name);
+	if (o != NULL || why == NULL || strcmp(why, want) != 0)
+		printf("#   got %s '%s'\n", o != NULL ? "a value" : "NULL", why ? why : "(null)");
+	json_object_put(o);
+}
+
+static void
+test_json_strict(void)
+{
+	const char *why;
+	json_object *o = json_parse("{\"a\":[1,-2.5e3,\"\\u00e9\"]} ", 25, &why);
+
+	ok(o != NULL, "json: a strict document parses");
+	json_object_put(o);
+	refused("[\"a\x01" "b\"]", "control character in string",
+		"json: a raw control character in a string is refused");
+	refused("[NaN]", "unexpected character", "json: NaN is refused");
+	refused("[-Infinity]", "malformed number", "json: -Infinity is refused");
+	refused("[1.]", "malformed number", "json: a fraction without digits is refused");
+	refused("[\"\\ud800\"]", "unpaired surrogate in string", "json: a lone surrogate is refused");
+	refused("{\"a\":1} x", "data after the JSON value", "json: json-c's reasons stay");
+}
+
 /* --- jstream: empty strings and cut keys ---------------------------------- */
 
 struct seen {
@@ -213,6 +244,7 @@ main(void)
 	test_exec_credential();
 	test_gcs_messages();
 	test_kube_lease_both_ways();
+	test_json_strict();
 	test_jstream_strings();
 	return done_testing();
 }
