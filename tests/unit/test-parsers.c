@@ -70,6 +70,9 @@ test_gcs_messages(void)
 	static const char esc_name[] = GCS_OBJ("locks/\\u001b[2Jx", "bkt");
 	static const char esc_bucket[] = GCS_OBJ("locks/a", "b\\u001b]0;t\\u0007");
 	static const char page[] = "{\"items\":[" GCS_OBJ("locks/a", "b\\u001bx") "]}";
+	static const char esc_format[] = "{\"name\":\"locks/a\",\"bucket\":\"bkt\","
+		"\"generation\":\"7\",\"metageneration\":\"1\",\"updated\":\"2026-01-01T00:00:00Z\","
+		"\"metadata\":{\"mcleFormat\":\"\\u001b[2J\\u00a2\"}}";
 	struct mcle_err err = MCLE_ERR_INIT;
 	struct store_entry e;
 	struct gcs_page p;
@@ -84,6 +87,11 @@ test_gcs_messages(void)
 	mcle_err_clear(&err);
 	ok(gcs_object_parse(esc_bucket, strlen(esc_bucket), "bkt", "locks/a", "a", 1, "w", &e,
 			    &err) < 0 && printable(err.msg), "gcs: so is another bucket's name");
+	mcle_err_clear(&err);
+	ok(gcs_object_parse(esc_format, strlen(esc_format), "bkt", "locks/a", "a", 1, "w", &e,
+			    &err) < 0, "gcs: an unknown record format is refused");
+	is_str(err.msg, "malformed lock 'a': unknown format ' [2J  '",
+	       "gcs: ... the store's bytes clipped in the message");
 	gcs_page_init(&p, "bkt", "locks", "gs://bkt/locks", "cannot list");
 	ok(gcs_page_feed(&p, page, strlen(page)) < 0 && printable(p.err.msg) &&
 	   strstr(p.err.msg, "about bucket 'b x'") != NULL, "gcs: ... and in a list page");
