@@ -8,8 +8,8 @@
  * error are the same whole, in random chunks and byte by byte; every
  * event is well formed (strings NUL-terminated at len or longer than the
  * limit, numbers valid, keys as documented); and the two parsers agree on
- * what is one JSON value (but for a bare number at the very end, which
- * json-c cannot tell is complete).
+ * what is one JSON value (but for a bare number or literal at the very
+ * end, which json-c cannot tell is complete).
  */
 #include "config.h"
 
@@ -26,7 +26,7 @@ struct run {
 	long stop_at;		/* the event that stops the parse, -1 none */
 	long events;
 	uint64_t h;
-	int top_number;		/* the document is a bare number */
+	int top_scalar;		/* the document is a bare number or literal */
 };
 
 static int
@@ -74,12 +74,12 @@ on_event(void *arg, struct jstream *js, enum jstream_tok tok, const char *s, siz
 		FUZZ_CHECK(s == NULL ? len > r->token_max : len <= r->token_max && s[len] == '\0');
 	} else if (tok == JS_NUMBER) {
 		FUZZ_CHECK(s != NULL && len <= r->token_max && valid_number(s, len));
-		if (depth == 0)
-			r->top_number = 1;
 	} else if (tok == JS_TRUE || tok == JS_FALSE || tok == JS_NULL) {
 		FUZZ_CHECK(s != NULL && strcmp(s, tok == JS_TRUE ? "true" : tok == JS_FALSE ?
 					       "false" : "null") == 0);
 	}
+	if (depth == 0 && tok != JS_OBJECT && tok != JS_ARRAY && tok != JS_STRING)
+		r->top_scalar = 1;
 	r->h = fuzz_hash(&tok, sizeof(tok), r->h);
 	r->h = fuzz_hash(&depth, sizeof(depth), r->h);
 	r->h = fuzz_hash(&len, sizeof(len), r->h);
@@ -98,7 +98,7 @@ struct outcome {
 	char err[sizeof(((struct jstream *)0)->err)];
 	uint64_t h;
 	long events;
-	int top_number;
+	int top_scalar;
 };
 
 /* cut: 0 whole, 1 random chunks, 2 byte by byte. */
@@ -125,7 +125,7 @@ parse(const char *text, size_t size, size_t token_max, long stop_at, int cut,
 	memcpy(o->err, js.err, sizeof(o->err));
 	o->h = r.h;
 	o->events = r.events;
-	o->top_number = r.top_number;
+	o->top_scalar = r.top_scalar;
 	jstream_free(&js);
 }
 
@@ -165,9 +165,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(o != NULL || (why != NULL && *why != '\0'));
 		if (o != NULL)
 			FUZZ_CHECK(whole.rc == 0);
-		else if (whole.rc == 0)
-			FUZZ_CHECK(whole.top_number && size > 0 && text[size - 1] >= '0' &&
-				   text[size - 1] <= '9');
+		else if (whole.rc == 0)	/* json-c waits for what may follow */
+			FUZZ_CHECK(whole.top_scalar && size > 0 && text[size - 1] != ' ' &&
+				   text[size - 1] != '\t' && text[size - 1] != '\r' &&
+				   text[size - 1] != '\n');
 		json_object_put(o);
 	}
 	free(text);
