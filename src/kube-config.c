@@ -1461,6 +1461,31 @@ in_cluster(struct kube_config *kc, const char *host, struct mcle_err *err)
 
 /* ==== public ============================================================= */
 
+/* A load's set of files and configuration: 0, or -1 when out of memory. */
+static int
+load_begin(struct kset **s, struct kube_config **kc, struct mcle_err *err)
+{
+	*kc = NULL;
+	if ((*s = calloc(1, sizeof(**s))) == NULL || (*kc = calloc(1, sizeof(**kc))) == NULL) {
+		free(*s);
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Its end: the files freed, the configuration handed out if rc is 0. */
+static int
+load_end(struct kset *s, struct kube_config *kc, int rc, struct kube_config **out)
+{
+	kset_free(s);
+	free(s);
+	if (rc == 0)
+		*out = kc;
+	else
+		kube_config_free(kc);
+	return rc;
+}
+
 int
 kube_config_parse(const char *path, const char *buf, size_t len, const char *context,
 		  struct kube_config **out, struct mcle_err *err)
@@ -1472,19 +1497,11 @@ kube_config_parse(const char *path, const char *buf, size_t len, const char *con
 	*out = NULL;
 	if (len > KUBE_CONFIG_FILE_MAX)
 		return mcle_err_set(err, MCLE_ECONFIG, "kubeconfig '%s' is larger than 1 MiB", path);
-	if ((s = calloc(1, sizeof(*s))) == NULL || (kc = calloc(1, sizeof(*kc))) == NULL) {
-		free(s);
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	}
+	if (load_begin(&s, &kc, err) < 0)
+		return -1;
 	if ((rc = doc_from_buf(s, path, buf, len, err)) == 0)
 		rc = from_kubeconfig(s, context, kc, err);
-	kset_free(s);
-	free(s);
-	if (rc == 0)
-		*out = kc;
-	else
-		kube_config_free(kc);
-	return rc;
+	return load_end(s, kc, rc, out);
 }
 
 int
@@ -1497,10 +1514,8 @@ kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
 	int rc;
 
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL || (kc = calloc(1, sizeof(*kc))) == NULL) {
-		free(s);
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	}
+	if (load_begin(&s, &kc, err) < 0)
+		return -1;
 	if ((rc = pick_files(o, s, err)) == 0)
 		rc = from_kubeconfig(s, o->context, kc, err);
 	else if (rc == 1 && o->context != NULL)
@@ -1509,13 +1524,7 @@ kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
 	else if (rc == 1 && (host = getenv("KUBERNETES_SERVICE_HOST")) != NULL &&
 	    host[0] != '\0')
 		rc = in_cluster(kc, host, err);
-	kset_free(s);
-	free(s);
-	if (rc == 0)
-		*out = kc;
-	else
-		kube_config_free(kc);
-	return rc;
+	return load_end(s, kc, rc, out);
 }
 
 void

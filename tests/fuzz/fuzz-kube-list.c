@@ -32,18 +32,6 @@ struct outcome {
 	size_t n, counted;
 };
 
-static void
-check_status(const struct kube_status *st)
-{
-	FUZZ_CHECK((st->has & KS_HOLDER) == 0 || st->holder[0] == '\0' ||
-		   valid_identity(st->holder));
-	FUZZ_CHECK((st->has & KS_TRANS) == 0 ||
-		   (st->transitions >= 0 && st->transitions <= MCLE_EPOCH_MAX));
-	FUZZ_CHECK((st->has & KS_EPOCH) == 0 || (st->epoch >= 0 && st->epoch <= MCLE_EPOCH_MAX));
-	FUZZ_CHECK((st->has & KS_DURATION) == 0 || st->duration >= 1);
-	FUZZ_CHECK((st->has & KS_ERROR) == 0 || fuzz_printable(st->error));
-}
-
 static uint64_t
 ns_item(const struct kube_ns_item *it, uint64_t h)
 {
@@ -62,7 +50,7 @@ lease_item(const struct kube_lease_fields *f, uint64_t h)
 	FUZZ_CHECK(valid_namespace(l->ns) && l->rv[0] != '\0' && strlen(l->rv) <= KUBE_RV_MAX);
 	FUZZ_CHECK(l->spec_holder[0] == '\0' || valid_identity(l->spec_holder));
 	FUZZ_CHECK(l->spec_duration >= 0);
-	check_status(&l->status);
+	fuzz_status_check(&l->status);
 	return fuzz_lease_hash(l, h);
 }
 

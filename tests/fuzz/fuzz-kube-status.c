@@ -63,13 +63,7 @@ check_lease(const struct kube_lease *l)
 	/* one value per key in a tree: a field is valid, malformed or null */
 	FUZZ_CHECK((st->has & st->bad) == 0 && (st->has & st->null) == 0 &&
 		   (st->bad & st->null) == 0);
-	FUZZ_CHECK((st->has & KS_HOLDER) == 0 || st->holder[0] == '\0' ||
-		   valid_identity(st->holder));
-	FUZZ_CHECK((st->has & KS_TRANS) == 0 ||
-		   (st->transitions >= 0 && st->transitions <= MCLE_EPOCH_MAX));
-	FUZZ_CHECK((st->has & KS_EPOCH) == 0 || (st->epoch >= 0 && st->epoch <= MCLE_EPOCH_MAX));
-	FUZZ_CHECK((st->has & KS_DURATION) == 0 || st->duration >= 1);
-	FUZZ_CHECK((st->has & KS_ERROR) == 0 || fuzz_printable(st->error));
+	fuzz_status_check(st);
 }
 
 /* The status (and spec) written back as a Lease reads the same. */

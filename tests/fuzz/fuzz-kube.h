@@ -9,6 +9,20 @@
 
 #include "fuzz-util.h"
 #include "kube-lease.h"
+#include "parse.h"
+
+/* A status's valid fields are valid values. */
+static inline void
+fuzz_status_check(const struct kube_status *st)
+{
+	FUZZ_CHECK((st->has & KS_HOLDER) == 0 || st->holder[0] == '\0' ||
+		   valid_identity(st->holder));
+	FUZZ_CHECK((st->has & KS_TRANS) == 0 ||
+		   (st->transitions >= 0 && st->transitions <= MCLE_EPOCH_MAX));
+	FUZZ_CHECK((st->has & KS_EPOCH) == 0 || (st->epoch >= 0 && st->epoch <= MCLE_EPOCH_MAX));
+	FUZZ_CHECK((st->has & KS_DURATION) == 0 || st->duration >= 1);
+	FUZZ_CHECK((st->has & KS_ERROR) == 0 || fuzz_printable(st->error));
+}
 
 static inline uint64_t
 fuzz_status_hash(const struct kube_status *st, uint64_t h)
