@@ -373,8 +373,8 @@ on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s, siz
 	if (depth == 3 && jstream_key(js, 3) != NULL) {
 		if (jstream_key_is(js, 3, "metadata") && tok == JS_OBJECT)
 			p->cur.has_md = 1;
-		else if (tok != JS_OBJECT && tok != JS_ARRAY && tok != JS_OBJECT_END &&
-			 tok != JS_ARRAY_END)
+		else if (tok != JS_OBJECT_END && tok != JS_ARRAY_END)
+			/* a container is not a string, as in fields_from_tree */
 			obj_field(&p->cur, jstream_key(js, 3), tok, s, len);
 	} else if (depth == 4 && jstream_key_is(js, 3, "metadata") && jstream_key(js, 4) != NULL) {
 		md_field(&p->cur, jstream_key(js, 4), tok, s, len);

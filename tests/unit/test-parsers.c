@@ -98,6 +98,47 @@ test_gcs_messages(void)
 	gcs_page_free(&p);
 }
 
+/* An object read alone and as the item of a list page: the same lock or the same reason. */
+static int
+gcs_both_ways(const char *body, char *why, size_t size)
+{
+	struct mcle_err err = MCLE_ERR_INIT, perr = MCLE_ERR_INIT;
+	struct store_entry e;
+	struct gcs_page p;
+	struct gcs_item *it;
+	char page[1024];
+	int same;
+
+	snprintf(page, sizeof(page), "{\"items\":[%s]}", body);
+	(void)gcs_object_parse(body, strlen(body), "bkt", "locks/a", "a", 1, "w", &e, &err);
+	snprintf(why, size, "%s", err.msg);
+	gcs_page_init(&p, "bkt", "locks", "gs://bkt/locks", "cannot list");
+	same = gcs_page_feed(&p, page, strlen(page)) == 0 && gcs_page_finish(&p, &perr) == 0 &&
+	       p.items.n == 1;
+	if (same) {
+		it = vec_at(&p.items, 0);
+		same = it->bad ? strcmp(it->why, err.msg) == 0 :
+		       err.code == MCLE_OK && strcmp(it->e.ver.v, e.ver.v) == 0;
+	}
+	gcs_page_free(&p);
+	return same;
+}
+
+static void
+test_gcs_both_ways(void)
+{
+	char why[MCLE_ERR_MSG_MAX];
+
+	ok(gcs_both_ways(GCS_OBJ("locks/a", "bkt"), why, sizeof(why)) && why[0] == '\0',
+	   "gcs: a lock reads the same alone and listed");
+	ok(gcs_both_ways("{\"name\":\"locks/a\",\"bucket\":\"bkt\",\"generation\":\"7\","
+			 "\"metageneration\":\"1\",\"updated\":\"2026-01-01T00:00:00Z\","
+			 "\"timeCreated\":{\"x\":1},\"metadata\":{}}", why, sizeof(why)),
+	   "gcs: a container where a field's string belongs: malformed both ways");
+	is_str(why, "malformed lock 'a': missing or invalid 'timeCreated'",
+	       "gcs: ... for the same reason");
+}
+
 /* --- Kubernetes: a Lease read alone and in a list ------------------------ */
 
 #define LEASE_META "\"metadata\":{\"name\":\"lease-gsc\",\"namespace\":\"a\",\"resourceVersion\":\"9\"}"
@@ -251,6 +292,7 @@ main(void)
 {
 	test_exec_credential();
 	test_gcs_messages();
+	test_gcs_both_ways();
 	test_kube_lease_both_ways();
 	test_json_strict();
 	test_jstream_strings();
