@@ -154,7 +154,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 65536)
 		return 0;
-	token_max = data[0] & 1 ? (size_t)1 << 20 : 1 + (data[0] >> 1 & 15);
+	token_max = data[0] & 1 ? (size_t)1 << 20 : (size_t)1 + (data[0] >> 1 & 15);
 	stop_at = data[0] & 0x20 ? (long)(data[0] >> 6) * 3 : -1;
 	fuzz_rng_init(&rng, data, size);
 	text = fuzz_copy(data + 1, size - 1);
