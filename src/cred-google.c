@@ -152,17 +152,11 @@ google_token_response(const struct http_response *r, const char *server,
 /* --- key files ------------------------------------------------------------ */
 
 static json_object *
-parse_key_file(const char *path, struct mcle_err *err)
+parse_key_json(const char *buf, size_t len, const char *path, struct mcle_err *err)
 {
-	const struct readfile_opts o = { "credentials file", MCLE_ECONFIG, KEY_FILE_MAX,
-					 READFILE_PRIVATE | READFILE_SECRET };
-	json_object *j = NULL;
+	json_object *j;
 	const char *why;
-	size_t len;
-	char *buf;
 
-	if (readfile(path, &o, &buf, &len, err) < 0)
-		return NULL;
 	j = json_parse(buf, len, &why);
 	if (j != NULL && !json_object_is_type(j, json_type_object)) {
 		why = "not a JSON object";
@@ -171,7 +165,6 @@ parse_key_file(const char *path, struct mcle_err *err)
 	}
 	if (j == NULL)
 		mcle_err_set(err, MCLE_ECONFIG, "malformed credentials file '%s': %s", path, why);
-	secret_free_n(buf, len);
 	return j;
 }
 
@@ -257,14 +250,16 @@ load_user(struct google *g, json_object *o, const char *path, struct mcle_err *e
 	return set_token_uri(g, o, path, err);
 }
 
+/* The key file's JSON, buf[0..len), into g. */
 static int
-load_key_file(struct google *g, const char *path, struct mcle_err *err)
+key_from_json(struct google *g, const char *buf, size_t len, const char *path,
+	      struct mcle_err *err)
 {
 	json_object *o;
 	const char *type;
 	int rc;
 
-	if ((o = parse_key_file(path, err)) == NULL)
+	if ((o = parse_key_json(buf, len, path, err)) == NULL)
 		return -1;
 	snprintf(g->source, sizeof(g->source), "credentials file '%s'", path);
 	type = json_str(o, "type");
@@ -276,6 +271,22 @@ load_key_file(struct google *g, const char *path, struct mcle_err *err)
 		rc = mcle_err_set(err, MCLE_ECONFIG, "credentials file '%s': unsupported type '%.32s'",
 				  path, type == NULL ? "" : type);
 	put_secret_json(o);
+	return rc;
+}
+
+static int
+load_key_file(struct google *g, const char *path, struct mcle_err *err)
+{
+	const struct readfile_opts o = { "credentials file", MCLE_ECONFIG, KEY_FILE_MAX,
+					 READFILE_PRIVATE | READFILE_SECRET };
+	size_t len;
+	char *buf;
+	int rc;
+
+	if (readfile(path, &o, &buf, &len, err) < 0)
+		return -1;
+	rc = key_from_json(g, buf, len, path, err);
+	secret_free_n(buf, len);
 	return rc;
 }
 
@@ -503,6 +514,26 @@ from_key_file(const char *path, struct mcle_err *err)
 		return NULL;
 	}
 	return c;
+}
+
+int
+google_key_parse(const char *buf, size_t len, const char *path, struct google_key_info *info,
+		 struct mcle_err *err)
+{
+	struct google *g;
+	int rc;
+
+	if (len > KEY_FILE_MAX)
+		return mcle_err_set(err, MCLE_ECONFIG, "credentials file '%s' is larger than 64 KiB",
+				    path);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	if ((rc = key_from_json(g, buf, len, path, err)) == 0) {
+		info->service_account = g->kind == SERVICE_ACCOUNT;
+		snprintf(info->token_uri, sizeof(info->token_uri), "%s", g->token_uri);
+	}
+	google_drop(g);
+	return rc;
 }
 
 struct cred *

@@ -21,6 +21,7 @@
 #define GOOGLE_SCOPE		"https://www.googleapis.com/auth/devstorage.read_write"
 #define GOOGLE_TOKEN_URI	"https://oauth2.googleapis.com/token"
 #define GOOGLE_TOKEN_MAX	4096	/* bytes of an access token */
+#define GOOGLE_URI_MAX		1024	/* bytes of a key file's token_uri */
 
 /* The first credential source found (files are read now; nobody is contacted). */
 struct cred *cred_google_find(struct mcle_err *err);
@@ -36,5 +37,19 @@ struct cred *cred_metadata_new(struct mcle_err *err);
 int google_token_response(const struct http_response *r, const char *server,
 			  const char *source, int metadata, struct cred_fresh *out,
 			  struct mcle_err *err);
+
+/* What a key file holds, as google_key_parse found it. */
+struct google_key_info {
+	int service_account;		/* 1: service_account, 0: authorized_user */
+	char token_uri[GOOGLE_URI_MAX];
+};
+
+/*
+ * A key file's JSON, buf[0..len) (named path in messages), checked as
+ * cred_google_find reads it, without I/O: 0 with *info, or -1 with err
+ * (MCLE_ECONFIG "malformed credentials file 'PATH': ...").
+ */
+int google_key_parse(const char *buf, size_t len, const char *path,
+		     struct google_key_info *info, struct mcle_err *err);
 
 #endif

@@ -6,6 +6,8 @@
 
 #include "json.h"
 
+#define JSON_NUMBER_MAX	4096	/* bytes of a number (longer strings are skipped, not kept) */
+
 /* After a strict parse failed: was the text a JSON value with data after it? */
 static int
 trailing(const char *text, size_t len)
@@ -23,11 +25,30 @@ trailing(const char *text, size_t len)
 	return rc;
 }
 
+/*
+ * What RFC 8259 refuses in text json-c's strict mode took (control
+ * characters in strings, NaN, Infinity, "1.", lone surrogates), as the
+ * streaming parser reads it; NULL if nothing.
+ */
+static const char *
+not_strict(const char *text, size_t len)
+{
+	struct jstream js;
+	const char *why = NULL;
+
+	jstream_init(&js, NULL, NULL, JSON_NUMBER_MAX);
+	if (jstream_feed(&js, text, len) < 0 || jstream_finish(&js) < 0)
+		why = js.reason != NULL ? js.reason : "malformed JSON";
+	jstream_free(&js);
+	return why;
+}
+
 json_object *
 json_parse(const char *text, size_t len, const char **why)
 {
 	json_tokener *tok;
 	json_object *o;
+	const char *strict;
 	size_t used;
 
 	*why = "out of memory";
@@ -57,6 +78,11 @@ json_parse(const char *text, size_t len, const char **why)
 			*why = "data after the JSON value";
 			return NULL;
 		}
+	}
+	if ((strict = not_strict(text, len)) != NULL) {
+		json_object_put(o);
+		*why = strict;
+		return NULL;
 	}
 	return o;
 }

@@ -60,6 +60,8 @@ fail(struct jstream *js, const char *what)
 		snprintf(js->err, sizeof(js->err), "%s at byte %zu", what, js->offset);
 	else if (js->state != S_FAILED)
 		snprintf(js->err, sizeof(js->err), "%s", what);
+	if (js->state != S_FAILED)
+		js->reason = what;
 	js->state = S_FAILED;
 	return -1;
 }
@@ -68,8 +70,10 @@ static int
 emit(struct jstream *js, enum jstream_tok tok, const char *s, size_t len)
 {
 	if (js->fn != NULL && js->fn(js->arg, js, tok, s, len, js->depth) < 0) {
-		if (js->state != S_FAILED)
+		if (js->state != S_FAILED) {
 			snprintf(js->err, sizeof(js->err), "stopped at byte %zu", js->offset);
+			js->reason = "stopped";
+		}
 		js->state = S_FAILED;
 		return -1;
 	}
@@ -79,15 +83,17 @@ emit(struct jstream *js, enum jstream_tok tok, const char *s, size_t len)
 static int
 tok_put(struct jstream *js, const char *p, size_t n)
 {
-	size_t cap;
+	size_t cap, over;
 	char *t;
 
 	if (js->tok_over > 0 || n > js->token_max - js->tok_len) {
 		/* a string too long to keep is skipped, its length counted */
 		if (js->state == S_NUMBER)
 			return fail(js, "number too long");
-		js->tok_over += n;
-		return 0;
+		/* keeping what fits, so a cut key is the same however bytes arrive */
+		over = js->tok_over > 0 ? n : n - (js->token_max - js->tok_len);
+		js->tok_over += over;
+		n -= over;
 	}
 	if (js->tok_len + n + 1 > js->tok_cap) {
 		cap = js->tok_cap ? js->tok_cap : 64;
@@ -245,15 +251,16 @@ end_string(struct jstream *js)
 
 	if (js->state == S_KEY_STRING) {
 		n = js->tok_len > JSTREAM_KEY_MAX ? JSTREAM_KEY_MAX : js->tok_len;
-		memcpy(l->key, js->tok, n);
+		if (n > 0)	/* nothing kept yet: js->tok may be NULL */
+			memcpy(l->key, js->tok, n);
 		l->key[n] = '\0';
 		l->key_len = total;
 		js->tok_over = 0;
 		js->state = S_COLON;
 		return 0;
 	}
-	/* a string over token_max comes as NULL with its true length */
-	if (emit(js, JS_STRING, js->tok_over ? NULL : js->tok, total) < 0)
+	/* a string over token_max comes as NULL with its true length; "" as "" */
+	if (emit(js, JS_STRING, js->tok_over ? NULL : js->tok_len > 0 ? js->tok : "", total) < 0)
 		return -1;
 	js->tok_over = 0;
 	after_value(js);

@@ -70,6 +70,7 @@ struct jstream {
 	int done;
 	size_t offset;			/* bytes fed so far, for messages */
 	char err[96];
+	const char *reason;		/* err without its position (static), or NULL */
 };
 
 /* token_max bounds one string or number (bytes, decoded). */

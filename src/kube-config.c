@@ -45,6 +45,7 @@ struct yanchor {
 struct yparse {
 	const char *path;
 	const char *buf;	/* the file, for reader errors' positions */
+	size_t len;
 	struct mcle_err *err;
 	struct ynode *stack[KUBE_CONFIG_DEPTH_MAX];
 	char *stack_anchor[KUBE_CONFIG_DEPTH_MAX];
@@ -302,7 +303,7 @@ syntax_error(struct yparse *p, const yaml_parser_t *y)
 		return ynomem(p);
 	if (y->error == YAML_READER_ERROR && p->buf != NULL) {	/* only an offset */
 		line = col = 1;
-		for (i = 0; i < y->problem_offset && p->buf[i] != '\0'; i++, col++)
+		for (i = 0; i < y->problem_offset && i < p->len && p->buf[i] != '\0'; i++, col++)
 			if (p->buf[i] == '\n') {
 				line++;
 				col = 0;
@@ -334,7 +335,7 @@ static int
 yaml_tree(const char *path, const char *buf, size_t len, struct ynode **root,
 	  struct mcle_err *err)
 {
-	struct yparse p = { .path = path, .buf = buf, .err = err };
+	struct yparse p = { .path = path, .buf = buf, .len = len, .err = err };
 	yaml_parser_t y;
 	yaml_event_t ev;
 	int rc = 0;
@@ -728,26 +729,18 @@ check_shape(const struct kdoc *d, struct mcle_err *err)
 	return 0;
 }
 
+/* One kubeconfig's text, buf[0..len), as the file path: the next doc of s. */
 static int
-load_doc(struct kset *s, const char *path, struct mcle_err *err)
+doc_from_buf(struct kset *s, const char *path, const char *buf, size_t len,
+	     struct mcle_err *err)
 {
 	struct kdoc *d = &s->doc[s->n];
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
 
-	if (read_file(path, KUBE_CONFIG_FILE_MAX, "kubeconfig", MCLE_ECONFIG, &buf,
-	    &len, err) < 0)
-		return -1;
 	memset(d, 0, sizeof(*d));
 	s->n++;
-	if ((d->path = strdup(path)) == NULL || (d->dir = dir_of(path)) == NULL) {
-		wipe_free(buf, len);
+	if ((d->path = strdup(path)) == NULL || (d->dir = dir_of(path)) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	}
-	rc = yaml_tree(path, buf, len, &d->root, err);
-	wipe_free(buf, len);
-	if (rc < 0)
+	if (yaml_tree(path, buf, len, &d->root, err) < 0)
 		return -1;
 	if (d->root != NULL && is_null(d->root)) {
 		ynode_free(d->root);
@@ -755,6 +748,21 @@ load_doc(struct kset *s, const char *path, struct mcle_err *err)
 	}
 	log_trace("loaded kubeconfig '%s'", path);
 	return check_shape(d, err);
+}
+
+static int
+load_doc(struct kset *s, const char *path, struct mcle_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (read_file(path, KUBE_CONFIG_FILE_MAX, "kubeconfig", MCLE_ECONFIG, &buf,
+	    &len, err) < 0)
+		return -1;
+	rc = doc_from_buf(s, path, buf, len, err);
+	wipe_free(buf, len);
+	return rc;
 }
 
 static void
@@ -1453,6 +1461,49 @@ in_cluster(struct kube_config *kc, const char *host, struct mcle_err *err)
 
 /* ==== public ============================================================= */
 
+/* A load's set of files and configuration: 0, or -1 when out of memory. */
+static int
+load_begin(struct kset **s, struct kube_config **kc, struct mcle_err *err)
+{
+	*kc = NULL;
+	if ((*s = calloc(1, sizeof(**s))) == NULL || (*kc = calloc(1, sizeof(**kc))) == NULL) {
+		free(*s);
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Its end: the files freed, the configuration handed out if rc is 0. */
+static int
+load_end(struct kset *s, struct kube_config *kc, int rc, struct kube_config **out)
+{
+	kset_free(s);
+	free(s);
+	if (rc == 0)
+		*out = kc;
+	else
+		kube_config_free(kc);
+	return rc;
+}
+
+int
+kube_config_parse(const char *path, const char *buf, size_t len, const char *context,
+		  struct kube_config **out, struct mcle_err *err)
+{
+	struct kset *s;
+	struct kube_config *kc;
+	int rc;
+
+	*out = NULL;
+	if (len > KUBE_CONFIG_FILE_MAX)
+		return mcle_err_set(err, MCLE_ECONFIG, "kubeconfig '%s' is larger than 1 MiB", path);
+	if (load_begin(&s, &kc, err) < 0)
+		return -1;
+	if ((rc = doc_from_buf(s, path, buf, len, err)) == 0)
+		rc = from_kubeconfig(s, context, kc, err);
+	return load_end(s, kc, rc, out);
+}
+
 int
 kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
 		 struct mcle_err *err)
@@ -1463,10 +1514,8 @@ kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
 	int rc;
 
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL || (kc = calloc(1, sizeof(*kc))) == NULL) {
-		free(s);
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	}
+	if (load_begin(&s, &kc, err) < 0)
+		return -1;
 	if ((rc = pick_files(o, s, err)) == 0)
 		rc = from_kubeconfig(s, o->context, kc, err);
 	else if (rc == 1 && o->context != NULL)
@@ -1475,13 +1524,7 @@ kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
 	else if (rc == 1 && (host = getenv("KUBERNETES_SERVICE_HOST")) != NULL &&
 	    host[0] != '\0')
 		rc = in_cluster(kc, host, err);
-	kset_free(s);
-	free(s);
-	if (rc == 0)
-		*out = kc;
-	else
-		kube_config_free(kc);
-	return rc;
+	return load_end(s, kc, rc, out);
 }
 
 void

@@ -98,6 +98,15 @@ struct kube_config {
 int kube_config_load(const struct kube_config_opts *opts,
 		     struct kube_config **out, struct mcle_err *err);
 
+/*
+ * The same from one kubeconfig's text, buf[0..len) (not NUL-terminated),
+ * read as if it were the file `path` (relative paths resolve against its
+ * directory; the files a kubeconfig names are checked as usual), for
+ * context (NULL: its current-context).  0 with *out, or -1 with err.
+ */
+int kube_config_parse(const char *path, const char *buf, size_t len, const char *context,
+		      struct kube_config **out, struct mcle_err *err);
+
 /* Free kc, wiping secrets.  NULL is fine. */
 void kube_config_free(struct kube_config *kc);
 

@@ -66,8 +66,8 @@ wipe_str(char **s)
 	}
 }
 
-static void
-cred_wipe(struct kube_exec_cred *c)
+void
+kube_exec_cred_wipe(struct kube_exec_cred *c)
 {
 	wipe_str(&c->token);
 	wipe_str(&c->cert_pem);
@@ -225,7 +225,7 @@ kube_exec_free(struct kube_exec *ex)
 	if (ex == NULL)
 		return;
 	s = &ex->spec;
-	cred_wipe(&ex->cred);
+	kube_exec_cred_wipe(&ex->cred);
 	free((char *)s->api_version);
 	free((char *)s->command);
 	free_vec(s->args);
@@ -832,30 +832,34 @@ take_status(const char *name, json_object *st, struct kube_exec_cred *c,
 	return 0;
 }
 
-static int
-parse_cred(const struct kube_exec_spec *s, const struct obuf *b,
-	   struct kube_exec_cred *c, struct mcle_err *err)
+int
+kube_exec_parse(const char *command, const char *api_version, const char *buf,
+		size_t len, struct kube_exec_cred *c, struct mcle_err *err)
 {
 	json_tokener *tok;
 	json_object *root = NULL, *st;
 	size_t end;
 	int rc = -1;
 
+	if (len > KUBE_EXEC_STDOUT_MAX)
+		return invalid(command, err, "the output is too large");
 	if ((tok = json_tokener_new_ex(JSON_DEPTH)) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	if (b->len > 0)
-		root = json_tokener_parse_ex(tok, b->p, (int)b->len);
+	if (len > 0)
+		root = json_tokener_parse_ex(tok, buf, (int)len);
 	end = root != NULL ? json_tokener_get_parse_end(tok) : 0;
-	while (root != NULL && end < b->len && strchr(" \t\r\n", b->p[end]) != NULL)
+	/* only whitespace may follow (strchr would match a NUL: the terminator) */
+	while (root != NULL && end < len && buf[end] != '\0' &&
+	       strchr(" \t\r\n", buf[end]) != NULL)
 		end++;
-	if (root == NULL || end != b->len)
-		invalid(s->command, err, "the output is not one JSON value");
-	else if (check_header(s->command, s->api_version, root, err) == 0) {
+	if (root == NULL || end != len)
+		invalid(command, err, "the output is not one JSON value");
+	else if (check_header(command, api_version, root, err) == 0) {
 		if (!json_object_object_get_ex(root, "status", &st) ||
 		    !json_object_is_type(st, json_type_object))
-			invalid(s->command, err, "no status object");
+			invalid(command, err, "no status object");
 		else {
-			rc = take_status(s->command, st, c, err);
+			rc = take_status(command, st, c, err);
 			wipe_member(st, "token");
 			wipe_member(st, "clientKeyData");
 		}
@@ -898,7 +902,7 @@ run_plugin(const struct kube_exec_spec *s, int64_t deadline,
 	if (spawn(&r, s, path, argv, envp, err) < 0 || collect(&r, deadline, err) < 0 ||
 	    wait_child(&r, deadline, err) < 0 || check_status(&r, err) < 0)
 		goto cleanup;
-	rc = parse_cred(s, &r.out, c, err);
+	rc = kube_exec_parse(s->command, s->api_version, r.out.p, r.out.len, c, err);
 cleanup:
 	run_free(&r);
 	free(argv);
@@ -950,14 +954,14 @@ kube_exec_get(struct kube_exec *ex, int64_t deadline,
 		deadline = time_now_mono() + KUBE_EXEC_TIMEOUT;
 	ex->runs++;
 	if (run_plugin(&ex->spec, deadline, &fresh, err) < 0) {
-		cred_wipe(&fresh);
+		kube_exec_cred_wipe(&fresh);
 		return -1;
 	}
 	fresh.cert_gen = ex->cred.cert_gen;
 	if (!same_str(fresh.cert_pem, ex->cred.cert_pem) ||
 	    !same_str(fresh.key_pem, ex->cred.key_pem))
 		fresh.cert_gen++;
-	cred_wipe(&ex->cred);
+	kube_exec_cred_wipe(&ex->cred);
 	ex->cred = fresh;
 	ex->obtained = time_now_real();
 	ex->have = 1;

@@ -88,6 +88,19 @@ void kube_exec_invalidate(struct kube_exec *ex);
 /* How many times the plugin has been run (for -v and tests). */
 unsigned kube_exec_runs(const struct kube_exec *ex);
 
+/*
+ * What a plugin printed, buf[0..len) (at most KUBE_EXEC_STDOUT_MAX bytes),
+ * read as kube_exec_get reads it: one JSON value, kind ExecCredential of
+ * api_version, a status with a token or a client certificate and key.  0
+ * with *c filled (strings malloc'd: kube_exec_cred_wipe), or -1 with err
+ * (MCLE_EAUTH naming command).  No I/O.
+ */
+int kube_exec_parse(const char *command, const char *api_version, const char *buf,
+		    size_t len, struct kube_exec_cred *c, struct mcle_err *err);
+
+/* Wipe and free c's strings (c itself is the caller's). */
+void kube_exec_cred_wipe(struct kube_exec_cred *c);
+
 /* The settings ex was made with (strings owned by ex). */
 const struct kube_exec_spec *kube_exec_get_spec(const struct kube_exec *ex);
 

@@ -17,9 +17,9 @@
 
 #include "cred-kube.h"
 #include "json.h"
-#include "jstream.h"
 #include "kube-config.h"
 #include "kube.h"
+#include "kube-parse.h"
 #include "log.h"
 #include "parse.h"
 #include "vec.h"
@@ -27,9 +27,6 @@
 #define KUBE_OBJECT_MAX	(1024 * 1024)	/* one object's JSON */
 #define KUBE_PATH_MAX	2048
 #define KUBE_TRIES	4
-#define KUBE_STRING_MAX	(64 * 1024)	/* one string value of a list item */
-#define KUBE_WARN_MAX	5		/* warnings about skipped items, per listing */
-#define KUBE_CLIP	96
 
 struct kube_client {
 	struct kube_config *cfg;
@@ -129,194 +126,6 @@ kube_cred(const struct kube_client *k)
 	return k->cred;
 }
 
-/* --- the Lease resource's fields ------------------------------------------- */
-
-/* A clean string: no NUL, at most max bytes. */
-static int
-clean(const char *s, size_t len, size_t max)
-{
-	return s != NULL && len <= max && strlen(s) == len;
-}
-
-static int
-time_field(enum jstream_tok tok, const char *s, size_t len, mcle_time *t)
-{
-	return tok == JS_STRING && clean(s, len, 64) && time_parse_rfc3339(s, t) == 0;
-}
-
-static int
-int_field(enum jstream_tok tok, const char *s, size_t len, int64_t min, int64_t max,
-	  int64_t *v)
-{
-	return tok == JS_NUMBER && clean(s, len, 24) && parse_int(s, min, max, v) == 0;
-}
-
-/* One status field into st; unknown keys are ignored. */
-static void
-status_field(struct kube_status *st, const char *key, enum jstream_tok tok,
-	     const char *s, size_t len)
-{
-	static const struct { const char *key; unsigned bit; } keys[] = {
-		{ "isLeader", KS_LEADER }, { "observedHolderIdentity", KS_HOLDER },
-		{ "observedAcquireTime", KS_ACQUIRE }, { "observedRenewTime", KS_RENEW },
-		{ "leaseTransitions", KS_TRANS }, { "observedExpireTime", KS_EXPIRE },
-		{ "epoch", KS_EPOCH }, { "leaseDurationSeconds", KS_DURATION },
-		{ "lastError", KS_ERROR },
-	};
-	unsigned bit = 0;
-	size_t i;
-	int64_t v = 0;
-	int ok = 0;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && bit == 0; i++)
-		if (strcmp(key, keys[i].key) == 0)
-			bit = keys[i].bit;
-	if (bit == 0)
-		return;
-	if (tok == JS_NULL) {
-		st->null |= bit;
-		return;
-	}
-	switch (bit) {
-	case KS_LEADER:
-		ok = tok == JS_TRUE || tok == JS_FALSE;
-		st->is_leader = tok == JS_TRUE;
-		break;
-	case KS_HOLDER:
-		ok = tok == JS_STRING && clean(s, len, MCLE_IDENTITY_MAX) &&
-		     (len == 0 || valid_identity(s));
-		if (ok)
-			memcpy(st->holder, s, len + 1);
-		break;
-	case KS_ACQUIRE:
-		ok = time_field(tok, s, len, &st->acquire);
-		break;
-	case KS_RENEW:
-		ok = time_field(tok, s, len, &st->renew);
-		break;
-	case KS_EXPIRE:
-		ok = time_field(tok, s, len, &st->expire);
-		break;
-	case KS_TRANS:
-	case KS_EPOCH:
-		ok = int_field(tok, s, len, 0, MCLE_EPOCH_MAX, &v);
-		*(bit == KS_TRANS ? &st->transitions : &st->epoch) = v;
-		break;
-	case KS_DURATION:
-		ok = int_field(tok, s, len, 1, INT32_MAX, &v);
-		st->duration = (int32_t)v;
-		break;
-	case KS_ERROR:
-		ok = tok == JS_STRING && s != NULL;
-		if (ok)
-			http_clip_n(s, len, st->error, sizeof(st->error));
-		break;
-	}
-	if (ok)
-		st->has |= bit;
-	else
-		st->bad |= bit;
-}
-
-/* What a Lease item says, field by field. */
-struct lease_fields {
-	struct kube_lease l;
-	int name_ok, ns_ok, rv_ok;
-	int name_state;			/* 0: not ours, 1: ours, -1: an invalid name */
-	char shown_name[KUBE_CLIP];	/* as a warning shows it */
-	char bad_ns[KUBE_CLIP];
-};
-
-static void
-lease_field(struct lease_fields *f, const char *section, const char *key,
-	    enum jstream_tok tok, const char *s, size_t len, const char *want_name)
-{
-	int64_t v = 0;
-
-	if (strcmp(section, "metadata") == 0) {
-		if (strcmp(key, "name") == 0) {
-			f->name_ok = tok == JS_STRING && clean(s, len, 253) &&
-				     strcmp(s, want_name) == 0;
-			/* a valid name not ours is another resource; an invalid one is bad */
-			f->name_state = f->name_ok ? 1 :
-				tok == JS_STRING && clean(s, len, 253) && valid_subdomain(s) ? 0 : -1;
-			http_clip_n(s, tok == JS_STRING ? len : 0, f->shown_name, sizeof(f->shown_name));
-		} else if (strcmp(key, "namespace") == 0 && tok == JS_STRING) {
-			f->ns_ok = clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s);
-			if (f->ns_ok)
-				memcpy(f->l.ns, s, len + 1);
-			else
-				http_clip_n(s, len, f->bad_ns, sizeof(f->bad_ns));
-		} else if (strcmp(key, "resourceVersion") == 0) {
-			f->rv_ok = tok == JS_STRING && clean(s, len, KUBE_RV_MAX) && len > 0 &&
-				   strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/+=") == len;
-			if (f->rv_ok)
-				memcpy(f->l.rv, s, len + 1);
-		}
-	} else if (strcmp(section, "spec") == 0) {
-		if (strcmp(key, "leaseDurationSeconds") == 0 &&
-		    int_field(tok, s, len, 1, INT32_MAX, &v))
-			f->l.spec_duration = (int32_t)v;
-		else if (strcmp(key, "holderIdentity") == 0 && tok == JS_STRING &&
-			 clean(s, len, MCLE_IDENTITY_MAX) && valid_identity(s))
-			memcpy(f->l.spec_holder, s, len + 1);
-	} else if (strcmp(section, "status") == 0) {
-		f->l.has_status = 1;
-		status_field(&f->l.status, key, tok, s, len);
-	}
-}
-
-/* The same from a json-c tree (a single object's answer). */
-static enum jstream_tok
-tok_of(json_object *v, const char **s, size_t *len)
-{
-	*s = NULL;
-	*len = 0;
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return JS_NULL;
-	case json_type_boolean:
-		return json_object_get_boolean(v) ? JS_TRUE : JS_FALSE;
-	case json_type_int:
-		*s = json_object_get_string(v);
-		*len = strlen(*s);
-		return JS_NUMBER;
-	case json_type_string:
-		*s = json_object_get_string(v);
-		*len = (size_t)json_object_get_string_len(v);
-		return JS_STRING;
-	case json_type_double:
-		*s = "1.5";	/* never an integer field's value */
-		*len = 3;
-		return JS_NUMBER;
-	default:
-		return JS_OBJECT;	/* a container where a scalar should be */
-	}
-}
-
-static void
-lease_from_tree(struct lease_fields *f, json_object *o, const char *want_name)
-{
-	static const char *const sections[] = { "metadata", "spec", "status" };
-	json_object *sec;
-	const char *s;
-	size_t i, len;
-
-	memset(f, 0, sizeof(*f));
-	for (i = 0; i < 3; i++) {
-		if (!json_object_object_get_ex(o, sections[i], &sec) ||
-		    !json_object_is_type(sec, json_type_object))
-			continue;
-		if (i == 2)
-			f->l.has_status = 1;
-		json_object_object_foreach(sec, key, val) {
-			enum jstream_tok t = tok_of(val, &s, &len);
-
-			lease_field(f, sections[i], key, t, s, len, want_name);
-		}
-	}
-}
-
 /* --- requests --------------------------------------------------------------- */
 
 static int
@@ -353,37 +162,7 @@ base_request(const struct kube_client *k, struct http_request *req, const char *
 static void
 api_error(struct kube_reply *r, const char *what, const struct http_response *resp)
 {
-	const char *why, *m = NULL, *reason = NULL, *kind = NULL;
-	json_object *st = resp->len > 0 ? json_parse(resp->body, resp->len, &why) : NULL;
-	json_object *det = json_obj(st, "details"), *mv;
-	char text[256];
-	enum mcle_code code;
-
-	if (json_object_object_get_ex(st, "message", &mv) &&
-	    json_object_is_type(mv, json_type_string))
-		http_clip_n(json_object_get_string(mv), (size_t)json_object_get_string_len(mv),
-		     text, sizeof(text));
-	else
-		http_clip_n(resp->body, resp->len, text, sizeof(text));
-	m = text;
-	reason = json_str(st, "reason");
-	kind = json_str(det, "kind");
-	switch (resp->status) {
-	case 401: code = MCLE_EAUTH; break;
-	case 403: code = MCLE_EPERM; break;
-	case 404: code = MCLE_ENOTFOUND; break;
-	case 409: code = MCLE_EPRECOND; break;
-	case 410: code = MCLE_EUNAVAIL; break;
-	case 400: case 422: code = MCLE_ECONFIG; break;
-	default:
-		code = http_status_retryable(resp->status) ? MCLE_EUNAVAIL : MCLE_ECONFIG;
-		break;
-	}
-	r->ns_missing = resp->status == 404 && reason != NULL &&
-			strcmp(reason, "NotFound") == 0 && kind != NULL &&
-			strcmp(kind, "namespaces") == 0;
-	mcle_err_set(&r->err, code, "%s: %ld %s", what, resp->status, *m ? m : "(no message)");
-	json_object_put(st);
+	kube_api_error(resp->status, resp->body, resp->len, what, &r->err, &r->ns_missing);
 }
 
 enum kcall_kind { KC_GET, KC_CREATE, KC_PUT };
@@ -414,27 +193,10 @@ static int submit_get(struct kcall *c, struct mcle_err *err);
 static void
 take_lease(struct kcall *c, const struct http_response *resp)
 {
-	struct lease_fields f;
-	json_object *o;
-	const char *why;
-
-	if ((o = json_parse(resp->body != NULL ? resp->body : "", resp->len, &why)) == NULL ||
-	    !json_object_is_type(o, json_type_object)) {
-		mcle_err_set(&c->reply.err, MCLE_ECORRUPT, "%s: malformed JSON from %s: %s",
-			     c->what, c->k->cfg->server, o == NULL ? why : "not an object");
-		json_object_put(o);
-		return;
-	}
-	lease_from_tree(&f, o, c->k->kind.name);
-	json_object_put(o);
-	if (!f.name_ok || !f.ns_ok || strcmp(f.l.ns, c->ns) != 0 || !f.rv_ok) {
-		mcle_err_set(&c->reply.err, MCLE_ECORRUPT,
-			     "%s: the answer from %s is not that resource (name, namespace or resourceVersion)",
-			     c->what, c->k->cfg->server);
-		return;
-	}
-	c->reply.lease = f.l;
-	c->reply.rc = 0;
+	if (kube_lease_parse(resp->body != NULL ? resp->body : "", resp->len, c->k->kind.name,
+			     c->ns, c->what, c->k->cfg->server, &c->reply.lease,
+			     &c->reply.err) == 0)
+		c->reply.rc = 0;
 }
 
 static void
@@ -721,18 +483,6 @@ kube_put_status(struct kube_client *k, const struct kube_lease *l,
 
 enum list_kind { LIST_NAMESPACES, LIST_LEASES };
 
-struct ns_item {
-	char name[MCLE_NAMESPACE_MAX + 1];
-	int terminating;
-};
-
-/* A namespace item being read: its name, and why it is skipped if it is. */
-struct ns_reading {
-	struct ns_item it;
-	char shown[KUBE_CLIP];		/* the name as a warning shows it */
-	const char *bad;		/* why it is skipped, or NULL */
-};
-
 /* One paged listing in progress. */
 struct klist {
 	struct kube_client *k;
@@ -745,206 +495,22 @@ struct klist {
 	char noun_buf[300];
 	char url_base[KUBE_PATH_MAX];
 	/* the page being read */
-	struct jstream js;
+	struct kube_page p;
 	struct http_stream stream;
-	struct vec page;		/* struct lease_fields */
-	struct vec names;		/* struct ns_item: the whole listing, merged at its end */
-	int in_item, saw_items, bad_page;
-	struct ns_reading ns_cur;
-	struct lease_fields lease_cur;
-	char next[KUBE_CONTINUE_MAX + 1];
-	int next_bad;
+	struct vec names;		/* struct kube_ns_item: the whole listing, merged at its end */
 	/* the listing so far */
 	char *cont;			/* token of the page being fetched, or NULL */
 	uint64_t *seen;			/* hashes of tokens followed since the (re)start */
-	size_t pages, items, warned, page_items;
+	size_t pages;
 	int restarts;
-	struct mcle_err perr;		/* why the page's parse stopped */
 };
-
-static void
-warn_item(struct klist *kl, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (kl->warned++ >= KUBE_WARN_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_warn("%s", buf);
-}
-
-static void
-item_begin(struct klist *kl)
-{
-	kl->in_item = 1;
-	memset(&kl->ns_cur, 0, sizeof(kl->ns_cur));
-	memset(&kl->lease_cur, 0, sizeof(kl->lease_cur));
-}
-
-/* A namespace item's field: its name, and whether it is going away. */
-static void
-ns_field(struct klist *kl, const char *section, const char *key, enum jstream_tok tok,
-	 const char *s, size_t len)
-{
-	struct ns_reading *n = &kl->ns_cur;
-	int meta = strcmp(section, "metadata") == 0;
-
-	if (meta && strcmp(key, "name") == 0) {
-		http_clip_n(s, tok == JS_STRING ? len : 0, n->shown, sizeof(n->shown));
-		if (tok == JS_STRING && clean(s, len, MCLE_NAMESPACE_MAX) && valid_namespace(s))
-			memcpy(n->it.name, s, len + 1);
-		else
-			n->bad = "metadata.name is not a namespace name";
-	} else if (meta && strcmp(key, "deletionTimestamp") == 0) {
-		if (tok == JS_STRING && !clean(s, len, 64) && n->bad == NULL)
-			n->bad = "metadata.deletionTimestamp holds a NUL byte";
-		if (tok != JS_NULL)
-			n->it.terminating = 1;
-	} else if (strcmp(section, "status") == 0 && strcmp(key, "phase") == 0) {
-		if (tok == JS_STRING && !clean(s, len, 64) && n->bad == NULL)
-			n->bad = "status.phase holds a NUL byte";
-		else if (tok == JS_STRING && strcmp(s, "Terminating") == 0)
-			n->it.terminating = 1;
-	}
-}
-
-/* Items of this page and the pages before: over a cap, the server's error. */
-static int
-page_full(struct klist *kl)
-{
-	if (++kl->page_items > KUBE_PAGE_ITEMS_MAX)
-		return mcle_err_set(&kl->perr, MCLE_ECORRUPT,
-				    "%s: a page of over %d items (ten times the limit asked for)",
-				    kl->what, KUBE_PAGE_ITEMS_MAX);
-	if (kl->items + kl->page_items > KUBE_LIST_ITEMS_MAX)
-		return mcle_err_set(&kl->perr, MCLE_ECONFIG, "cluster %s lists over %d %s",
-				    kl->k->describe, KUBE_LIST_ITEMS_MAX, kl->noun);
-	return 0;
-}
-
-static int
-ns_end(struct klist *kl)
-{
-	struct ns_reading *n = &kl->ns_cur;
-	struct ns_item *slot;
-
-	if (n->bad == NULL && n->it.name[0] == '\0')
-		n->bad = "metadata.name is not a namespace name";
-	if (n->bad != NULL) {
-		warn_item(kl, "namespace '%s' from %s skipped: %s", n->shown, kl->k->describe,
-			  n->bad);
-		return 0;
-	}
-	if ((slot = vec_add(&kl->page)) == NULL)
-		return mcle_err_set(&kl->perr, MCLE_ENOMEM, "out of memory");
-	*slot = n->it;
-	return 0;
-}
-
-static int
-lease_end(struct klist *kl)
-{
-	struct lease_fields *f = &kl->lease_cur, *slot;
-	const char *why = NULL;
-
-	if (f->name_state == 0)
-		return 0;	/* another resource of the kind: not ours */
-	if (f->name_state < 0)
-		why = "invalid metadata.name";
-	else if (!f->ns_ok)
-		why = "invalid metadata.namespace";
-	else if (!f->rv_ok)
-		why = "invalid metadata.resourceVersion";
-	if (why != NULL) {
-		warn_item(kl, "%s '%s' in namespace '%s' from %s skipped: %s", kl->k->kind.plural,
-			  f->shown_name, f->ns_ok ? f->l.ns : f->bad_ns, kl->k->describe, why);
-		return 0;
-	}
-	if ((slot = vec_add(&kl->page)) == NULL)
-		return mcle_err_set(&kl->perr, MCLE_ENOMEM, "out of memory");
-	*slot = *f;
-	return 0;
-}
-
-/* The end of an item: counted against the caps, kept or skipped. */
-static int
-item_end(struct klist *kl)
-{
-	kl->in_item = 0;
-	if (page_full(kl) < 0)
-		return -1;
-	return kl->kind == LIST_NAMESPACES ? ns_end(kl) : lease_end(kl);
-}
-
-static int
-on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s,
-	 size_t len, int depth)
-{
-	struct klist *kl = arg;
-	const char *sec, *key;
-
-	/* the page: {"metadata": {"continue": ...}, "items": [ ... ]} */
-	if (depth == 1 && jstream_key_is(js, 1, "metadata") && tok != JS_OBJECT &&
-	    tok != JS_OBJECT_END && tok != JS_NULL)
-		return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s",
-				    kl->what, kl->k->cfg->server);
-	if (depth == 1 && jstream_key_is(js, 1, "items")) {
-		kl->saw_items = 1;
-		if (tok != JS_ARRAY && tok != JS_ARRAY_END && tok != JS_NULL)
-			return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s",
-					    kl->what, kl->k->cfg->server);
-		return 0;
-	}
-	if (depth == 2 && jstream_key_is(js, 1, "metadata") && jstream_key_is(js, 2, "continue")) {
-		if (tok == JS_NULL)
-			return 0;
-		if (tok != JS_STRING || !clean(s, len, KUBE_CONTINUE_MAX))
-			kl->next_bad = 1;
-		else
-			memcpy(kl->next, s, len + 1);
-		return 0;
-	}
-	if (!jstream_key_is(js, 1, "items") || depth < 2)
-		return 0;
-	if (depth == 2) {
-		if (tok == JS_OBJECT)
-			item_begin(kl);
-		else if (tok == JS_OBJECT_END)
-			return item_end(kl);
-		else
-			return mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed item from %s",
-					    kl->what, kl->k->cfg->server);
-		return 0;
-	}
-	if (depth != 4 || !kl->in_item || tok == JS_OBJECT || tok == JS_ARRAY ||
-	    tok == JS_OBJECT_END || tok == JS_ARRAY_END)
-		return 0;
-	sec = jstream_key(js, 3);
-	key = jstream_key(js, 4);
-	if (sec == NULL || key == NULL)
-		return 0;
-	if (kl->kind == LIST_NAMESPACES)
-		ns_field(kl, sec, key, tok, s, len);
-	else
-		lease_field(&kl->lease_cur, sec, key, tok, s, len, kl->k->kind.name);
-	return 0;
-}
 
 static void
 stream_begin(void *arg)
 {
 	struct klist *kl = arg;
 
-	jstream_free(&kl->js);
-	jstream_init(&kl->js, on_token, kl, KUBE_STRING_MAX);
-	kl->page.n = 0;
-	kl->page_items = 0;
-	kl->in_item = kl->saw_items = kl->next_bad = 0;
-	kl->next[0] = '\0';
-	mcle_err_clear(&kl->perr);
+	kube_page_begin(&kl->p);
 }
 
 static int
@@ -952,12 +518,7 @@ stream_data(void *arg, const char *p, size_t n)
 {
 	struct klist *kl = arg;
 
-	if (jstream_feed(&kl->js, p, n) < 0) {
-		mcle_err_set(&kl->perr, MCLE_ECORRUPT, "%s: malformed list from %s: %s",
-			     kl->what, kl->k->cfg->server, kl->js.err);
-		return -1;
-	}
-	return 0;
+	return kube_page_feed(&kl->p, p, n);
 }
 
 static void klist_finish(struct klist *kl, int rc, const struct mcle_err *err);
@@ -979,13 +540,13 @@ token_hash(const char *s)
 static int
 deliver_page(struct klist *kl, struct mcle_err *err)
 {
-	struct ns_item *n;
+	struct kube_ns_item *n;
 	size_t i;
 
-	kl->items += kl->page_items;
-	for (i = 0; i < kl->page.n; i++) {
+	kl->p.items += kl->p.page_items;
+	for (i = 0; i < kl->p.page.n; i++) {
 		if (kl->kind == LIST_LEASES) {
-			struct lease_fields *f = vec_at(&kl->page, i);
+			struct kube_lease_fields *f = vec_at(&kl->p.page, i);
 
 			if (kl->cb.lease(kl->cb.arg, &f->l, err) < 0)
 				return -1;
@@ -993,7 +554,7 @@ deliver_page(struct klist *kl, struct mcle_err *err)
 		}
 		if ((n = vec_add(&kl->names)) == NULL)
 			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-		*n = *(struct ns_item *)vec_at(&kl->page, i);
+		*n = *(struct kube_ns_item *)vec_at(&kl->p.page, i);
 	}
 	return 0;
 }
@@ -1001,7 +562,8 @@ deliver_page(struct klist *kl, struct mcle_err *err)
 static int
 cmp_ns(const void *a, const void *b)
 {
-	return strcmp(((const struct ns_item *)a)->name, ((const struct ns_item *)b)->name);
+	return strcmp(((const struct kube_ns_item *)a)->name,
+		      ((const struct kube_ns_item *)b)->name);
 }
 
 /*
@@ -1011,7 +573,7 @@ cmp_ns(const void *a, const void *b)
 static int
 deliver_names(struct klist *kl, struct mcle_err *err)
 {
-	struct ns_item *v = kl->names.v;
+	struct kube_ns_item *v = kl->names.v;
 	size_t i, j, n = kl->names.n;
 
 	if (n > 1)
@@ -1020,8 +582,9 @@ deliver_names(struct klist *kl, struct mcle_err *err)
 		for (j = i + 1; j < n && strcmp(v[j].name, v[i].name) == 0; j++)
 			v[i].terminating |= v[j].terminating;
 		if (j - i > 1)
-			warn_item(kl, "namespace '%s' listed %s by %s: kept once", v[i].name,
-				  j - i == 2 ? "twice" : "more than twice", kl->k->describe);
+			kube_page_warn(&kl->p, "namespace '%s' listed %s by %s: kept once",
+				       v[i].name, j - i == 2 ? "twice" : "more than twice",
+				       kl->k->describe);
 		if (kl->cb.ns(kl->cb.arg, v[i].name, v[i].terminating, err) < 0)
 			return -1;
 	}
@@ -1037,23 +600,21 @@ next_page(struct klist *kl, struct mcle_err *err)
 
 	free(kl->cont);
 	kl->cont = NULL;
-	if (kl->next_bad)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "%s: invalid continue token from %s (not a string of at most %d bytes)",
-				    kl->what, kl->k->cfg->server, KUBE_CONTINUE_MAX);
-	if (kl->next[0] == '\0')
+	if (kube_page_token(&kl->p, err) < 0)
+		return -1;
+	if (kl->p.next[0] == '\0')
 		return 0;
 	if (kl->pages + 1 >= KUBE_PAGES_MAX)
 		return mcle_err_set(err, MCLE_ECORRUPT, "%s: over %d pages", kl->what,
 				    KUBE_PAGES_MAX);
-	h = token_hash(kl->next);
+	h = token_hash(kl->p.next);
 	for (i = 0; i < kl->pages; i++)
 		if (kl->seen[i] == h)
 			return mcle_err_set(err, MCLE_ECORRUPT,
 					    "%s: page %zu repeats the continue token of page %zu: the listing would never end",
 					    kl->what, kl->pages + 1, i + 1);
 	kl->seen[kl->pages++] = h;
-	if ((kl->cont = strdup(kl->next)) == NULL)
+	if ((kl->cont = strdup(kl->p.next)) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	return 1;
 }
@@ -1068,8 +629,8 @@ page_done(void *arg, struct http_call *h)
 
 	memset(&r, 0, sizeof(r));
 	if (h->rc < 0) {
-		if (kl->perr.code != MCLE_OK)
-			e = kl->perr;
+		if (kl->p.err.code != MCLE_OK)
+			e = kl->p.err;
 		else if (h->cred_failed)
 			mcle_err_set(&e, h->err.code, "%s", h->err.msg);
 		else
@@ -1083,7 +644,7 @@ page_done(void *arg, struct http_call *h)
 		kl->restarts++;
 		free(kl->cont);
 		kl->cont = NULL;
-		kl->pages = kl->items = 0;
+		kl->pages = kl->p.items = 0;
 		kl->names.n = 0;
 		kl->cb.reset(kl->cb.arg);
 		if (klist_fetch(kl, &e) < 0)
@@ -1102,19 +663,8 @@ page_done(void *arg, struct http_call *h)
 		klist_finish(kl, -1, &e);
 		return;
 	}
-	if (jstream_finish(&kl->js) < 0) {
-		mcle_err_set(&e, MCLE_ECORRUPT, "%s: malformed list from %s: %s", kl->what,
-			     kl->k->cfg->server, kl->js.err);
-		klist_finish(kl, -1, &e);
-		return;
-	}
-	if (!kl->saw_items) {
-		mcle_err_set(&e, MCLE_ECORRUPT, "%s: malformed list from %s", kl->what,
-			     kl->k->cfg->server);
-		klist_finish(kl, -1, &e);
-		return;
-	}
-	if (deliver_page(kl, &e) < 0 || (more = next_page(kl, &e)) < 0) {
+	if (kube_page_finish(&kl->p, &e) < 0 || deliver_page(kl, &e) < 0 ||
+	    (more = next_page(kl, &e)) < 0) {
 		klist_finish(kl, -1, &e);
 		return;
 	}
@@ -1165,12 +715,11 @@ klist_fetch(struct klist *kl, struct mcle_err *err)
 static void
 klist_finish(struct klist *kl, int rc, const struct mcle_err *err)
 {
-	if (kl->warned > KUBE_WARN_MAX)
+	if (kl->p.warned > KUBE_WARN_MAX)
 		log_warn("%zu more invalid or duplicate %s from %s not shown",
-			 kl->warned - KUBE_WARN_MAX, kl->noun, kl->k->describe);
+			 kl->p.warned - KUBE_WARN_MAX, kl->noun, kl->k->describe);
 	kl->cb.done(kl->cb.arg, rc, err);
-	jstream_free(&kl->js);
-	vec_free(&kl->page);
+	kube_page_free(&kl->p);
 	vec_free(&kl->names);
 	free(kl->seen);
 	free(kl->cont);
@@ -1182,9 +731,7 @@ static struct klist *
 klist_new(struct kube_client *k, enum list_kind kind, const char *selector,
 	  int64_t deadline, const struct kube_list_cb *cb, struct mcle_err *err)
 {
-	struct vec ns_page = VEC_INIT(struct ns_item, KUBE_PAGE_ITEMS_MAX);
-	struct vec lease_page = VEC_INIT(struct lease_fields, KUBE_PAGE_ITEMS_MAX);
-	struct vec names = VEC_INIT(struct ns_item, KUBE_LIST_ITEMS_MAX);
+	struct vec names = VEC_INIT(struct kube_ns_item, KUBE_LIST_ITEMS_MAX);
 	struct klist *kl;
 
 	if ((kl = calloc(1, sizeof(*kl))) == NULL ||
@@ -1200,20 +747,25 @@ klist_new(struct kube_client *k, enum list_kind kind, const char *selector,
 	kl->kind = kind;
 	kl->cb = *cb;
 	kl->deadline = deadline;
-	kl->page = kind == LIST_NAMESPACES ? ns_page : lease_page;
 	kl->names = names;
 	kl->stream.begin = stream_begin;
 	kl->stream.data = stream_data;
 	kl->stream.arg = kl;
-	jstream_init(&kl->js, on_token, kl, KUBE_STRING_MAX);
 	return kl;
 }
 
+/* The listing's page parser, once what is listed is known, then the first page. */
 static int
 klist_start(struct klist *kl, struct mcle_err *err)
 {
+	struct kube_listing ls = {
+		kl->kind == LIST_LEASES, kl->k->kind.name, kl->k->kind.plural, kl->noun,
+		kl->what, kl->k->cfg->server, kl->k->describe,
+	};
+
+	kube_page_init(&kl->p, &ls);
 	if (klist_fetch(kl, err) < 0) {
-		jstream_free(&kl->js);
+		kube_page_free(&kl->p);
 		free(kl->seen);
 		free(kl->selector);
 		free(kl);

@@ -107,17 +107,13 @@ add_line(struct ns_list *l, const char *line, size_t len, const char *path,
 }
 
 int
-ns_list_file(struct ns_list *l, const char *path, struct mcle_err *err)
+ns_list_text(struct ns_list *l, const char *buf, size_t len, const char *path,
+	     struct mcle_err *err)
 {
-	const struct readfile_opts o = { "namespaces file", MCLE_EUSAGE, NS_FILE_MAX,
-					 READFILE_ANY };
-	char *buf;
-	size_t len, lineno = 0, n;
+	size_t lineno = 0, n;
 	const char *p, *nl;
 	int rc = 0;
 
-	if (readfile(path, &o, &buf, &len, err) < 0)
-		return -1;
 	for (p = buf; rc == 0 && p < buf + len; p = nl + 1) {
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(buf + len - p));
@@ -126,6 +122,21 @@ ns_list_file(struct ns_list *l, const char *path, struct mcle_err *err)
 		if (nl == NULL)
 			break;
 	}
+	return rc;
+}
+
+int
+ns_list_file(struct ns_list *l, const char *path, struct mcle_err *err)
+{
+	const struct readfile_opts o = { "namespaces file", MCLE_EUSAGE, NS_FILE_MAX,
+					 READFILE_ANY };
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (readfile(path, &o, &buf, &len, err) < 0)
+		return -1;
+	rc = ns_list_text(l, buf, len, path, err);
 	free(buf);
 	return rc;
 }

@@ -39,6 +39,10 @@ int ns_list_csv(struct ns_list *l, const char *csv, const char *where,
  */
 int ns_list_file(struct ns_list *l, const char *path, struct mcle_err *err);
 
+/* The same from the file's text, buf[0..len) (path names it in messages). */
+int ns_list_text(struct ns_list *l, const char *buf, size_t len, const char *path,
+		 struct mcle_err *err);
+
 /* Sort and drop duplicates. */
 void ns_list_sort(struct ns_list *l);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "parse.h"
 #include "record.h"
 
@@ -108,9 +109,13 @@ record_decode(record_get_fn get, void *arg, const char *where,
 	memset(rec, 0, sizeof(*rec));
 	if ((s = field(get, arg, K_FORMAT, where, err)) == NULL)
 		return -1;
-	if (strcmp(s, MCLE_RECORD_FORMAT) != 0)
+	if (strcmp(s, MCLE_RECORD_FORMAT) != 0) {
+		char shown[20];		/* a store's bytes: clipped */
+
+		http_clip_n(s, strlen(s), shown, sizeof(shown));
 		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "malformed lock '%s': unknown format '%.16s'", where, s);
+				    "malformed lock '%s': unknown format '%s'", where, shown);
+	}
 	if ((s = field(get, arg, K_HOLDER, where, err)) == NULL)
 		return -1;
 	if (*s != '\0' && !valid_identity(s))

@@ -22,27 +22,19 @@
 #include <string.h>
 
 #include "cred-google.h"
+#include "gcs-parse.h"
 #include "http.h"
 #include "json.h"
-#include "jstream.h"
 #include "log.h"
 #include "parse.h"
 #include "store.h"
-#include "vec.h"
 
-#define BUCKET_MAX	222
+#define BUCKET_MAX	GCS_BUCKET_MAX
 #define PREFIX_MAX	512
-#define NAME_MAX_GCS	1024		/* an object name, in bytes */
 #define URL_MAX		8192
 #define BASE_MAX	1024
-#define PAGE_TOKEN_MAX	2048
-#define PAGE_SIZE	1000
-#define PAGE_ITEMS_MAX	(5 * PAGE_SIZE)	/* a page may not hold more */
 #define TRIES_MAX	10
 #define GMSG_MAX	160		/* Google's error.message in our messages */
-#define NAME_CLIP	96		/* a server's object name, in messages */
-#define VALUE_MAX	512		/* one metadata value we keep */
-#define TOKEN_MAX_JS	(64 * 1024)	/* one string of a list page */
 #define BOUNDARY	"mcle-7f3c9a1e5b2d4680-boundary"
 #define OBJECT_BODY	"mcle lease lock; the state is in the object metadata\n"
 #define OBJECT_FIELDS	"name,bucket,generation,metageneration,updated,timeCreated,metadata"
@@ -213,15 +205,6 @@ object_url(const struct gcs *g, const char *ns, const char *query, char *buf, si
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* A positive int64 in decimal without leading zeros, as GCS writes them. */
-static int
-canonical_int64(const char *s, int64_t *out)
-{
-	if (s == NULL || *s < '1' || *s > '9')
-		return -1;
-	return parse_int(s, 1, INT64_MAX, out);
-}
-
 /* "ifGenerationMatch=G&ifMetagenerationMatch=M" from a version "G/M". */
 static int
 precondition(const struct store_version *v, char *buf, size_t size)
@@ -234,193 +217,10 @@ precondition(const struct store_version *v, char *buf, size_t size)
 		return -1;
 	memcpy(gen, v->v, (size_t)(slash - v->v));
 	gen[slash - v->v] = '\0';
-	if (canonical_int64(gen, &g) < 0 || canonical_int64(slash + 1, &m) < 0)
+	if (gcs_canonical_int64(gen, &g) < 0 || gcs_canonical_int64(slash + 1, &m) < 0)
 		return -1;
 	snprintf(buf, size, "ifGenerationMatch=%" PRId64 "&ifMetagenerationMatch=%" PRId64, g, m);
 	return 0;
-}
-
-/* The namespace an object name stands for, or NULL if it is not one. */
-static const char *
-name_to_ns(const struct gcs *g, const char *name)
-{
-	size_t n = strlen(g->prefix);
-
-	if (n > 0) {
-		if (strncmp(name, g->prefix, n) != 0 || name[n] != '/')
-			return NULL;
-		name += n + 1;
-	}
-	return valid_namespace(name) ? name : NULL;
-}
-
-/* PREFIX/ itself: a "folder" placeholder, as the console creates. */
-static int
-is_folder(const struct gcs *g, const char *name)
-{
-	size_t n = strlen(g->prefix);
-
-	return n > 0 && strncmp(name, g->prefix, n) == 0 && strcmp(name + n, "/") == 0;
-}
-
-/* --- an object's fields (from a tree or from a stream) -------------------- */
-
-#define MD_KEYS 5
-static const char *const md_keys[MD_KEYS] = {
-	"mcleFormat", "holderIdentity", "leaseTransitions", "leaseDurationSeconds",
-	"acquireTime",
-};
-
-/* What an object resource says, reduced to the fields mcle reads. */
-struct obj_fields {
-	char name[NAME_MAX_GCS + 1];
-	int name_state;			/* 0 absent, 1 ok, -1 bad (NUL, too long, not a string) */
-	int name_bad_type;		/* bad: not a string at all */
-	char bucket[BUCKET_MAX + 1];
-	int bucket_state;
-	char gen[32], meta[32], updated[40], created[40];
-	int has_md;
-	char md[MD_KEYS][VALUE_MAX + 1];
-	size_t md_len[MD_KEYS];		/* > VALUE_MAX: too long; value cut */
-	int md_set[MD_KEYS];
-};
-
-static void
-copy_field(char *dst, size_t size, int tok_ok, const char *s, size_t len)
-{
-	if (tok_ok && s != NULL && len < size && strlen(s) == len)
-		memcpy(dst, s, len + 1);
-	else
-		snprintf(dst, size, "%s", "\x01");	/* present but invalid */
-}
-
-static void
-obj_field(struct obj_fields *f, const char *key, enum jstream_tok tok, const char *s,
-	  size_t len)
-{
-	int str = tok == JS_STRING;
-
-	if (strcmp(key, "name") == 0) {
-		f->name_state = str && s != NULL && len <= NAME_MAX_GCS && strlen(s) == len ? 1 : -1;
-		f->name_bad_type = !str;
-		if (f->name_state == 1)
-			memcpy(f->name, s, len + 1);
-		else
-			http_clip_n(s, str ? len : 0, f->name, NAME_CLIP);
-	} else if (strcmp(key, "bucket") == 0) {
-		f->bucket_state = str && s != NULL && len <= BUCKET_MAX && strlen(s) == len ? 1 : -1;
-		if (f->bucket_state == 1)
-			memcpy(f->bucket, s, len + 1);
-		else
-			http_clip_n(s, str ? len : 0, f->bucket, sizeof(f->bucket));
-	} else if (strcmp(key, "generation") == 0) {
-		copy_field(f->gen, sizeof(f->gen), str, s, len);
-	} else if (strcmp(key, "metageneration") == 0) {
-		copy_field(f->meta, sizeof(f->meta), str, s, len);
-	} else if (strcmp(key, "updated") == 0) {
-		copy_field(f->updated, sizeof(f->updated), str, s, len);
-	} else if (strcmp(key, "timeCreated") == 0) {
-		copy_field(f->created, sizeof(f->created), str, s, len);
-	}
-}
-
-static void
-md_field(struct obj_fields *f, const char *key, enum jstream_tok tok, const char *s,
-	 size_t len)
-{
-	int i;
-
-	for (i = 0; i < MD_KEYS; i++) {
-		if (strcmp(key, md_keys[i]) != 0)
-			continue;
-		if (tok != JS_STRING)
-			return;		/* null or not a string: as if absent */
-		f->md_set[i] = 1;
-		f->md_len[i] = len;
-		if (s != NULL && len <= VALUE_MAX) {
-			memcpy(f->md[i], s, len);
-			f->md[i][len] = '\0';
-		} else {
-			f->md[i][0] = '\0';
-			f->md_len[i] = VALUE_MAX + 1;	/* never valid: too long */
-		}
-		return;
-	}
-}
-
-static const char *
-md_get(void *arg, const char *key, size_t *len)
-{
-	struct obj_fields *f = arg;
-	int i;
-
-	for (i = 0; i < MD_KEYS; i++)
-		if (f->md_set[i] && strcmp(key, md_keys[i]) == 0) {
-			*len = f->md_len[i];
-			return f->md[i];
-		}
-	return NULL;
-}
-
-/*
- * The lock of ns from f into e: version, times and record.  -1 with err
- * (MCLE_ECORRUPT naming what is wrong).
- */
-static int
-entry_from(const struct obj_fields *f, const char *ns, mcle_time now,
-	   struct store_entry *e, struct mcle_err *err)
-{
-	int64_t g, m;
-	mcle_time created = 0;
-	const char *bad = NULL;
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", ns);
-	e->now = now;
-	if (canonical_int64(f->gen, &g) < 0 || strlen(f->gen) > 20)
-		bad = "generation";
-	else if (canonical_int64(f->meta, &m) < 0 || strlen(f->meta) > 20)
-		bad = "metageneration";
-	else if (time_parse_rfc3339(f->updated, &e->updated) < 0)
-		bad = "updated";
-	else if (f->created[0] != '\0' && time_parse_rfc3339(f->created, &created) < 0)
-		bad = "timeCreated";
-	if (bad != NULL)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "malformed lock '%s': missing or invalid '%s'", ns, bad);
-	snprintf(e->ver.v, sizeof(e->ver.v), "%" PRId64 "/%" PRId64, g, m);
-	if (!f->has_md)
-		return mcle_err_set(err, MCLE_ECORRUPT, "malformed lock '%s': no lease metadata", ns);
-	if (record_decode(md_get, (void *)f, ns, &e->rec, err) < 0)
-		return -1;
-	/* a record written before acquireTime existed: its generation's creation */
-	if (e->rec.acquired == 0)
-		e->rec.acquired = created;
-	return 0;
-}
-
-static void
-fields_from_tree(json_object *o, struct obj_fields *f)
-{
-	json_object *md;
-	const char *s;
-	size_t len;
-
-	memset(f, 0, sizeof(*f));
-	json_object_object_foreach(o, key, val) {
-		s = json_object_is_type(val, json_type_string) ? json_object_get_string(val) : NULL;
-		len = s != NULL ? (size_t)json_object_get_string_len(val) : 0;
-		obj_field(f, key, s != NULL ? JS_STRING : JS_NULL, s, len);
-	}
-	if (json_object_object_get_ex(o, "metadata", &md) &&
-	    json_object_is_type(md, json_type_object)) {
-		f->has_md = 1;
-		json_object_object_foreach(md, mk, mv) {
-			s = json_object_is_type(mv, json_type_string) ? json_object_get_string(mv) : NULL;
-			len = s != NULL ? (size_t)json_object_get_string_len(mv) : 0;
-			md_field(f, mk, s != NULL ? JS_STRING : JS_NULL, s, len);
-		}
-	}
 }
 
 /* --- one request ----------------------------------------------------------- */
@@ -431,28 +231,17 @@ struct gcall {
 	char what[160];			/* "cannot update lock 'team-a'" */
 	int write;
 	/* listing */
-	struct jstream js;
+	struct gcs_page page;		/* the page being read */
 	struct http_stream stream;
-	struct vec page;		/* struct list_item */
-	struct obj_fields cur;
-	int in_item, saw_page_end, next_bad, pages;
-	char next[PAGE_TOKEN_MAX + 1];
+	int pages;
 	char *token;			/* the page being fetched ("" first) */
 	struct vec seen;		/* uint64_t hashes of tokens followed */
-	struct mcle_err perr;
-};
-
-struct list_item {
-	struct store_entry e;
-	int bad;
-	char why[200];
 };
 
 static void
 gcall_free(struct gcall *c)
 {
-	jstream_free(&c->js);
-	vec_free(&c->page);
+	gcs_page_free(&c->page);
 	vec_free(&c->seen);
 	free(c->token);
 	free(c);
@@ -468,20 +257,6 @@ finish(struct gcall *c)
 	store_op_finish(s, op);
 }
 
-/* Google's error.message (clipped, one line) into buf, "" if none. */
-static void
-google_message(const struct http_response *r, char *buf, size_t size)
-{
-	const char *why;
-	json_object *o = json_parse(r->body, r->len, &why), *m;
-
-	buf[0] = '\0';
-	if (json_object_object_get_ex(json_obj(o, "error"), "message", &m) &&
-	    json_object_is_type(m, json_type_string))
-		http_clip_n(json_object_get_string(m), (size_t)json_object_get_string_len(m), buf, size);
-	json_object_put(o);
-}
-
 static void
 status_error(struct gcall *c, const struct http_response *r, struct mcle_err *err)
 {
@@ -489,7 +264,7 @@ status_error(struct gcall *c, const struct http_response *r, struct mcle_err *er
 	struct gcs *g = priv(c->s);
 	int listing = c->op->verb == STORE_LIST;
 
-	google_message(r, msg, sizeof(msg));
+	gcs_error_message(r->body, r->len, msg, sizeof(msg));
 	snprintf(tail, sizeof(tail), "%s%s", *msg ? ": " : "", msg);
 	switch (r->status) {
 	case 404:
@@ -544,38 +319,10 @@ take_object(struct gcall *c, const struct http_response *r, mcle_time now)
 	struct store_op *op = c->op;
 	struct gcs *g = priv(c->s);
 	char name[PREFIX_MAX + MCLE_NAMESPACE_MAX + 2];
-	struct obj_fields f;
-	const char *why;
-	json_object *o;
 
-	if ((o = json_parse(r->body, r->len, &why)) == NULL ||
-	    !json_object_is_type(o, json_type_object)) {
-		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
-			     o == NULL ? why : "not a JSON object");
-		json_object_put(o);
-		return;
-	}
-	fields_from_tree(o, &f);
-	json_object_put(o);
 	object_name(g, op->name, name, sizeof(name));
-	if (f.name_state == 0 || f.bucket_state == 0) {
-		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: no '%s'", c->what,
-			     f.name_state == 0 ? "name" : "bucket");
-		return;
-	}
-	if (f.name_state != 1 || strcmp(f.name, name) != 0) {
-		mcle_err_set(&op->err, MCLE_ECORRUPT,
-			     "%s: the response is about object '%.96s', not '%s'", c->what,
-			     f.name, name);
-		return;
-	}
-	if (f.bucket_state != 1 || strcmp(f.bucket, g->bucket) != 0) {
-		mcle_err_set(&op->err, MCLE_ECORRUPT,
-			     "%s: the response is about bucket '%s', not '%s'", c->what,
-			     f.bucket, g->bucket);
-		return;
-	}
-	if (entry_from(&f, op->name, now, &op->out, &op->err) == 0)
+	if (gcs_object_parse(r->body, r->len, g->bucket, name, op->name, now, c->what,
+			     &op->out, &op->err) == 0)
 		op->rc = 0;
 }
 
@@ -608,7 +355,6 @@ object_done(void *arg, struct http_call *h)
 static struct gcall *
 gcall_new(struct store *s, struct store_op *op, struct mcle_err *err)
 {
-	struct vec page = VEC_INIT(struct list_item, PAGE_ITEMS_MAX);
 	struct vec seen = VEC_INIT(uint64_t, STORE_LIST_PAGES_MAX);
 	struct gcall *c;
 
@@ -618,7 +364,6 @@ gcall_new(struct store *s, struct store_op *op, struct mcle_err *err)
 	}
 	c->s = s;
 	c->op = op;
-	c->page = page;
 	c->seen = seen;
 	c->write = op->verb != STORE_READ && op->verb != STORE_LIST;
 	if (op->verb == STORE_LIST)
@@ -626,6 +371,7 @@ gcall_new(struct store *s, struct store_op *op, struct mcle_err *err)
 	else
 		snprintf(c->what, sizeof(c->what), "cannot %s lock '%s'",
 			 store_verb_name(op->verb), op->name);
+	gcs_page_init(&c->page, priv(s)->bucket, priv(s)->prefix, s->url, c->what);
 	return c;
 }
 
@@ -765,125 +511,11 @@ submit_patch_or_delete(struct gcall *c, struct mcle_err *err)
 static int list_fetch(struct gcall *c, struct mcle_err *err);
 
 static void
-warn_skip(struct gcall *c, const char *name, const char *why)
-{
-	log_warn("skipping object '%s' in '%s': %s", name, c->s->url, why);
-}
-
-/* An item is complete: keep its entry for the page, or skip it. */
-static int
-item_end(struct gcall *c)
-{
-	struct gcs *g = priv(c->s);
-	struct obj_fields *f = &c->cur;
-	struct list_item *it;
-	const char *ns;
-
-	c->in_item = 0;
-	if (f->bucket_state != 0 && (f->bucket_state != 1 || strcmp(f->bucket, g->bucket) != 0))
-		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
-				    "%s: the response is about bucket '%s', not '%s'", c->what,
-				    f->bucket, g->bucket);
-	if (f->name_state == 0)
-		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
-				    "%s: malformed response: an item without a 'name'", c->what);
-	if (f->name_state < 0) {
-		warn_skip(c, f->name, f->name_bad_type ? "its name is not a string" :
-			  "its name holds a NUL byte");
-		return 0;
-	}
-	if ((ns = name_to_ns(g, f->name)) == NULL) {
-		if (!is_folder(g, f->name)) {
-			char cl[NAME_CLIP];
-
-			http_clip_n(f->name, strlen(f->name), cl, sizeof(cl));
-			warn_skip(c, cl, "its name is not PREFIX/NAMESPACE");
-		}
-		return 0;
-	}
-	if ((it = vec_add(&c->page)) == NULL)
-		return vec_full(&c->page) ?
-			mcle_err_set(&c->perr, MCLE_ECORRUPT, "%s: a page of over %d objects",
-				     c->what, PAGE_ITEMS_MAX) :
-			mcle_err_set(&c->perr, MCLE_ENOMEM, "out of memory");
-	/* the store's clock comes with the page's Date: entries are made at its end */
-	snprintf(it->e.name, sizeof(it->e.name), "%s", ns);
-	it->bad = 0;
-	{
-		struct mcle_err e = MCLE_ERR_INIT;
-
-		if (entry_from(f, ns, 0, &it->e, &e) < 0) {
-			it->bad = 1;
-			snprintf(it->why, sizeof(it->why), "%.199s", e.msg);
-			memset(&it->e.rec, 0, sizeof(it->e.rec));
-		}
-	}
-	return 0;
-}
-
-static int
-on_token(void *arg, struct jstream *js, enum jstream_tok tok, const char *s, size_t len,
-	 int depth)
-{
-	struct gcall *c = arg;
-
-	if (depth == 1) {
-		if (jstream_key_is(js, 1, "nextPageToken")) {
-			if (tok == JS_NULL)
-				return 0;
-			if (tok != JS_STRING || s == NULL || len > PAGE_TOKEN_MAX || strlen(s) != len)
-				c->next_bad = 1;
-			else
-				memcpy(c->next, s, len + 1);
-		} else if (jstream_key_is(js, 1, "items") && tok != JS_ARRAY &&
-			   tok != JS_ARRAY_END && tok != JS_NULL) {
-			return mcle_err_set(&c->perr, MCLE_ECORRUPT,
-					    "%s: malformed response: 'items' is not an array", c->what);
-		} else if (jstream_key_is(js, 1, "prefixes") && tok != JS_ARRAY &&
-			   tok != JS_ARRAY_END && tok != JS_NULL) {
-			return mcle_err_set(&c->perr, MCLE_ECORRUPT,
-					    "%s: malformed response: 'prefixes' is not an array", c->what);
-		}
-		return 0;
-	}
-	if (!jstream_key_is(js, 1, "items"))
-		return 0;
-	if (depth == 2) {
-		if (tok == JS_OBJECT) {
-			memset(&c->cur, 0, sizeof(c->cur));
-			c->in_item = 1;
-			return 0;
-		}
-		if (tok == JS_OBJECT_END)
-			return item_end(c);
-		return mcle_err_set(&c->perr, MCLE_ECORRUPT,
-				    "%s: malformed response: an item is not an object", c->what);
-	}
-	if (!c->in_item)
-		return 0;
-	if (depth == 3 && jstream_key(js, 3) != NULL) {
-		if (jstream_key_is(js, 3, "metadata") && tok == JS_OBJECT)
-			c->cur.has_md = 1;
-		else if (tok != JS_OBJECT && tok != JS_ARRAY && tok != JS_OBJECT_END &&
-			 tok != JS_ARRAY_END)
-			obj_field(&c->cur, jstream_key(js, 3), tok, s, len);
-	} else if (depth == 4 && jstream_key_is(js, 3, "metadata") && jstream_key(js, 4) != NULL) {
-		md_field(&c->cur, jstream_key(js, 4), tok, s, len);
-	}
-	return 0;
-}
-
-static void
 stream_begin(void *arg)
 {
 	struct gcall *c = arg;
 
-	jstream_free(&c->js);
-	jstream_init(&c->js, on_token, c, TOKEN_MAX_JS);
-	c->page.n = 0;
-	c->in_item = c->next_bad = 0;
-	c->next[0] = '\0';
-	mcle_err_clear(&c->perr);
+	gcs_page_begin(&c->page);
 }
 
 static int
@@ -891,12 +523,7 @@ stream_data(void *arg, const char *p, size_t n)
 {
 	struct gcall *c = arg;
 
-	if (jstream_feed(&c->js, p, n) < 0) {
-		mcle_err_set(&c->perr, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
-			     c->js.err);
-		return -1;
-	}
-	return 0;
+	return gcs_page_feed(&c->page, p, n);
 }
 
 static uint64_t
@@ -915,11 +542,11 @@ deliver_page(struct gcall *c, mcle_time now)
 {
 	struct store_op *op = c->op;
 	struct mcle_err bad;
-	struct list_item *it;
+	struct gcs_item *it;
 	size_t i;
 
-	for (i = 0; i < c->page.n; i++) {
-		it = vec_at(&c->page, i);
+	for (i = 0; i < c->page.items.n; i++) {
+		it = vec_at(&c->page.items, i);
 		it->e.now = now;
 		if (it->bad) {
 			mcle_err_clear(&bad);
@@ -939,16 +566,15 @@ next_page(struct gcall *c, struct mcle_err *err)
 	char cl[48];
 	size_t i;
 
-	if (c->next_bad)
-		return mcle_err_set(err, MCLE_ECORRUPT,
-				    "%s: malformed response: invalid 'nextPageToken'", c->what);
-	if (c->next[0] == '\0')
+	if (gcs_page_token(&c->page, err) < 0)
+		return -1;
+	if (c->page.next[0] == '\0')
 		return 0;
-	h = token_hash(c->next);
+	h = token_hash(c->page.next);
 	for (i = 0; i < c->seen.n; i++) {
 		if (*(uint64_t *)vec_at(&c->seen, i) != h)
 			continue;
-		http_clip_n(c->next, strlen(c->next), cl, sizeof(cl));
+		http_clip_n(c->page.next, strlen(c->page.next), cl, sizeof(cl));
 		return mcle_err_set(err, MCLE_ECORRUPT,
 				    "%s: the server repeated page token '%s' (the listing would never end)",
 				    c->what, cl);
@@ -960,7 +586,7 @@ next_page(struct gcall *c, struct mcle_err *err)
 			mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	*slot = h;
 	free(c->token);
-	if ((c->token = strdup(c->next)) == NULL)
+	if ((c->token = strdup(c->page.next)) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	return 1;
 }
@@ -970,22 +596,21 @@ page_done(void *arg, struct http_call *h)
 {
 	struct gcall *c = arg;
 	struct store_op *op = c->op;
+	const struct mcle_err *perr = &c->page.err;	/* why the page's parse stopped */
 	mcle_time now;
 	int more;
 
 	op->rc = -1;
 	if (h->rc < 0) {
-		if (c->perr.code != MCLE_OK || h->cred_failed)
-			mcle_err_set(&op->err, c->perr.code != MCLE_OK ? c->perr.code : h->err.code,
-				     "%s", c->perr.code != MCLE_OK ? c->perr.msg : h->err.msg);
+		if (perr->code != MCLE_OK || h->cred_failed)
+			mcle_err_set(&op->err, perr->code != MCLE_OK ? perr->code : h->err.code,
+				     "%s", perr->code != MCLE_OK ? perr->msg : h->err.msg);
 		else
 			mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
 	} else if (h->resp.status < 200 || h->resp.status > 299) {
 		status_error(c, &h->resp, &op->err);
-	} else if (jstream_finish(&c->js) < 0) {
-		mcle_err_set(&op->err, MCLE_ECORRUPT, "%s: malformed response: %s", c->what,
-			     c->js.err);
-	} else if ((now = store_clock(c, &h->resp, 1, &op->err)) != 0 &&
+	} else if (gcs_page_finish(&c->page, &op->err) == 0 &&
+		   (now = store_clock(c, &h->resp, 1, &op->err)) != 0 &&
 		   (op->out.now = now) != 0 &&
 		   deliver_page(c, now) == 0 && (more = next_page(c, &op->err)) >= 0) {
 		if (more == 0)
@@ -1011,7 +636,7 @@ list_fetch(struct gcall *c, struct mcle_err *err)
 	    snprintf(url, sizeof(url), "%s/storage/v1/b/%s/o?%s%s%sdelimiter=%%2F&maxResults=%d"
 		     "&projection=noAcl&fields=" LIST_FIELDS "%s%s",
 		     g->base, g->bucket_esc, *pfx ? "prefix=" : "", pfx_esc, *pfx ? "&" : "",
-		     PAGE_SIZE, *tok_esc ? "&pageToken=" : "", tok_esc);
+		     GCS_PAGE_SIZE, *tok_esc ? "&pageToken=" : "", tok_esc);
 	free(pfx_esc);
 	free(tok_esc);
 	if (n < 0 || (size_t)n >= sizeof(url))
@@ -1046,7 +671,6 @@ gcs_submit(struct store *s, struct store_op *op, struct mcle_err *err)
 		c->stream.begin = stream_begin;
 		c->stream.data = stream_data;
 		c->stream.arg = c;
-		jstream_init(&c->js, on_token, c, TOKEN_MAX_JS);
 		rc = list_fetch(c, err);
 		break;
 	}

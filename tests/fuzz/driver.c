@@ -33,6 +33,9 @@ run_file(const char *path)
 	}
 	len = fread(buf, 1, INPUT_MAX, f);
 	fclose(f);
+	/* which input, should it abort */
+	printf("# %s\n", path);
+	fflush(stdout);
 	LLVMFuzzerTestOneInput(buf, len);
 	free(buf);
 	printf("ok %d - %s\n", ++n, path);

@@ -1,12 +1,42 @@
-/* fuzz-time.c - durations, integers, names and dates on arbitrary text. */
+/*
+ * fuzz-time.c - durations, integers, names and dates (RFC 3339 and the
+ * HTTP Date header) on arbitrary text.
+ */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "parse.h"
 #include "timeutil.h"
+
+/*
+ * An HTTP date parsed ("Sun, 06 Nov 1994 08:49:37 GMT") is the time its
+ * fields say (a leap second read as :59), in range.
+ */
+static void
+check_http(const char *s, mcle_time t)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char buf[MCLE_RFC3339_MAX], want[40], mon[4];
+	const char *m;
+
+	if (strlen(s) != 29)
+		abort();
+	memcpy(mon, s + 8, 3);
+	mon[3] = '\0';
+	m = strstr(months, mon);
+	if (t < MCLE_TIME_MIN || t > MCLE_TIME_MAX || m == NULL || (m - months) % 3 != 0)
+		abort();
+	snprintf(want, sizeof(want), "%.4s-%02d-%.2sT%.2s:%.2s:%.2s.000000Z", s + 12,
+		 (int)((m - months) / 3 + 1), s + 5, s + 17, s + 20,
+		 strncmp(s + 23, "60", 2) == 0 ? "59" : s + 23);
+	time_format(t, buf);
+	if (strcmp(buf, want) != 0)
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,7 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (time_parse_rfc3339(buf, &t2) != 0 || t2 != t)
 			abort();
 	}
-	(void)time_parse_http(s, &t);
+	if (time_parse_http(s, &t) == 0)
+		check_http(s, t);
 	free(s);
 	return 0;
 }
