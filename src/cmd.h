@@ -24,6 +24,7 @@
 #define CMD_NEEDS_NAMESPACE	0x04	/* -n is required */
 #define CMD_NEEDS_CLUSTER	0x08	/* connect to the cluster, if one is configured */
 #define CMD_READS_CLUSTER	0x10	/* the same, but a failure is only reported after the output */
+#define CMD_TAKES_ARGS		0x20	/* arguments after "--" (run's COMMAND) */
 
 #define CMD_OPTIONS_MAX 8
 
@@ -40,6 +41,8 @@ struct cmd_ctx {
 	struct mcle_err kube_err;	/* CMD_READS_CLUSTER: why there is no cluster */
 	struct output out;
 	int64_t deadline;		/* of the run (--timeout) */
+	int exit_status;		/* >= 0: exit with it (run: its COMMAND's), whatever else */
+	const char *holder;		/* acquire --exclusive: IDENTITY/run-ID; NULL: --identity */
 };
 
 struct cmd_entry {
@@ -56,6 +59,7 @@ extern const struct cmd_entry cmd_acquire_entry;
 extern const struct cmd_entry cmd_reconcile_all_entry;
 extern const struct cmd_entry cmd_release_entry;
 extern const struct cmd_entry cmd_renew_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_status_entry;
 
 /* Exact names only: no prefixes, no aliases. */

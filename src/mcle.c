@@ -34,7 +34,7 @@ check_scope(const struct opts *o, const struct cmd_entry *c, struct mcle_err *er
 {
 	size_t i;
 
-	if (o->nargs > 0)
+	if (o->nargs > 0 && !(c->flags & CMD_TAKES_ARGS))
 		return mcle_err_set(err, MCLE_EUSAGE, "unexpected argument '%s'", o->args[0]);
 	for (i = 0; i < OPT__COUNT; i++)
 		if (o->src[i] == SRC_FLAG && !cmd_accepts(c, (enum opt_id)i))
@@ -145,6 +145,7 @@ main(int argc, char **argv)
 	int status = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.exit_status = -1;
 	if (opts_parse(&o, argc, argv, &err) < 0) {
 		if (o.command != NULL)
 			c = cmd_find(o.command);	/* for the "try" hint */
@@ -185,6 +186,9 @@ done:
 	/* stopped by SIGTERM, SIGINT or SIGHUP: say so the shell's way */
 	if (signals_pending() != 0)
 		status = 128 + signals_pending();
+	/* run: once its command started, the command's status */
+	if (ctx.exit_status >= 0)
+		status = ctx.exit_status;
 	opts_free(&o);
 	return status;
 }

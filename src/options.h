@@ -41,6 +41,10 @@ enum opt_id {
 	OPT_LEASE_PLURAL,
 	OPT_NO_CLUSTER,
 	OPT_PARALLEL,
+	OPT_WAIT,
+	OPT_EXCLUSIVE,
+	OPT_RENEW_EVERY,
+	OPT_KILL_GRACE,
 	OPT__COUNT
 };
 
@@ -70,6 +74,7 @@ struct opts {
 	const char *command;		/* command name as given, or NULL */
 	char **args;			/* positional arguments after the command */
 	int nargs;
+	int args_before_dashdash;	/* how many of args came before "--" */
 };
 
 /* Typed settings derived from struct opts after validation. */
@@ -90,6 +95,10 @@ struct settings {
 	const char *lease_plural;
 	int no_cluster;			/* --no-cluster */
 	int parallel;			/* reconcile-all workers */
+	int64_t wait;			/* acquire, run: --wait, microseconds (0: try once) */
+	int exclusive;			/* acquire --exclusive */
+	int64_t renew_every;		/* run: microseconds; 0: a third of the lease */
+	int64_t kill_grace;		/* run: microseconds; -1: the default */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);

@@ -62,6 +62,7 @@ expected = {
     "rbac.yaml": ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"],
     "cronjob.yaml": ["CronJob"],
     "deployment.yaml": ["Deployment"],
+    "job.yaml": ["Job"],
     "config.yaml": None,
 }
 found = sorted(n for n in os.listdir(EX) if n.endswith((".yaml", ".yml")))
