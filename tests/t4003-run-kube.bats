@@ -23,7 +23,9 @@ teardown() {
 }
 
 @test "the Lease resource names the run's holder; reconcile-all leaves both alone; released" {
-	run_bg run -n team-a -- sh -c 'while [ ! -e "$0" ]; do sleep 0.1; done' "$BATS_TEST_TMPDIR/stop"
+	# a long lease: no renewal comes during the pass
+	run_bg --lease-duration 600 run -n team-a -- \
+		sh -c 'while [ ! -e "$0" ]; do sleep 0.1; done' "$BATS_TEST_TMPDIR/stop"
 	poll_until 60 held team-a
 	h=$(holder team-a)
 	[[ $h =~ ^east/run-[0-9a-f]{16}$ ]]
@@ -49,4 +51,46 @@ teardown() {
 	assert_status 0
 	[[ $stderr == *"no namespace 'nightly' in "*": no Lease resource to update" ]]
 	[ "$(holder nightly)" = "" ]
+}
+
+@test "a Lease resource that says isLeader is marked not-leader before the lock is released" {
+	# a long lease: no renewal comes while the update is held
+	run_bg --lease-duration 600 run -n team-a -- \
+		sh -c 'while [ ! -e "$0" ]; do sleep 0.1; done' "$BATS_TEST_TMPDIR/stop"
+	poll_until 60 held team-a
+	h=$(holder team-a)
+	# another writer made the resource say this cluster leads
+	out=$(kube_curl -X PATCH -H 'Content-Type: application/merge-patch+json' \
+		--data-binary '{"status":{"isLeader":true}}' "$KUBE_GV/namespaces/team-a/leases/lease-gsc/status")
+	[ "${out##*$'\n'}" = 200 ]
+	[ "$(kube_lease team-a 'j["status"]["isLeader"]')" = true ]
+	kube_ctl POST /_control/fault '{"method":"PUT","path":"/namespaces/team-a/leases/lease-gsc/status","action":"hold"}' >/dev/null
+	touch "$BATS_TEST_TMPDIR/stop"
+	kube_wait_held
+	# the command has ended; the update waits: the lock is still the run's
+	[ "$(holder team-a)" = "$h" ]
+	kube_release
+	run_bg_wait
+	assert_status 0
+	[ -z "$stderr" ]
+	[ "$(holder team-a)" = "" ]
+	[ "$(kube_lease team-a '[j["status"][k] for k in ("isLeader", "observedHolderIdentity")]')" = '[false, ""]' ]
+}
+
+@test "the resource cannot be marked not-leader: the lock is not released" {
+	run_bg --lease-duration 600 run -n team-a -- \
+		sh -c 'while [ ! -e "$0" ]; do sleep 0.1; done' "$BATS_TEST_TMPDIR/stop"
+	poll_until 60 held team-a
+	h=$(holder team-a)
+	out=$(kube_curl -X PATCH -H 'Content-Type: application/merge-patch+json' \
+		--data-binary '{"status":{"isLeader":true}}' "$KUBE_GV/namespaces/team-a/leases/lease-gsc/status")
+	[ "${out##*$'\n'}" = 200 ]
+	kube_ctl POST /_control/fault '{"method":"PUT","path":"/namespaces/team-a/leases/lease-gsc/status","status":403,"count":100}' >/dev/null
+	touch "$BATS_TEST_TMPDIR/stop"
+	run_bg_wait
+	# the command's status; the lock stays held until it expires
+	assert_status 0
+	[[ $stderr == *"not released"*"marked not-leader first"* ]]
+	[ "$(holder team-a)" = "$h" ]
+	[ "$(kube_lease team-a 'j["status"]["isLeader"]')" = true ]
 }
