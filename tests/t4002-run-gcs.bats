@@ -32,6 +32,11 @@ fault() {
 	gcs_ctl POST /_control/fault "$1" >/dev/null
 }
 
+# reads_more N: the stand-in has answered more than N reads of objects
+reads_more() {
+	[ "$(gcs_count GET '^/storage/v1/b/bkt/o/')" -gt "$1" ]
+}
+
 # patch_answered STATUS: the stand-in has answered a PATCH with STATUS
 patch_answered() {
 	[ "$(gcs_log | jq -s --argjson s "$1" '[.[] | select(.method == "PATCH" and .status == $s)] | length')" -gt 0 ]
@@ -113,4 +118,30 @@ patch_answered() {
 	assert_status 0
 	run_bg_wait
 	assert_status 122
+}
+
+@test "gs://: --wait only reads while another holds, at most about once a second; runs once released" {
+	"$MCLE" --identity west --lease-duration 600 acquire -n job >/dev/null
+	gcs_ctl DELETE /_control/log >/dev/null
+	t0=$(now_us)
+	run --separate-stderr "$MCLE" run -n job --wait 6 -- touch "$BATS_TEST_TMPDIR/ran"
+	t1=$(now_us)
+	assert_status 1
+	[[ $stderr == "mcle: lease 'job' is held by 'west' until "* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	# no write, and it looked more than once, no more often than once a second
+	[ "$(gcs_store_writes)" -eq 0 ]
+	reads=$(gcs_count GET '^/storage/v1/b/bkt/o/')
+	secs=$(((t1 - t0) / 1000000 + 1))
+	echo "reads $reads in ${secs}s" >&3
+	[ "$reads" -ge 2 ]
+	[ "$reads" -le $((2 * secs)) ]
+	# the holder releases: the waiting run takes the lease and runs its command
+	run_bg run -n job --wait 120 -- touch "$BATS_TEST_TMPDIR/ran"
+	poll_until 60 reads_more "$reads"
+	"$MCLE" --identity west release -n job >/dev/null
+	run_bg_wait
+	assert_status 0
+	[ -e "$BATS_TEST_TMPDIR/ran" ]
+	[ "$(holder job)" = "" ]
 }
