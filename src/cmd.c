@@ -16,6 +16,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_reconcile_all_entry,
 	&cmd_release_entry,
 	&cmd_renew_entry,
+	&cmd_run_entry,
 	&cmd_status_entry,
 };
 
@@ -112,7 +113,9 @@ cmd_print_main_help(FILE *f)
 	      "(kubectl's templates: -o 'jsonpath={range [*]}{.namespace}{\"\\n\"}{end}').\n", f);
 	fputs("\nExit status: 0 ok, 1 held by another identity, 2 usage error,\n"
 	      "3 lease lost, 4 temporarily unavailable, 5 configuration, credential,\n"
-	      "permission or data error, 6 reconcile-all: some namespaces failed.\n"
+	      "permission or data error, 6 reconcile-all: some namespaces failed,\n"
+	      "122 run: the command was stopped, its lease lost or not confirmed in\n"
+	      "time (else run exits with the command's status).\n"
 	      "\nSee mcle(1) and 'mcle help COMMAND'.\n", f);
 }
 
@@ -177,6 +180,15 @@ cmd_lease_job(const struct cmd_ctx *ctx, enum lease_kind kind, struct lease_job 
 	cmd_elect_params(ctx, &j->p);
 	j->duration_explicit = ctx->opts->src[OPT_LEASE_DURATION] != SRC_DEFAULT;
 	j->deadline = ctx->deadline;
+	if (ctx->holder != NULL) {
+		/* held by the run, while the Lease resource speaks for the cluster */
+		j->p.identity = ctx->holder;
+		j->cluster_identity = ctx->st.identity;
+	}
+	if (kind == LEASE_ACQUIRE && ctx->st.wait > 0) {
+		j->wait_until = time_now_mono() + ctx->st.wait;
+		j->attempt_timeout = ctx->st.timeout;
+	}
 }
 
 int
@@ -194,7 +206,7 @@ cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err)
 	memset(&v, 0, sizeof(v));
 	v.ns = j.ns;
 	v.res = &j.res;
-	v.identity = ctx->st.identity;
+	v.identity = ctx->holder != NULL ? ctx->holder : ctx->st.identity;
 	v.skew = ctx->st.skew;
 	v.warning = j.warning[0] != '\0' ? j.warning : NULL;
 	v.resource = j.have_resource ? &j.resource : NULL;	/* as written */

@@ -42,6 +42,8 @@ struct cmd_ctx {
 	struct mcle_err kube_err;	/* CMD_READS_CLUSTER: why there is no cluster */
 	struct output out;
 	int64_t deadline;		/* of the run (--timeout) */
+	int exit_status;		/* >= 0: exit with it (run: its COMMAND's), whatever else */
+	const char *holder;		/* acquire --exclusive: IDENTITY/run-ID; NULL: --identity */
 };
 
 struct cmd_entry {
@@ -60,6 +62,7 @@ extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_reconcile_all_entry;
 extern const struct cmd_entry cmd_release_entry;
 extern const struct cmd_entry cmd_renew_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_status_entry;
 
 /* Exact names only: no prefixes, no aliases. */

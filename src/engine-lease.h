@@ -13,6 +13,19 @@
  *
  * The outcome reports the store, the truth: a failed status write after a
  * successful store operation is a warning, not a failure.
+ *
+ * acquire may wait (--wait): while another holds the lease it tries again
+ * after a jittered backoff - each try a store read, and a write only when
+ * the read shows the lease free or expired, so never more than one write
+ * a second - until wait_until.
+ *
+ * A holder unique to one run (run, acquire --exclusive) is
+ * IDENTITY/run-<16 hex digits>: two runs of one identity exclude each
+ * other, and reconcile-all, as IDENTITY, sees another holder (busy): it
+ * neither renews nor takes over a live one.  The Lease resource speaks for
+ * the cluster identity (cluster_identity): while a run holds the lease it
+ * says isLeader false and names the run's holder, as reconcile-all of the
+ * same cluster does, so neither rewrites what the other wrote.
  */
 #ifndef MCLE_ENGINE_LEASE_H
 #define MCLE_ENGINE_LEASE_H
@@ -28,7 +41,10 @@ struct lease_job {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	struct elect_params p;
 	int duration_explicit;		/* --lease-duration given: it wins over the resource's */
+	const char *cluster_identity;	/* the resource speaks for it; NULL: p.identity */
 	int64_t deadline;
+	int64_t wait_until;		/* acquire: try again until then while busy (0: once) */
+	int64_t attempt_timeout;	/* with wait_until: each try's deadline from its start */
 	/* out */
 	struct lease_result res;
 	int shown;			/* res is worth printing (also when busy) */
@@ -42,5 +58,17 @@ struct lease_job {
 
 /* Run j.  0 when done as asked; -1 with err (MCLE_EBUSY, MCLE_ELOST, ...). */
 int engine_lease(struct lease_job *j, struct mcle_err *err);
+
+#define LEASE_RUN_SUFFIX "/run-"
+#define LEASE_RUN_ID_LEN 16	/* hex digits */
+#define LEASE_EXCLUSIVE_IDENTITY_MAX \
+	(MCLE_IDENTITY_MAX - (int)sizeof(LEASE_RUN_SUFFIX) + 1 - LEASE_RUN_ID_LEN)
+
+/*
+ * A holder unique to this run: identity + "/run-" + 16 random hex digits.
+ * -1 (MCLE_EUSAGE) if identity is longer than LEASE_EXCLUSIVE_IDENTITY_MAX.
+ */
+int engine_lease_exclusive_holder(const char *identity, char out[MCLE_IDENTITY_MAX + 1],
+				  struct mcle_err *err);
 
 #endif

@@ -80,6 +80,8 @@ mcle_err_exit_status(enum mcle_code code)
 		return 4;
 	case MCLE_EPARTIAL:
 		return 6;
+	case MCLE_ESTOPPED:
+		return MCLE_EXIT_STOPPED;
 	case MCLE_ECONFIG:
 	case MCLE_EAUTH:
 	case MCLE_EPERM:
@@ -111,6 +113,7 @@ mcle_err_name(enum mcle_code code)
 	case MCLE_EIO:		return "io";
 	case MCLE_ENOMEM:	return "no-memory";
 	case MCLE_EPARTIAL:	return "partial";
+	case MCLE_ESTOPPED:	return "stopped";
 	}
 	return "unknown";
 }

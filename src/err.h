@@ -27,7 +27,12 @@ enum mcle_code {
 	MCLE_EIO,		/* local I/O failure (exit 5) */
 	MCLE_ENOMEM,		/* out of memory (exit 5) */
 	MCLE_EPARTIAL,		/* reconcile-all: some namespaces failed (exit 6) */
+	MCLE_ESTOPPED,		/* run: the command was stopped, its lease lost or not
+				   confirmed in time (exit MCLE_EXIT_STOPPED) */
 };
+
+/* run's status when mcle stopped the command (as timeout(1)'s 124 is its own) */
+#define MCLE_EXIT_STOPPED 122
 
 #define MCLE_ERR_MSG_MAX 512
 

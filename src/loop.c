@@ -31,6 +31,8 @@ struct loop {
 	size_t ntimers, cap;
 	struct watch *watches;		/* sorted by fd */
 	size_t nwatches, wcap;
+	loop_fn on_signal;		/* loop_on_signal */
+	void *on_signal_arg;
 };
 
 /* --- timers ------------------------------------------------------------- */
@@ -317,6 +319,8 @@ poll_once(struct loop *l, int64_t deadline)
 	for (i = 0; i < n; i++) {
 		if (evs[i].data.fd == l->sigfd && l->sigfd >= 0) {
 			sig |= signals_drain() > 0;
+			if (l->on_signal != NULL)
+				l->on_signal(l->on_signal_arg);
 			continue;
 		}
 		/* an earlier callback may have removed this fd */
@@ -353,6 +357,13 @@ loop_wait(struct loop *l, int (*done)(void *arg), void *arg)
 		if (loop_run(l, done, arg, 0) == LOOP_IDLE && !done(arg))
 			return -1;
 	return 0;
+}
+
+void
+loop_on_signal(struct loop *l, loop_fn fn, void *arg)
+{
+	l->on_signal = fn;
+	l->on_signal_arg = arg;
 }
 
 enum loop_why

@@ -80,6 +80,14 @@ enum loop_why loop_run(struct loop *l, int (*done)(void *arg), void *arg,
  */
 int loop_wait(struct loop *l, int (*done)(void *arg), void *arg);
 
+/*
+ * fn runs from the loop each time signals arrived - a terminating one or,
+ * after signals_watch_children, SIGCHLD - also inside a loop_wait, so that
+ * its owner notices them while it waits for something else (signals_count
+ * says which).  One per loop; fn NULL removes it.
+ */
+void loop_on_signal(struct loop *l, loop_fn fn, void *arg);
+
 /* Wait until the deadline or a signal, running the loop meanwhile. */
 enum loop_why loop_sleep_until(struct loop *l, int64_t deadline);
 

@@ -225,6 +225,7 @@ main(int argc, char **argv)
 	int status = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.exit_status = -1;
 	if (opts_parse(&o, argc, argv, &err) < 0) {
 		if (o.command != NULL)
 			c = cmd_find(o.command);	/* for the "try" hint */
@@ -272,6 +273,9 @@ done:
 	/* stopped by SIGTERM, SIGINT or SIGHUP: say so the shell's way */
 	if (signals_pending() != 0)
 		status = 128 + signals_pending();
+	/* run: once its command started, the command's status */
+	if (ctx.exit_status >= 0)
+		status = ctx.exit_status;
 	opts_free(&o);
 	return status;
 }

@@ -86,6 +86,16 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "print only the summary and errors", 1, 0, NULL },
 	[OPT_PARTIAL_OK] = { OPT_PARTIAL_OK, "partial-ok", 0, NULL, NULL,
 	  "exit 0, not 6, when the pass finished but some namespaces failed", 0, 0, NULL },
+	[OPT_WAIT] = { OPT_WAIT, "wait", 0, NULL, "DURATION",
+	  "wait up to DURATION for a lease held by another (default: try once)", 0, 0, NULL },
+	[OPT_EXCLUSIVE] = { OPT_EXCLUSIVE, "exclusive", 0, NULL, NULL,
+	  "hold it as IDENTITY/run-ID, unique to this run: excludes the same identity", 0, 0,
+	  NULL },
+	[OPT_RENEW_EVERY] = { OPT_RENEW_EVERY, "renew-every", 0, NULL, "DURATION",
+	  "renew this often (default a third of the lease, with jitter)", 0, 0, NULL },
+	[OPT_KILL_GRACE] = { OPT_KILL_GRACE, "kill-grace", 0, NULL, "DURATION",
+	  "SIGTERM this long before SIGKILL (default 10s, at most a quarter of the lease)", 0,
+	  0, NULL },
 };
 
 const struct opt_def *
@@ -217,6 +227,7 @@ opts_parse(struct opts *o, int argc, char **argv, struct mcle_err *err)
 			o->command = a;
 		} else {
 			o->args[o->nargs++] = argv[i];
+			o->args_before_dashdash += !dashdash;
 		}
 	}
 	return 0;
@@ -420,6 +431,35 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 	return 0;
 }
 
+/* acquire's and run's own durations (whole seconds, as the lease's). */
+static int
+run_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
+{
+	int64_t v;
+
+	st->exclusive = o->count[OPT_EXCLUSIVE] > 0;
+	st->kill_grace = -1;
+	if (o->val[OPT_WAIT] != NULL) {
+		if (parse_duration(o->val[OPT_WAIT], 31 * 86400, 1, &v) < 0)
+			return bad_value(o, OPT_WAIT, "expected seconds up to 31 days (e.g. 90s, 10m)",
+					 err);
+		st->wait = v * 1000000;
+	}
+	if (o->val[OPT_RENEW_EVERY] != NULL) {
+		if (parse_duration(o->val[OPT_RENEW_EVERY], INT32_MAX, 0, &v) < 0)
+			return bad_value(o, OPT_RENEW_EVERY,
+					 "expected a positive number of seconds (e.g. 20, 1m)", err);
+		st->renew_every = v * 1000000;
+	}
+	if (o->val[OPT_KILL_GRACE] != NULL) {
+		if (parse_duration(o->val[OPT_KILL_GRACE], INT32_MAX, 1, &v) < 0)
+			return bad_value(o, OPT_KILL_GRACE, "expected a number of seconds (e.g. 0, 10s)",
+					 err);
+		st->kill_grace = v * 1000000;
+	}
+	return 0;
+}
+
 int
 opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 {
@@ -473,6 +513,8 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 		return bad_value(o, OPT_LEASE_VERSION, "not a DNS-1123 label", err);
 	if (!valid_namespace(st->lease_plural))
 		return bad_value(o, OPT_LEASE_PLURAL, "not a DNS-1123 label", err);
+	if (run_settings(o, st, err) < 0)
+		return -1;
 	return check_lists(o, err);
 }
 

@@ -51,6 +51,10 @@ enum opt_id {
 	OPT_LOG_FORMAT,
 	OPT_QUIET,
 	OPT_PARTIAL_OK,
+	OPT_WAIT,
+	OPT_EXCLUSIVE,
+	OPT_RENEW_EVERY,
+	OPT_KILL_GRACE,
 	OPT__COUNT
 };
 
@@ -80,6 +84,7 @@ struct opts {
 	const char *command;		/* command name as given, or NULL */
 	char **args;			/* positional arguments after the command */
 	int nargs;
+	int args_before_dashdash;	/* how many of args came before "--" */
 };
 
 /* Typed settings derived from struct opts after validation. */
@@ -109,6 +114,10 @@ struct settings {
 	int no_events;			/* --no-events */
 	const char *log_format;		/* --log-format: text or json */
 	int quiet;			/* -q */
+	int64_t wait;			/* acquire, run: --wait, microseconds (0: try once) */
+	int exclusive;			/* acquire --exclusive */
+	int64_t renew_every;		/* run: microseconds; 0: a third of the lease */
+	int64_t kill_grace;		/* run: microseconds; -1: the default */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);

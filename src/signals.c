@@ -3,23 +3,42 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "signals.h"
 
+static const int counted[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+#define NCOUNTED (sizeof(counted) / sizeof(counted[0]))
+
 static volatile sig_atomic_t first_signal;
+/* written by the handler of that signal only, which does not nest with itself */
+static volatile sig_atomic_t counts[NCOUNTED];
 static int pipe_fd[2] = { -1, -1 };
+
+static int
+slot(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < NCOUNTED; i++)
+		if (counted[i] == sig)
+			return (int)i;
+	return -1;
+}
 
 static void
 on_signal(int sig)
 {
-	int saved = errno;
+	int saved = errno, i = slot(sig);
 	char c = (char)sig;
 
-	if (first_signal == 0)
+	if (first_signal == 0 && sig != SIGCHLD)
 		first_signal = sig;
+	if (i >= 0 && counts[i] < INT_MAX)
+		counts[i] = counts[i] + 1;
 	/* a full pipe already wakes the loop: the byte may be dropped */
 	if (write(pipe_fd[1], &c, 1) < 0)
 		(void)0;
@@ -49,6 +68,22 @@ signals_init(struct mcle_err *err)
 }
 
 int
+signals_watch_children(struct mcle_err *err)
+{
+	struct sigaction sa;
+
+	if (pipe_fd[0] < 0 && signals_init(err) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		return mcle_err_errno(err, MCLE_ECONFIG, errno, "cannot handle signal %d", SIGCHLD);
+	return 0;
+}
+
+int
 signals_fd(void)
 {
 	return pipe_fd[0];
@@ -64,8 +99,17 @@ signals_drain(void)
 	if (pipe_fd[0] < 0)
 		return 0;
 	while ((r = read(pipe_fd[0], buf, sizeof(buf))) > 0)
-		n += (int)r;
+		while (r-- > 0)
+			n += buf[r] != (char)SIGCHLD;
 	return n;
+}
+
+unsigned long
+signals_count(int sig)
+{
+	int i = slot(sig);
+
+	return i < 0 ? 0 : (unsigned long)counts[i];
 }
 
 int

@@ -9,6 +9,9 @@
  * finished run after a signal to exit status 128 + the signal's number.
  * Installing handlers also makes SIGTERM count when mcle is a container's
  * PID 1 (the kernel ignores default-action signals there).
+ *
+ * SIGCHLD, for a command that runs children (run), is recorded apart: it
+ * wakes the loop (loop_on_signal) but never counts as terminating.
  */
 #ifndef MCLE_SIGNALS_H
 #define MCLE_SIGNALS_H
@@ -21,8 +24,21 @@ int signals_init(struct mcle_err *err);
 /* The pipe's read end (-1 before signals_init). */
 int signals_fd(void);
 
-/* Empty the pipe; returns the number of signals read since the last call. */
+/*
+ * Also note SIGCHLD (children that exit; not stopped ones): it wakes the
+ * loop, never terminates anything.  Idempotent.
+ */
+int signals_watch_children(struct mcle_err *err);
+
+/* Empty the pipe; returns the number of terminating signals read since the last call. */
 int signals_drain(void);
+
+/*
+ * How many times sig (SIGTERM, SIGINT, SIGHUP or SIGCHLD) has arrived: a
+ * counter that only grows, so a reader keeps its own count of those it
+ * handled.
+ */
+unsigned long signals_count(int sig);
 
 /* The first terminating signal received (SIGTERM, ...), or 0. */
 int signals_pending(void);

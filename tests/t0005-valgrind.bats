@@ -37,6 +37,12 @@ vg() {
 	assert_status 0
 	run vg renew -n team-a --identity c1
 	assert_status 3
+	run vg run -n job --identity c1 -- sh -c 'exit 3'
+	assert_status 3
+	run vg acquire -n job --identity c1 --exclusive --wait 1
+	assert_status 0
+	run vg run -n job --identity c1 --wait 1 -- true
+	assert_status 1
 }
 
 @test "valgrind: error paths" {

@@ -62,6 +62,7 @@ expected = {
     "rbac.yaml": ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"],
     "cronjob.yaml": ["CronJob"],
     "deployment.yaml": ["Deployment"],
+    "job.yaml": ["Job"],
     "priorityclass.yaml": ["PriorityClass"],
     "config.yaml": None,
 }
