@@ -709,6 +709,8 @@ run_jobs(struct pass *p, struct mcle_err *err)
 		return 0;
 	if ((p->jobs = calloc(n, sizeof(*p->jobs))) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	log_debug("pass: %zu namespaces, %d requests in flight at most", p->slots.n,
+		  p->pp->max_in_flight);
 	for (i = 0; i < n; i++)
 		job_next(p, &p->jobs[i]);
 	/* after a signal the jobs in flight finish: no write is left unsettled */

@@ -256,6 +256,9 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	struct http_engine *e;
 	long conns = lim->max_host_connections > 0 ? lim->max_host_connections : 8;
 
+	if (conns > HTTP_HOST_CONNECTIONS_MAX)
+		conns = HTTP_HOST_CONNECTIONS_MAX;
+
 	if (global_init(err) < 0)
 		return NULL;
 	if ((e = calloc(1, sizeof(*e))) == NULL || (e->multi = curl_multi_init()) == NULL) {
@@ -272,6 +275,8 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns) != CURLM_OK ||
+	    curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS,
+			      (long)HTTP_STREAMS_MAX) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns * 4) != CURLM_OK) {
 		http_engine_free(e);
 		mcle_err_set(err, MCLE_ECONFIG, "cannot set up a curl multi handle");

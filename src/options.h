@@ -41,6 +41,7 @@ enum opt_id {
 	OPT_LEASE_PLURAL,
 	OPT_NO_CLUSTER,
 	OPT_PARALLEL,
+	OPT_MAX_IN_FLIGHT,
 	OPT__COUNT
 };
 
@@ -89,7 +90,8 @@ struct settings {
 	const char *lease_version;
 	const char *lease_plural;
 	int no_cluster;			/* --no-cluster */
-	int parallel;			/* reconcile-all workers */
+	int parallel;			/* the same as max_in_flight (--parallel is its alias) */
+	int max_in_flight;		/* requests at once (--max-in-flight, --parallel) */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);

@@ -97,7 +97,8 @@ bad_value_of() {
 	lease-group) echo 'example..io' ;;
 	lease-version) echo V1 ;;
 	lease-plural) echo 'leases.x' ;;
-	parallel) echo 65 ;;
+	parallel) echo 65x ;;
+	max-in-flight) echo 1025 ;;
 	*) return 1 ;;
 	esac
 }
