@@ -22,11 +22,14 @@ cd "$top"
 # the stand-in servers, openssl for test keys and certificates, curl to talk
 # to the stand-ins, groff for the man page checks, setpriv/unshare
 # (util-linux) for permission tests, valgrind for the leak check, faketime
-# for a frozen or stepped-back clock, strace to kill a writer mid-write.
+# for a frozen or stepped-back clock, strace to kill a writer mid-write,
+# nginx for HTTP/2 in front of a stand-in, GNU time for the benchmark's
+# peak RSS.
 packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjson-c-dev libyaml-dev libssl-dev
 	bats python3 python3-cryptography python3-yaml openssl curl jq
-	groff-base util-linux valgrind faketime strace ca-certificates"
+	groff-base util-linux valgrind faketime strace ca-certificates
+	nginx time"
 
 missing=""
 for p in $packages; do
