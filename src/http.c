@@ -34,10 +34,12 @@
 #define HEADER_VALUE_MAX	1024
 #define LOG_URL_MAX		512
 #define IDLE_HANDLES_MAX	256
+#define RECV_BUFFER		8192L	/* bytes read at once (curl's default: 16 KiB) */
 
 struct http_engine {
 	struct loop *loop;
 	CURLM *multi;
+	CURLSH *share;			/* TLS sessions: a new connection resumes */
 	struct loop_timer timer;	/* curl's own timeout */
 	int max_in_flight;
 	size_t active;			/* attempts added to the multi handle */
@@ -258,7 +260,6 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 
 	if (conns > HTTP_HOST_CONNECTIONS_MAX)
 		conns = HTTP_HOST_CONNECTIONS_MAX;
-
 	if (global_init(err) < 0)
 		return NULL;
 	if ((e = calloc(1, sizeof(*e))) == NULL || (e->multi = curl_multi_init()) == NULL) {
@@ -268,6 +269,17 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	}
 	e->loop = l;
 	e->max_in_flight = lim->max_in_flight > 0 ? lim->max_in_flight : 1;
+	/*
+	 * One thread: the share needs no lock callbacks.  Without it each of
+	 * the connections a pass opens to a server (one per request in flight
+	 * over HTTP/1.1) makes a full TLS handshake.
+	 */
+	if ((e->share = curl_share_init()) == NULL ||
+	    curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		http_engine_free(e);
+		mcle_err_set(err, MCLE_ENOMEM, "cannot create a curl share handle");
+		return NULL;
+	}
 	loop_timer_init(&e->timer, on_timer, e);
 	if (curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e) != CURLM_OK ||
@@ -297,6 +309,8 @@ http_engine_free(struct http_engine *e)
 		curl_easy_cleanup(e->idle[i]);
 	if (e->multi != NULL)
 		curl_multi_cleanup(e->multi);
+	if (e->share != NULL)
+		curl_share_cleanup(e->share);
 	free(e);
 }
 
@@ -671,6 +685,15 @@ set_common(struct xfer *x, int64_t timeout_us)
 #endif
 	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	SETOPT(h, CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * Small buffers, as a handle per request in flight holds them: an
+	 * upload buffer (a copy of each request sent over TLS) of the least
+	 * size curl takes, and half curl's default for reading.
+	 */
+	SETOPT(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+	SETOPT(h, CURLOPT_BUFFERSIZE, RECV_BUFFER);
+	if (x->c->e != NULL)
+		SETOPT(h, CURLOPT_SHARE, x->c->e->share);
 	SETOPT(h, CURLOPT_TIMEOUT_MS, ms);
 	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, ms < CONNECT_TIMEOUT_MS ? ms : CONNECT_TIMEOUT_MS);
 	SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
