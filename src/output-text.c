@@ -38,6 +38,18 @@ remaining(const struct lease_view *v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64 "m%" PRId64 "s", left / 60, left % 60);
 }
 
+/* The columns whose width varies: namespace, action, holder. */
+static void
+fill_names(const struct lease_view *v, struct row *r)
+{
+	snprintf(r->ns, sizeof(r->ns), "%s", v->ns);
+	snprintf(r->action, sizeof(r->action), "%s", v->action ? v->action : "-");
+	r->holder = output_held(v) ? v->res->entry.rec.holder : "<none>";
+	if (v->unreadable)	/* never shown as free: its state is unknown */
+		r->holder = v->err != NULL && v->err->code == MCLE_ECORRUPT ?
+			    "<corrupt>" : "<unreadable>";
+}
+
 static void
 fill_row(const struct lease_view *v, struct row *r)
 {
@@ -45,9 +57,7 @@ fill_row(const struct lease_view *v, struct row *r)
 	int f = v->res != NULL && v->res->found;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->ns, sizeof(r->ns), "%s", v->ns);
-	snprintf(r->action, sizeof(r->action), "%s", v->action ? v->action : "-");
-	r->holder = output_held(v) ? e->rec.holder : "<none>";
+	fill_names(v, r);
 	snprintf(r->leader, sizeof(r->leader), "%s", output_is_leader(v) ? "true" : "false");
 	snprintf(r->epoch, sizeof(r->epoch), "%" PRId64, f ? e->rec.epoch : 0);
 	if (f)
@@ -62,9 +72,7 @@ fill_row(const struct lease_view *v, struct row *r)
 		remaining(v, r->left, sizeof(r->left));
 	else
 		snprintf(r->left, sizeof(r->left), "-");
-	if (v->unreadable) {	/* never shown as free: its state is unknown */
-		r->holder = v->err != NULL && v->err->code == MCLE_ECORRUPT ?
-			    "<corrupt>" : "<unreadable>";
+	if (v->unreadable) {
 		snprintf(r->leader, sizeof(r->leader), "-");
 		snprintf(r->epoch, sizeof(r->epoch), "-");
 	}
@@ -88,10 +96,10 @@ text_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned 
 	struct row r;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {	/* the widths first: only the names */
 		memset(&v, 0, sizeof(v));
 		get(arg, i, &v, &res);
-		fill_row(&v, &r);
+		fill_names(&v, &r);
 		wn = width((size_t)wn, r.ns);
 		wh = width((size_t)wh, r.holder);
 		wa = width((size_t)wa, r.action);
