@@ -34,7 +34,6 @@
 #define HEADER_VALUE_MAX	1024
 #define LOG_URL_MAX		512
 #define IDLE_HANDLES_MAX	256
-#define RECV_BUFFER		8192L	/* bytes read at once (curl's default: 16 KiB) */
 
 struct http_engine {
 	struct loop *loop;
@@ -686,12 +685,12 @@ set_common(struct xfer *x, int64_t timeout_us)
 	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	SETOPT(h, CURLOPT_PIPEWAIT, 1L);
 	/*
-	 * Small buffers, as a handle per request in flight holds them: an
-	 * upload buffer (a copy of each request sent over TLS) of the least
-	 * size curl takes, and half curl's default for reading.
+	 * A handle per request in flight holds an upload buffer, a copy of
+	 * each request sent over TLS: the least size curl takes, every time
+	 * (curl_easy_reset restores 64 KiB).  The read buffer stays curl's:
+	 * it refuses a new size once the handle has one.
 	 */
 	SETOPT(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
-	SETOPT(h, CURLOPT_BUFFERSIZE, RECV_BUFFER);
 	if (x->c->e != NULL)
 		SETOPT(h, CURLOPT_SHARE, x->c->e->share);
 	SETOPT(h, CURLOPT_TIMEOUT_MS, ms);
