@@ -1,53 +1,144 @@
-/* cmd-status.c - mcle status: show one lease or all of them. */
+/* cmd-status.c - mcle status: show one lease, every lease, or the leases of selected namespaces. */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "engine-lease.h"
 #include "engine-locks.h"
+#include "namespaces.h"
 
 struct all_ctx {
 	const struct cmd_ctx *ctx;
 	const struct lock_table *t;
+	const struct ns_list *names;	/* -l: the namespaces shown; NULL: every lock */
 };
+
+/* The row of t for name (rows are sorted by name), or -1. */
+static long
+find_row(const struct lock_table *t, const char *name)
+{
+	size_t lo = 0, hi = t->rows.n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(((const struct lock_row *)vec_at(&t->rows, mid))->name, name);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
 
 static void
 row_view(void *arg, size_t i, struct lease_view *v, struct lease_result *res)
 {
 	const struct all_ctx *a = arg;
-	const struct lock_row *r = vec_at(&a->t->rows, i);
+	const struct lock_row *r;
+	long at = a->names == NULL ? (long)i : find_row(a->t, ns_list_at(a->names, i));
 
 	memset(res, 0, sizeof(*res));
-	lock_row_entry(a->t, i, &res->entry);
-	res->found = r->bad == NULL;
-	v->ns = r->name;
 	v->res = res;
 	v->identity = a->ctx->st.identity;
 	v->skew = a->ctx->st.skew;
+	if (at < 0) {	/* a selected namespace without a lock: free */
+		v->ns = ns_list_at(a->names, i);
+		return;
+	}
+	r = vec_at(&a->t->rows, (size_t)at);
+	lock_row_entry(a->t, (size_t)at, &res->entry);
+	res->found = r->bad == NULL;
+	v->ns = r->name;
 	v->err = r->bad;
 	v->unreadable = r->bad != NULL;
 }
 
+struct ns_gather {
+	struct ns_list names;
+	int done, rc;
+	struct mcle_err err;
+};
+
 static int
-status_all(struct cmd_ctx *ctx, struct mcle_err *err)
+on_namespace(void *arg, const char *name, int terminating, struct mcle_err *err)
+{
+	struct ns_gather *g = arg;
+
+	(void)terminating;	/* shown like any other: status only reads */
+	return ns_list_add(&g->names, name, strlen(name), "the cluster's listing", err);
+}
+
+static void
+on_reset(void *arg)
+{
+	((struct ns_gather *)arg)->names.v.n = 0;
+}
+
+static void
+on_done(void *arg, int rc, const struct mcle_err *err)
+{
+	struct ns_gather *g = arg;
+
+	g->done = 1;
+	g->rc = rc;
+	if (rc < 0)
+		g->err = *err;
+}
+
+static int
+gathered(void *arg)
+{
+	return ((struct ns_gather *)arg)->done;
+}
+
+/* -l: the cluster's namespaces matching the selector, sorted. */
+static int
+selected(struct cmd_ctx *ctx, const char *selector, struct ns_gather *g, struct mcle_err *err)
+{
+	struct kube_list_cb cb = { on_namespace, NULL, on_reset, on_done, g };
+
+	if (kube_list_namespaces_start(ctx->kube, selector, ctx->deadline, &cb, err) < 0)
+		return -1;
+	if (loop_wait(ctx->loop, gathered, g) < 0)
+		return mcle_err_set(err, MCLE_ECONFIG, "internal error: a listing stalled");
+	if (g->rc < 0)
+		return mcle_err_set(err, g->err.code, "%s", g->err.msg);
+	ns_list_sort(&g->names);
+	return 0;
+}
+
+static int
+status_all(struct cmd_ctx *ctx, const char *selector, struct mcle_err *err)
 {
 	struct lock_table t;
-	struct all_ctx a = { ctx, &t };
+	struct ns_gather g;
+	struct all_ctx a = { ctx, &t, NULL };
 	const struct lock_row *r;
-	size_t i;
-	int rc;
+	size_t i, n;
+	int rc = 0;
 
 	memset(&t, 0, sizeof(t));
-	if ((rc = engine_locks(ctx->store, ctx->deadline, &t, err)) == 0)
-		rc = output_leases(&ctx->out, row_view, &a, t.rows.n, OUT_ARRAY, err);
+	memset(&g, 0, sizeof(g));
+	ns_list_init(&g.names);
+	if (selector != NULL && (rc = selected(ctx, selector, &g, err)) == 0)
+		a.names = &g.names;
+	if (rc == 0 && (rc = engine_locks(ctx->store, ctx->deadline, &t, err)) == 0) {
+		n = a.names != NULL ? ns_list_count(a.names) : t.rows.n;
+		rc = output_leases(&ctx->out, row_view, &a, n, OUT_ARRAY, err);
+	}
 	for (i = 0; i < t.rows.n && rc == 0; i++) {
 		r = vec_at(&t.rows, i);
-		if (r->bad != NULL)
+		if (r->bad != NULL && (a.names == NULL || ns_list_find(a.names, r->name) >= 0))
 			rc = mcle_err_set(err, r->bad->code, "%s", r->bad->msg);
 	}
 	lock_table_free(&t);
+	ns_list_free(&g.names);
 	return rc;
 }
 
@@ -58,6 +149,8 @@ status_one(struct cmd_ctx *ctx, int check, struct mcle_err *err)
 	struct lease_job j;
 
 	cmd_lease_job(ctx, LEASE_READ, &j);
+	if (check)
+		j.kube = NULL;	/* the answer is the store's: no need of the cluster */
 	if (engine_lease(&j, err) < 0)
 		return -1;
 	memset(&v, 0, sizeof(v));
@@ -68,15 +161,29 @@ status_one(struct cmd_ctx *ctx, int check, struct mcle_err *err)
 	v.resource = j.have_resource ? &j.resource : NULL;
 	if (output_views(&ctx->out, &v, 1, 0, err) < 0)
 		return -1;
-	/* the lease is shown; then what kept the cluster from showing its resource */
-	if (ctx->kube_err.code != MCLE_OK)
-		return mcle_err_set(err, ctx->kube_err.code, "%s", ctx->kube_err.msg);
-	if (j.resource_err.code != MCLE_OK)
-		return mcle_err_set(err, j.resource_err.code, "%s", j.resource_err.msg);
 	if (check && !(j.res.found && elect_is_leader(&j.res.entry, ctx->st.identity)))
 		return mcle_err_set(err, MCLE_EBUSY, "lease '%s' is not held by '%s'",
 				    ctx->st.namespace, ctx->st.identity);
+	/* the lease is shown; then what kept the cluster from showing its resource */
+	if (!check && ctx->kube_err.code != MCLE_OK)
+		return mcle_err_set(err, ctx->kube_err.code, "%s", ctx->kube_err.msg);
+	if (j.resource_err.code != MCLE_OK)
+		return mcle_err_set(err, j.resource_err.code, "%s", j.resource_err.msg);
 	return 0;
+}
+
+/* -l needs a cluster: the reason there is none, if opening one failed. */
+static int
+need_cluster(struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	if (ctx->kube != NULL)
+		return 0;
+	if (ctx->kube_err.code != MCLE_OK)
+		return mcle_err_set(err, ctx->kube_err.code, "%s", ctx->kube_err.msg);
+	return mcle_err_set(err, MCLE_EUSAGE, "option '--selector' selects the cluster's "
+			    "namespaces, and there is no cluster: %s", ctx->st.no_cluster ?
+			    "--no-cluster is given" :
+			    "give --kubeconfig, set KUBECONFIG or run in a pod");
 }
 
 static int
@@ -84,26 +191,35 @@ status_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 {
 	const struct opts *o = ctx->opts;
 	int all = o->count[OPT_ALL] > 0, check = o->count[OPT_CHECK] > 0;
+	/* the flag only: MCLE_SELECTOR and the file's 'selector' are reconcile-all's */
+	const char *sel = o->src[OPT_SELECTOR] == SRC_FLAG ? o->val[OPT_SELECTOR] : NULL;
 
-	if (all && ctx->st.namespace != NULL)
-		return mcle_err_set(err, MCLE_EUSAGE, "use either -n NAMESPACE or --all, not both");
-	if (!all && ctx->st.namespace == NULL)
-		return mcle_err_set(err, MCLE_EUSAGE, "missing -n NAMESPACE or --all");
-	if (check && (all || ctx->st.identity == NULL))
+	if ((all || sel != NULL) && ctx->st.namespace != NULL)
+		return mcle_err_set(err, MCLE_EUSAGE, "use either -n NAMESPACE or %s, not both",
+				    all ? "--all" : "-l SELECTOR");
+	if (!all && sel == NULL && ctx->st.namespace == NULL)
+		return mcle_err_set(err, MCLE_EUSAGE, "missing -n NAMESPACE, --all or -l SELECTOR");
+	if (check && (all || sel != NULL || ctx->st.identity == NULL))
 		return mcle_err_set(err, MCLE_EUSAGE, "--check needs -n NAMESPACE and --identity");
-	return all ? status_all(ctx, err) : status_one(ctx, check, err);
+	if (sel != NULL && need_cluster(ctx, err) < 0)
+		return -1;
+	return ctx->st.namespace == NULL ? status_all(ctx, sel, err) :
+					   status_one(ctx, check, err);
 }
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "(-n NAMESPACE [--check] | --all) [options]",
+	.usage = "(-n NAMESPACE [--check] | -A | -l SELECTOR) [options]",
 	.summary = "show who holds a lease, or every lease in the store",
-	.help = "Show the lease of NAMESPACE, or with --all every lease in the store,\n"
-		"judged by the store's clock.  isLeader/LEADER says whether --identity\n"
-		"holds it.  With --check, exit 1 unless --identity holds the lease.\n"
-		"With a cluster configured, -o json adds the namespace's Lease\n"
-		"resource status as \"resourceStatus\" (status never writes).",
+	.help = "Show the lease of NAMESPACE, with -A (--all) every lease in the store,\n"
+		"or with -l the leases of the cluster's namespaces matching a label\n"
+		"selector (free ones too), judged by the store's clock.  isLeader/LEADER\n"
+		"says whether --identity holds it.  With --check, exit 1 unless\n"
+		"--identity holds the lease; --check does not read the cluster.\n"
+		"With a cluster configured, -n adds the namespace's Lease resource\n"
+		"status as \"resourceStatus\" (status never writes).  -l is read from\n"
+		"the command line only (MCLE_SELECTOR is reconcile-all's).",
 	.flags = CMD_NEEDS_STORE | CMD_READS_CLUSTER,
-	.options = { OPT_ALL, OPT_CHECK, OPT__COUNT },
+	.options = { OPT_ALL, OPT_CHECK, OPT_SELECTOR, OPT__COUNT },
 	.exec = status_exec,
 };

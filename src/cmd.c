@@ -6,10 +6,13 @@
 
 #include "cmd.h"
 #include "engine-lease.h"
+#include "parse.h"
 
 /* Alphabetical. */
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_acquire_entry,
+	&cmd_completion_entry,
+	&cmd_help_entry,
 	&cmd_reconcile_all_entry,
 	&cmd_release_entry,
 	&cmd_renew_entry,
@@ -27,6 +30,23 @@ cmd_find(const char *name)
 		if (strcmp(cmd_table[i]->name, name) == 0)
 			return cmd_table[i];
 	return NULL;
+}
+
+const struct cmd_entry *
+cmd_at(size_t i)
+{
+	return i < NCMDS ? cmd_table[i] : NULL;
+}
+
+const char *
+cmd_suggest(const char *name)
+{
+	const char *names[NCMDS];
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		names[i] = cmd_table[i]->name;
+	return str_suggest(name, names, NCMDS);
 }
 
 int
@@ -71,7 +91,8 @@ cmd_print_help(FILE *f, const struct cmd_entry *c)
 		for (i = 0; i < CMD_OPTIONS_MAX && c->options[i] != OPT__COUNT; i++)
 			opts_print_help(f, c->options[i]);
 	}
-	print_globals(f);
+	if (!(c->flags & CMD_NO_SETUP))
+		print_globals(f);
 	fprintf(f, "\nSee mcle-%s(1).\n", c->name);
 }
 
@@ -87,11 +108,55 @@ cmd_print_main_help(FILE *f)
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-15s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	print_globals(f);
+	fputs("\nOutput formats (-o): text, wide, json, yaml, name, jsonpath=TEMPLATE\n"
+	      "(kubectl's templates: -o 'jsonpath={range [*]}{.namespace}{\"\\n\"}{end}').\n", f);
 	fputs("\nExit status: 0 ok, 1 held by another identity, 2 usage error,\n"
 	      "3 lease lost, 4 temporarily unavailable, 5 configuration, credential,\n"
 	      "permission or data error, 6 reconcile-all: some namespaces failed.\n"
-	      "\nSee mcle(1) and 'mcle COMMAND --help'.\n", f);
+	      "\nSee mcle(1) and 'mcle help COMMAND'.\n", f);
 }
+
+/* "unknown command 'aquire'; did you mean 'acquire'?" */
+int
+cmd_unknown(const char *name, struct mcle_err *err)
+{
+	const char *pick = cmd_suggest(name);
+
+	if (pick != NULL)
+		return mcle_err_set(err, MCLE_EUSAGE, "unknown command '%.64s'; did you mean '%s'?",
+				    name, pick);
+	return mcle_err_set(err, MCLE_EUSAGE, "unknown command '%.64s'", name);
+}
+
+/* mcle help [COMMAND] */
+static int
+help_exec(struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	const struct opts *o = ctx->opts;
+	const struct cmd_entry *c;
+
+	if (o->nargs > 1)
+		return mcle_err_set(err, MCLE_EUSAGE, "unexpected argument '%s'", o->args[1]);
+	if (o->nargs == 0) {
+		cmd_print_main_help(stdout);
+		return 0;
+	}
+	if ((c = cmd_find(o->args[0])) == NULL)
+		return cmd_unknown(o->args[0], err);
+	cmd_print_help(stdout, c);
+	return 0;
+}
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "help",
+	.usage = "[COMMAND]",
+	.summary = "show the help of mcle or of a command",
+	.help = "Print the help of COMMAND, as 'mcle COMMAND --help' does, or without\n"
+		"one the list of commands and global options, as 'mcle --help' does.",
+	.flags = CMD_NO_SETUP | CMD_TAKES_ARGS,
+	.options = { OPT__COUNT },
+	.exec = help_exec,
+};
 
 void
 cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p)
@@ -132,6 +197,7 @@ cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err)
 	v.identity = ctx->st.identity;
 	v.skew = ctx->st.skew;
 	v.warning = j.warning[0] != '\0' ? j.warning : NULL;
+	v.resource = j.have_resource ? &j.resource : NULL;	/* as written */
 	if (output_views(&ctx->out, &v, 1, 0, &perr) < 0 && rc == 0)
 		rc = mcle_err_set(err, perr.code, "%s", perr.msg);
 	return rc;

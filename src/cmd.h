@@ -24,8 +24,10 @@
 #define CMD_NEEDS_NAMESPACE	0x04	/* -n is required */
 #define CMD_NEEDS_CLUSTER	0x08	/* connect to the cluster, if one is configured */
 #define CMD_READS_CLUSTER	0x10	/* the same, but a failure is only reported after the output */
+#define CMD_NO_SETUP		0x20	/* help, completion: no settings, store or cluster */
+#define CMD_TAKES_ARGS		0x40	/* positional arguments (help COMMAND, completion SHELL) */
 
-#define CMD_OPTIONS_MAX 8
+#define CMD_OPTIONS_MAX 16
 
 struct cmd_entry;
 
@@ -53,6 +55,8 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_acquire_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_reconcile_all_entry;
 extern const struct cmd_entry cmd_release_entry;
 extern const struct cmd_entry cmd_renew_entry;
@@ -60,6 +64,12 @@ extern const struct cmd_entry cmd_status_entry;
 
 /* Exact names only: no prefixes, no aliases. */
 const struct cmd_entry *cmd_find(const char *name);
+/* MCLE_EUSAGE "unknown command 'NAME'", with the likely one if there is one. */
+int cmd_unknown(const char *name, struct mcle_err *err);
+/* The command most likely meant by an unknown name, or NULL. */
+const char *cmd_suggest(const char *name);
+/* Command i of the table (alphabetical), NULL past the last. */
+const struct cmd_entry *cmd_at(size_t i);
 
 /* 1 if the command accepts option id (global options always). */
 int cmd_accepts(const struct cmd_entry *c, enum opt_id id);

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "config-file.h"
+#include "readfile.h"
 
 #define VALUE_MAX 4096
 #define KEY_MAX 128
@@ -529,38 +530,19 @@ int
 config_file_read(const char *path, int missing_ok, config_fn fn, void *arg,
 		 struct mcle_err *err)
 {
+	const struct readfile_opts o = { "config file", MCLE_ECONFIG, CONFIG_FILE_MAX, 0 };
 	char *buf;
-	ssize_t r;
-	size_t len = 0;
+	size_t len;
 	int fd, rc;
 
 	if (safe_open(path, missing_ok, &fd, err) < 0)
 		return -1;
 	if (fd < 0)
 		return 0;	/* missing, and that is fine */
-	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
-		close(fd);
-		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	}
-	while (len <= CONFIG_FILE_MAX &&
-	       (r = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = mcle_err_errno(err, MCLE_ECONFIG, errno,
-					    "cannot read config file '%s'", path);
-			goto out;
-		}
-		len += (size_t)r;
-	}
-	if (len > CONFIG_FILE_MAX) {
-		rc = mcle_err_set(err, MCLE_ECONFIG, "config file '%s' exceeds %d bytes",
-				  path, CONFIG_FILE_MAX);
-		goto out;
-	}
-	rc = config_file_parse(buf, len, path, fn, arg, err);
-out:
-	free(buf);
+	rc = readfile_fd(fd, path, &o, &buf, &len, err);
 	close(fd);
+	if (rc == 0)
+		rc = config_file_parse(buf, len, path, fn, arg, err);
+	free(buf);
 	return rc;
 }

@@ -48,12 +48,15 @@ struct cstatus {
 struct slot {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	unsigned listed : 1, listed_twice : 1, listed_bad : 1, cr_listed : 1, cr_twice : 1,
-		 found : 1, has_status : 1, done : 1, created : 1, written : 1, standby : 1;
+		 found : 1, has_status : 1, done : 1, created : 1, written : 1, standby : 1,
+		 changed : 1, lapsed : 1,
+		 unstarted : 1;		/* the deadline passed or a signal came first */
 	enum elect_action action;
 	struct cobs obs;
 	char *rv;			/* the resource's resourceVersion, or NULL */
 	int32_t spec_duration;
 	struct cstatus status;
+	const char *previous;		/* interned: the holder before the pass */
 	struct mcle_err *err;		/* malloc'd when the namespace failed */
 };
 
@@ -357,6 +360,12 @@ on_lock(void *arg, const struct store_entry *e, const struct mcle_err *bad,
 	return 0;
 }
 
+static int
+wanted(void *arg, const char *ns)
+{
+	return find_slot(arg, ns) != NULL;
+}
+
 static void
 list_finished(struct pass *p, int rc, const struct mcle_err *err)
 {
@@ -455,6 +464,7 @@ observe(struct pass *p, struct store_op *sop, struct mcle_err *err)
 	sop->deadline = p->pp->deadline;
 	sop->each = on_lock;
 	sop->each_arg = p;
+	sop->want = wanted;
 	sop->done = on_store_listed;
 	sop->arg = p;
 	if (store_submit(p->pp->store, sop) < 0)
@@ -529,6 +539,23 @@ job_resource(struct job *j)
 		job_fail(j, &e);
 }
 
+/* Our own lease had expired when we renewed it: the lease is too short for the cadence. */
+static void
+note_lapse(struct job *j, const struct lease_op *op)
+{
+	const struct store_entry *o = &j->op.observed;
+	int64_t gap;
+
+	if (op->res.action != ELECT_TAKEOVER || !j->s->found || j->s->obs.holder == NULL ||
+	    strcmp(j->s->obs.holder, j->p->pp->p.identity) != 0)
+		return;
+	gap = o->now - elect_expire_time(o);
+	j->s->lapsed = 1;
+	log_warn("namespace '%s': our lease had lapsed %lld.%03lld s before it was renewed "
+		 "(lease %d s): the lease is too short for the cadence", j->s->ns,
+		 (long long)(gap / MCLE_USEC), (long long)(gap % MCLE_USEC / 1000), (int)o->rec.duration);
+}
+
 static void
 on_lease(struct lease_op *op)
 {
@@ -541,6 +568,7 @@ on_lease(struct lease_op *op)
 	}
 	s->standby = op->rc < 0;
 	s->action = op->res.action;
+	note_lapse(j, op);
 	s->found = op->res.found;
 	if (op->res.found && obs_from(j->p, &s->obs, &op->res.entry) < 0) {
 		fail_slot(s, MCLE_ENOMEM, "out of memory");
@@ -564,6 +592,10 @@ job_lease(struct job *j)
 	struct slot *s = j->s;
 
 	j->state = J_LEASE;
+	/* what this cluster recorded (an empty holder reads back absent), else the store */
+	s->previous = s->found ? s->obs.holder : NULL;
+	if (s->has_status && (s->status.has & (KS_HOLDER | KS_LEADER)))
+		s->previous = (s->status.has & KS_HOLDER) ? s->status.holder : NULL;
 	if (s->spec_duration > 0 && !pp->duration_explicit)
 		ep.duration = s->spec_duration;
 	lease_op_init(&j->op, pp->store, LEASE_ACQUIRE, s->ns, &ep, pp->deadline);
@@ -607,6 +639,8 @@ on_status(void *arg, struct kube_reply *r)
 
 	if (r->rc == 0) {
 		j->s->written = 1;
+		j->s->changed = !(j->cr.has_status && (j->cr.status.has & KS_HOLDER)) ||
+				strcmp(j->cr.status.holder, j->desired.holder) != 0;
 		if (keep_cr(j->p, j->s, &r->lease) < 0)
 			fail_slot(j->s, MCLE_ENOMEM, "out of memory");
 		job_done(j);
@@ -679,8 +713,10 @@ job_next(struct pass *p, struct job *j)
 		s = vec_at(&p->slots, p->next++);
 		if (signals_pending()) {
 			fail_slot(s, MCLE_EUNAVAIL, "not reconciled: interrupted by a signal");
+			s->unstarted = 1;
 		} else if (time_now_mono() >= p->pp->deadline) {
 			fail_slot(s, MCLE_EUNAVAIL, "not reconciled: the pass's deadline passed");
+			s->unstarted = 1;
 		} else {
 			job_start(p, j, s);
 			return;
@@ -768,19 +804,45 @@ view_of(void *arg, size_t i, struct lease_view *v, struct lease_result *res)
 	v->status = s->err == NULL ? &c->status : NULL;
 }
 
+static void
+observe_slot(struct pass *p, const struct slot *s)
+{
+	struct lease_result res;
+	struct pass_ns r;
+	const char *holder = s->found && s->obs.holder != NULL && *s->obs.holder ? s->obs.holder : NULL;
+
+	memset(&r, 0, sizeof(r));
+	r.ns = s->ns;
+	r.action = action_word(s);
+	r.err = s->err;
+	r.holder = holder;
+	r.previous = s->previous != NULL && *s->previous ? s->previous : NULL;
+	entry_of(s, &res.entry);
+	r.leader = s->err == NULL && holder != NULL && elect_is_leader(&res.entry, p->pp->p.identity);
+	r.epoch = s->found ? s->obs.epoch : 0;
+	r.expire = holder != NULL ? elect_expire_time(&res.entry) : 0;
+	r.status_changed = s->changed;
+	r.lapsed = s->lapsed;
+	p->pp->observe(p->pp->observe_arg, &r);
+}
+
 static int
 report(struct pass *p, struct pass_summary *sum, struct mcle_err *err)
 {
 	struct view_ctx ctx = { p, { 0 } };
 	const struct slot *s;
-	size_t i;
+	size_t i, unstarted = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	sum->namespaces = p->slots.n;
 	sum->with_cluster = p->pp->kube != NULL;
 	for (i = 0; i < p->slots.n; i++) {
 		s = vec_at(&p->slots, i);
-		if (s->err != NULL) {
+		if (s->unstarted) {
+			/* one line for them all, below: not one per namespace */
+			sum->failed++;
+			unstarted++;
+		} else if (s->err != NULL) {
 			sum->failed++;
 			output_ns_error(p->pp->out, s->ns, s->err, err);
 		} else if (s->standby || s->action == ELECT_BUSY) {
@@ -790,13 +852,19 @@ report(struct pass *p, struct pass_summary *sum, struct mcle_err *err)
 		}
 		sum->created += s->created;
 		sum->written += s->written;
+		if (p->pp->observe != NULL)
+			observe_slot(p, s);
 	}
-	if (output_leases(p->pp->out, view_of, &ctx, p->slots.n,
-			  OUT_ARRAY | OUT_STATUS | OUT_ACTION, err) < 0 ||
+	if ((!p->pp->no_table && output_leases(p->pp->out, view_of, &ctx, p->slots.n,
+					       OUT_ARRAY | OUT_STATUS | OUT_ACTION, err) < 0) ||
 	    output_summary(p->pp->out, sum, err) < 0)
 		return -1;
 	log_debug("pass: %zu namespaces, %zu leader, %zu standby, %zu failed, %zu created, %zu written",
 		  sum->namespaces, sum->leader, sum->standby, sum->failed, sum->created, sum->written);
+	if (unstarted > 0)
+		return mcle_err_set(err, MCLE_EUNAVAIL, "%s: %zu of %zu namespaces not reconciled",
+				    signals_pending() ? "interrupted by a signal" :
+				    "the pass's deadline passed", unstarted, sum->namespaces);
 	if (sum->failed > 0)
 		return mcle_err_set(err, MCLE_EPARTIAL, "%zu of %zu namespaces failed", sum->failed,
 				    sum->namespaces);

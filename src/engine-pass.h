@@ -19,6 +19,22 @@
 #include "namespaces.h"
 #include "output.h"
 
+/* One namespace's outcome, for the pass's observer (metrics, events, logs). */
+struct pass_ns {
+	const char *ns;
+	const char *action;		/* acquired, renewed, standby, error */
+	const struct mcle_err *err;	/* or NULL */
+	const char *holder;		/* the store's holder after the pass; NULL: none */
+	const char *previous;		/* the holder before: the Lease status's, else the store's */
+	int leader;			/* this identity holds it */
+	int64_t epoch;
+	mcle_time expire;		/* by the store's clock; 0 when not held */
+	int status_changed;		/* the Lease status now records another holder */
+	int lapsed;			/* our own lease had lapsed before this renewal */
+};
+
+typedef void (*pass_ns_fn)(void *arg, const struct pass_ns *r);
+
 struct pass_params {
 	struct store *store;
 	struct kube_client *kube;	/* NULL: the namespaces are `names` */
@@ -30,6 +46,9 @@ struct pass_params {
 	int max_in_flight;
 	int64_t deadline;		/* monotonic: the pass ends by then */
 	struct output *out;		/* where the table and summary go */
+	int no_table;			/* the summary and errors only (-q, --interval) */
+	pass_ns_fn observe;		/* every namespace once the pass is over, or NULL */
+	void *observe_arg;
 };
 
 /*

@@ -39,6 +39,7 @@ struct http_engine {
 	struct loop *loop;
 	CURLM *multi;
 	CURLSH *share;			/* TLS sessions: a new connection resumes */
+	int64_t attempt_max;		/* for its clients */
 	struct loop_timer timer;	/* curl's own timeout */
 	int max_in_flight;
 	size_t active;			/* attempts added to the multi handle */
@@ -46,6 +47,7 @@ struct http_engine {
 	struct xfer *queue, *queue_tail;	/* waiting for a place */
 	CURL *idle[IDLE_HANDLES_MAX];	/* easy handles to reuse */
 	size_t nidle;
+	struct http_client *clients;	/* for http_engine_each_client */
 };
 
 struct http_client {
@@ -59,6 +61,7 @@ struct http_client {
 	int insecure;
 	CURL *own;			/* a blocking client's handle */
 	struct http_stats stats;
+	struct http_client *next_client;	/* the engine's list */
 };
 
 /* What the callbacks of one attempt write into. */
@@ -279,6 +282,7 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 		mcle_err_set(err, MCLE_ENOMEM, "cannot create a curl share handle");
 		return NULL;
 	}
+	e->attempt_max = lim->attempt_max > 0 ? lim->attempt_max : HTTP_ATTEMPT_MAX_US;
 	loop_timer_init(&e->timer, on_timer, e);
 	if (curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e) != CURLM_OK ||
@@ -359,7 +363,7 @@ http_client_new(struct http_engine *e, const char *label,
 	}
 	c->e = e;
 	c->body_max = HTTP_BODY_MAX_DEFAULT;
-	c->attempt_max = HTTP_ATTEMPT_MAX_US;
+	c->attempt_max = e != NULL ? e->attempt_max : HTTP_ATTEMPT_MAX_US;
 	if ((c->label = strdup(label)) == NULL || copy_tls(c, tls) < 0) {
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		http_client_free(c);
@@ -370,14 +374,26 @@ http_client_new(struct http_engine *e, const char *label,
 		http_client_free(c);
 		return NULL;
 	}
+	if (e != NULL) {
+		c->next_client = e->clients;
+		e->clients = c;
+	}
 	return c;
 }
 
 void
 http_client_free(struct http_client *c)
 {
+	struct http_client **pp;
+
 	if (c == NULL)
 		return;
+	for (pp = c->e != NULL ? &c->e->clients : NULL; pp != NULL && *pp != NULL;
+	     pp = &(*pp)->next_client)
+		if (*pp == c) {
+			*pp = c->next_client;
+			break;
+		}
 	if (c->own != NULL)
 		curl_easy_cleanup(c->own);
 	curl_slist_free_all(c->connect_to_list);
@@ -1393,4 +1409,15 @@ http_do(struct http_client *c, const struct http_request *req,
 		return mcle_err_set(err, MCLE_ECONFIG,
 		    "internal error: a request stalled with nothing to wait for");
 	return w.rc;
+}
+
+void
+http_engine_each_client(const struct http_engine *e,
+			void (*fn)(void *arg, const char *label, const struct http_stats *st),
+			void *arg)
+{
+	const struct http_client *c;
+
+	for (c = e->clients; c != NULL; c = c->next_client)
+		fn(arg, c->label, &c->stats);
 }

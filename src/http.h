@@ -68,6 +68,7 @@ struct http_limits {
 	int max_in_flight;		/* transfers at once (others wait in a queue) */
 	int max_host_connections;	/* connections to one server (at most
 					   HTTP_HOST_CONNECTIONS_MAX) */
+	int64_t attempt_max;		/* usec: one attempt at most (0: HTTP_ATTEMPT_MAX_US) */
 };
 
 struct http_engine;
@@ -191,6 +192,10 @@ struct http_stats {
 	uint64_t connections;		/* new connections opened */
 };
 void http_client_stats(const struct http_client *c, struct http_stats *out);
+/* The label and statistics of each client of an engine (metrics). */
+void http_engine_each_client(const struct http_engine *e,
+			     void (*fn)(void *arg, const char *label, const struct http_stats *st),
+			     void *arg);
 
 /*
  * Percent-encode s (every byte but unreserved A-Z a-z 0-9 - . _ ~) for a

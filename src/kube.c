@@ -1252,3 +1252,36 @@ kube_list_leases_start(struct kube_client *k, int64_t deadline,
 		 k->kind.group, k->kind.version, k->kind.plural);
 	return klist_start(kl, err);
 }
+
+/* --- any JSON request --------------------------------------------------------- */
+
+int
+kube_json_start(struct kube_client *k, const char *method, const char *path, json_object *body,
+		int64_t deadline, int max_tries, http_done_fn done, void *arg,
+		struct mcle_err *err)
+{
+	struct http_request req;
+	char url[KUBE_PATH_MAX], *text = NULL;
+	int rc, n;
+
+	n = snprintf(url, sizeof(url), "%s%s", k->cfg->url, path);
+	if (n < 0 || (size_t)n >= sizeof(url)) {
+		json_object_put(body);
+		return mcle_err_set(err, MCLE_ECONFIG, "%s %.200s: URL too long", method, path);
+	}
+	if (body != NULL && (text = json_dump(body, JSON_PLAIN)) == NULL) {
+		json_object_put(body);
+		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	}
+	json_object_put(body);
+	base_request(k, &req, method, url, deadline);
+	req.max_tries = max_tries;
+	if (text != NULL) {
+		req.body = text;
+		req.body_len = strlen(text);
+		req.content_type = "application/json";
+	}
+	rc = http_submit(k->http, &req, done, arg, err);
+	free(text);
+	return rc;
+}

@@ -123,4 +123,14 @@ int kube_list_namespaces_start(struct kube_client *k, const char *selector,
 int kube_list_leases_start(struct kube_client *k, int64_t deadline,
 			   const struct kube_list_cb *cb, struct mcle_err *err);
 
+/*
+ * Any JSON request: method on path (after the server's URL, e.g.
+ * "/apis/events.k8s.io/v1/namespaces/a/events") with body (consumed; NULL
+ * for none), this client's credentials, TLS and Accept header; done gets
+ * the raw outcome.  max_tries as in struct http_request.
+ */
+int kube_json_start(struct kube_client *k, const char *method, const char *path,
+		    json_object *body, int64_t deadline, int max_tries, http_done_fn done,
+		    void *arg, struct mcle_err *err);
+
 #endif

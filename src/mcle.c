@@ -18,9 +18,9 @@
 static int
 fail(const struct mcle_err *err, const struct cmd_entry *c)
 {
-	fprintf(stderr, "mcle: %s\n", err->msg);
+	log_error("%s", err->msg);
 	if (err->code == MCLE_EUSAGE) {
-		if (c != NULL)
+		if (c != NULL && c != &cmd_help_entry)
 			fprintf(stderr, "try 'mcle %s --help'\n", c->name);
 		else
 			fputs("try 'mcle --help'\n", stderr);
@@ -34,13 +34,77 @@ check_scope(const struct opts *o, const struct cmd_entry *c, struct mcle_err *er
 {
 	size_t i;
 
-	if (o->nargs > 0)
+	if (o->nargs > 0 && !(c->flags & CMD_TAKES_ARGS))
 		return mcle_err_set(err, MCLE_EUSAGE, "unexpected argument '%s'", o->args[0]);
-	for (i = 0; i < OPT__COUNT; i++)
-		if (o->src[i] == SRC_FLAG && !cmd_accepts(c, (enum opt_id)i))
+	for (i = 0; i < OPT__COUNT; i++) {
+		if (o->src[i] != SRC_FLAG)
+			continue;
+		if (!cmd_accepts(c, (enum opt_id)i) ||
+		    ((c->flags & CMD_NO_SETUP) && i != OPT_HELP))
 			return mcle_err_set(err, MCLE_EUSAGE,
 					    "option '--%s' is not valid for '%s'",
 					    opt_table[i].name, c->name);
+	}
+	return 0;
+}
+
+/*
+ * One rule for options that cannot apply in the mode a command runs in:
+ * refused (exit 2) saying why, never ignored.  A command's own options are
+ * checked wherever they were set; global options, which the environment and
+ * the config file share among all commands, when given as flags.
+ */
+static const struct {
+	enum opt_id id;
+	int with_cluster;	/* applies only with a cluster (1) or only without (0) */
+} mode_rules[] = {
+	{ OPT_SELECTOR, 1 },
+	{ OPT_EXCLUDE, 1 },
+	{ OPT_NAMESPACES, 0 },
+	{ OPT_NAMESPACES_FILE, 0 },
+};
+
+static int
+mode_error(const struct cmd_ctx *ctx, enum opt_id id, const char *why, struct mcle_err *err)
+{
+	char origin[300];
+
+	opts_origin(ctx->opts, id, origin, sizeof(origin));
+	return mcle_err_set(err, MCLE_EUSAGE, "%s%s%s does not apply %s",
+			    ctx->opts->src[id] == SRC_FLAG ? "option '" : "", origin,
+			    ctx->opts->src[id] == SRC_FLAG ? "'" : "", why);
+}
+
+static int
+check_mode(const struct cmd_ctx *ctx, struct mcle_err *err)
+{
+	const struct cmd_entry *c = ctx->entry;
+	const struct opts *o = ctx->opts;
+	int cluster = ctx->kube != NULL;
+	size_t i;
+
+	if (ctx->st.no_cluster && o->src[OPT_KUBECONFIG] == SRC_FLAG)
+		return mode_error(ctx, OPT_KUBECONFIG, "with --no-cluster", err);
+	if (ctx->st.no_cluster && o->src[OPT_CONTEXT] == SRC_FLAG)
+		return mode_error(ctx, OPT_CONTEXT, "with --no-cluster", err);
+	if (c == &cmd_status_entry && o->src[OPT_LEASE_DURATION] == SRC_FLAG)
+		return mode_error(ctx, OPT_LEASE_DURATION, "to 'status': it only reads", err);
+	if (!(c->flags & CMD_NEEDS_CLUSTER))
+		return 0;	/* status checks -l itself, from the flag only */
+	for (i = 0; i < sizeof(mode_rules) / sizeof(mode_rules[0]); i++) {
+		enum opt_id id = mode_rules[i].id;
+
+		if (!cmd_accepts(c, id) || o->src[id] == SRC_DEFAULT ||
+		    mode_rules[i].with_cluster == cluster)
+			continue;
+		if (cluster)
+			return mode_error(ctx, id, "with a cluster: the namespaces come from it "
+					  "(use --selector or --exclude, or --no-cluster)", err);
+		return mode_error(ctx, id, ctx->st.no_cluster ?
+				  "with --no-cluster: it filters the cluster's namespaces" :
+				  "without a cluster (none is configured): it filters the "
+				  "cluster's namespaces", err);
+	}
 	return 0;
 }
 
@@ -89,13 +153,20 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 
 	if (opts_settings(ctx->opts, &ctx->st, err) < 0 || check_required(ctx, err) < 0)
 		return -1;
-	log_set_level(ctx->st.verbose);
+	log_set_level(ctx->st.quiet ? -1 : ctx->st.verbose);
+	{
+		enum log_format lf = LOG_TEXT;
+
+		log_format_parse(ctx->st.log_format, &lf);
+		log_set_format(lf);
+	}
 	if (output_init(&ctx->out, ctx->st.output, stdout, stderr, err) < 0 ||
 	    signals_init(err) < 0 || (ctx->loop = loop_new(err)) == NULL)
 		return -1;
 	/* HTTP/1.1 carries one request per connection: as many as may be in flight */
 	lim.max_in_flight = ctx->st.max_in_flight;
 	lim.max_host_connections = ctx->st.max_in_flight;
+	lim.attempt_max = ctx->st.request_timeout;
 	if ((ctx->http = http_engine_new(ctx->loop, &lim, err)) == NULL)
 		return -1;
 	ctx->deadline = time_now_mono() + ctx->st.timeout;
@@ -115,6 +186,7 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 static void
 teardown(struct cmd_ctx *ctx)
 {
+	output_free(&ctx->out);
 	kube_close(ctx->kube);
 	store_close(ctx->store);
 	http_engine_free(ctx->http);
@@ -131,7 +203,15 @@ setup_and_run(struct cmd_ctx *ctx, struct mcle_err *err)
 	int rc = setup(ctx, err);
 
 	if (rc == 0)
+		rc = check_mode(ctx, err);
+	if (rc == 0)
 		rc = ctx->entry->exec(ctx, err);
+	if (rc < 0 && err->code == MCLE_EPARTIAL && ctx->opts->count[OPT_PARTIAL_OK] > 0) {
+		/* --partial-ok: the failures are in the output and on stderr; the pass is done */
+		fprintf(stderr, "mcle: warning: %s\n", err->msg);
+		mcle_err_clear(err);
+		rc = 0;
+	}
 	teardown(ctx);
 	return rc;
 }
@@ -152,7 +232,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (o.command != NULL && (c = cmd_find(o.command)) == NULL) {
-		mcle_err_set(&err, MCLE_EUSAGE, "unknown command '%s'", o.command);
+		cmd_unknown(o.command, &err);
 		goto done;
 	}
 	if (o.count[OPT_VERSION]) {
@@ -172,7 +252,14 @@ main(int argc, char **argv)
 	}
 	ctx.entry = c;
 	ctx.opts = &o;
-	if (check_scope(&o, c, &err) < 0 || opts_resolve(&o, &err) < 0)
+	if (check_scope(&o, c, &err) < 0)
+		goto done;
+	if (c->flags & CMD_NO_SETUP) {
+		/* help and completion: no settings, so a broken config file cannot stop them */
+		c->exec(&ctx, &err);
+		goto flush;
+	}
+	if (opts_resolve(&o, &err) < 0)
 		goto done;
 	setup_and_run(&ctx, &err);
 flush:

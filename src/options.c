@@ -1,71 +1,94 @@
 /* options.c - the option table and its parser. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config-file.h"
 #include "options.h"
+#include "output.h"
 #include "parse.h"
 
 #define DEFAULT_CONFIG "/etc/mcle/config.yaml"
 #define MAX_IN_FLIGHT_MAX 1024		/* the default, 128: mcle-reconcile-all(1) says why */
 
+/* Indexed by enum opt_id: a row may stand anywhere, its index says which it is. */
 const struct opt_def opt_table[OPT__COUNT] = {
-	{ OPT_STORE, "store", 0, "MCLE_STORE", "URL",
+	[OPT_STORE] = { OPT_STORE, "store", 0, "MCLE_STORE", "URL",
 	  "lock store: gs://BUCKET[/PREFIX] or file:///DIR", 1, 1, NULL },
-	{ OPT_IDENTITY, "identity", 0, "MCLE_IDENTITY", "ID",
+	[OPT_IDENTITY] = { OPT_IDENTITY, "identity", 0, "MCLE_IDENTITY", "ID",
 	  "this cluster's stable identity", 1, 1, NULL },
-	{ OPT_LEASE_DURATION, "lease-duration", 0, "MCLE_LEASE_DURATION", "SECONDS",
+	[OPT_LEASE_DURATION] = { OPT_LEASE_DURATION, "lease-duration", 0, "MCLE_LEASE_DURATION", "SECONDS",
 	  "lease duration (default 60)", 1, 1, "60" },
-	{ OPT_CLOCK_SKEW, "clock-skew", 0, "MCLE_CLOCK_SKEW", "SECONDS",
+	[OPT_CLOCK_SKEW] = { OPT_CLOCK_SKEW, "clock-skew", 0, "MCLE_CLOCK_SKEW", "SECONDS",
 	  "extra time before a lease counts as expired (default 2)", 1, 1, "2" },
-	{ OPT_TIMEOUT, "timeout", 0, "MCLE_TIMEOUT", "SECONDS",
+	[OPT_TIMEOUT] = { OPT_TIMEOUT, "timeout", 0, "MCLE_TIMEOUT", "SECONDS",
 	  "deadline for the whole run, retries included (default 30)", 1, 1, "30" },
-	{ OPT_NAMESPACE, "namespace", 'n', NULL, "NS",
+	[OPT_REQUEST_TIMEOUT] = { OPT_REQUEST_TIMEOUT, "request-timeout", 0, "MCLE_REQUEST_TIMEOUT", "SECONDS",
+	  "one HTTP attempt at most, then retried (default 20)", 1, 1, "20" },
+	[OPT_NAMESPACE] = { OPT_NAMESPACE, "namespace", 'n', NULL, "NS",
 	  "the namespace (a DNS-1123 label)", 1, 0, NULL },
-	{ OPT_OUTPUT, "output", 'o', "MCLE_OUTPUT", "FORMAT",
-	  "output format: text (default) or json", 1, 1, "text" },
-	{ OPT_KUBECONFIG, "kubeconfig", 0, NULL, "FILE",
+	[OPT_OUTPUT] = { OPT_OUTPUT, "output", 'o', "MCLE_OUTPUT", "FORMAT",
+	  "text (default), wide, json, yaml, name or jsonpath=TEMPLATE", 1, 1, "text" },
+	[OPT_KUBECONFIG] = { OPT_KUBECONFIG, "kubeconfig", 0, NULL, "FILE",
 	  "kubeconfig of the cluster to write Lease resources in", 1, 1, NULL },
-	{ OPT_CONTEXT, "context", 0, NULL, "NAME",
+	[OPT_CONTEXT] = { OPT_CONTEXT, "context", 0, NULL, "NAME",
 	  "kubeconfig context to use", 1, 1, NULL },
-	{ OPT_CONFIG, "config", 0, "MCLE_CONFIG", "FILE",
+	[OPT_CONFIG] = { OPT_CONFIG, "config", 0, "MCLE_CONFIG", "FILE",
 	  "config file (default " DEFAULT_CONFIG " if it exists)", 1, 0, NULL },
-	{ OPT_VERBOSE, "verbose", 'v', NULL, NULL,
+	[OPT_VERBOSE] = { OPT_VERBOSE, "verbose", 'v', NULL, NULL,
 	  "log requests and decisions to stderr (twice for more)", 1, 0, NULL },
-	{ OPT_HELP, "help", 'h', NULL, NULL,
+	[OPT_HELP] = { OPT_HELP, "help", 'h', NULL, NULL,
 	  "show help and exit", 1, 0, NULL },
-	{ OPT_VERSION, "version", 0, NULL, NULL,
+	[OPT_VERSION] = { OPT_VERSION, "version", 0, NULL, NULL,
 	  "show the version and exit", 1, 0, NULL },
-	{ OPT_ALL, "all", 0, NULL, NULL,
+	[OPT_ALL] = { OPT_ALL, "all", 'A', NULL, NULL,
 	  "every lease in the store", 0, 0, NULL },
-	{ OPT_CHECK, "check", 0, NULL, NULL,
+	[OPT_CHECK] = { OPT_CHECK, "check", 0, NULL, NULL,
 	  "exit 0 if --identity holds the lease, 1 if not", 0, 0, NULL },
-	{ OPT_NAMESPACES, "namespaces", 0, NULL, "NS,NS,...",
+	[OPT_NAMESPACES] = { OPT_NAMESPACES, "namespaces", 0, NULL, "NS,NS,...",
 	  "namespaces to reconcile when no cluster is configured", 0, 1, NULL },
-	{ OPT_NAMESPACES_FILE, "namespaces-file", 0, NULL, "FILE",
+	[OPT_NAMESPACES_FILE] = { OPT_NAMESPACES_FILE, "namespaces-file", 0, NULL, "FILE",
 	  "read namespaces from FILE, one per line ('#' comments)", 0, 1, NULL },
-	{ OPT_SELECTOR, "selector", 'l', "MCLE_SELECTOR", "SELECTOR",
+	[OPT_SELECTOR] = { OPT_SELECTOR, "selector", 'l', "MCLE_SELECTOR", "SELECTOR",
 	  "only namespaces matching this label selector", 0, 1, NULL },
-	{ OPT_EXCLUDE, "exclude", 0, "MCLE_EXCLUDE", "NS,NS,...",
+	[OPT_EXCLUDE] = { OPT_EXCLUDE, "exclude", 0, "MCLE_EXCLUDE", "NS,NS,...",
 	  "namespaces to leave alone (default kube-system,kube-public,kube-node-lease)",
 	  0, 1, "kube-system,kube-public,kube-node-lease" },
-	{ OPT_LEASE_NAME, "lease-name", 0, "MCLE_LEASE_NAME", "NAME",
+	[OPT_LEASE_NAME] = { OPT_LEASE_NAME, "lease-name", 0, "MCLE_LEASE_NAME", "NAME",
 	  "name of the Lease resource in each namespace (default lease-gsc)", 1, 1, "lease-gsc" },
-	{ OPT_LEASE_GROUP, "lease-group", 0, NULL, "GROUP",
+	[OPT_LEASE_GROUP] = { OPT_LEASE_GROUP, "lease-group", 0, NULL, "GROUP",
 	  "API group of the Lease resource (default leaderelection.600lyy.io)", 1, 1,
 	  "leaderelection.600lyy.io" },
-	{ OPT_LEASE_VERSION, "lease-version", 0, NULL, "VERSION",
+	[OPT_LEASE_VERSION] = { OPT_LEASE_VERSION, "lease-version", 0, NULL, "VERSION",
 	  "API version of the Lease resource (default v1)", 1, 1, "v1" },
-	{ OPT_LEASE_PLURAL, "lease-plural", 0, NULL, "PLURAL",
+	[OPT_LEASE_PLURAL] = { OPT_LEASE_PLURAL, "lease-plural", 0, NULL, "PLURAL",
 	  "resource name (plural) of the Lease kind (default leases)", 1, 1, "leases" },
-	{ OPT_NO_CLUSTER, "no-cluster", 0, NULL, NULL,
+	[OPT_NO_CLUSTER] = { OPT_NO_CLUSTER, "no-cluster", 0, NULL, NULL,
 	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
-	{ OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
+	[OPT_PARALLEL] = { OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
 	  "the same as --max-in-flight (its older name)", 0, 1, NULL },
-	{ OPT_MAX_IN_FLIGHT, "max-in-flight", 0, "MCLE_MAX_IN_FLIGHT", "N",
+	[OPT_MAX_IN_FLIGHT] = { OPT_MAX_IN_FLIGHT, "max-in-flight", 0, "MCLE_MAX_IN_FLIGHT", "N",
 	  "requests in flight at once, 1-1024 (default 128)", 0, 1, "128" },
+	[OPT_INTERVAL] = { OPT_INTERVAL, "interval", 0, "MCLE_INTERVAL", "DURATION",
+	  "run a pass every DURATION (e.g. 10s) until SIGTERM, in one process", 0, 1, NULL },
+	[OPT_RELEASE_ON_EXIT] = { OPT_RELEASE_ON_EXIT, "release-on-exit", 0, NULL, NULL,
+	  "with --interval: on SIGTERM, hand every lease held over at once", 0, 0, NULL },
+	[OPT_METRICS_FILE] = { OPT_METRICS_FILE, "metrics-file", 0, "MCLE_METRICS_FILE", "FILE",
+	  "write Prometheus metrics to FILE after each pass", 0, 1, NULL },
+	[OPT_LISTEN] = { OPT_LISTEN, "listen", 0, "MCLE_LISTEN", "HOST:PORT",
+	  "with --interval: serve /metrics, /healthz and /readyz", 0, 1, NULL },
+	[OPT_UNHEALTHY_AFTER] = { OPT_UNHEALTHY_AFTER, "unhealthy-after", 0, "MCLE_UNHEALTHY_AFTER", "N",
+	  "/healthz fails after N intervals without a completed pass (default 3)", 0, 1, "3" },
+	[OPT_NO_EVENTS] = { OPT_NO_EVENTS, "no-events", 0, NULL, NULL,
+	  "record no Kubernetes Events on a change of leader", 0, 0, NULL },
+	[OPT_LOG_FORMAT] = { OPT_LOG_FORMAT, "log-format", 0, "MCLE_LOG_FORMAT", "FORMAT",
+	  "log lines on stderr: text (default) or json", 1, 1, "text" },
+	[OPT_QUIET] = { OPT_QUIET, "quiet", 'q', NULL, NULL,
+	  "print only the summary and errors", 1, 0, NULL },
+	[OPT_PARTIAL_OK] = { OPT_PARTIAL_OK, "partial-ok", 0, NULL, NULL,
+	  "exit 0, not 6, when the pass finished but some namespaces failed", 0, 0, NULL },
 };
 
 const struct opt_def *
@@ -91,13 +114,38 @@ opt_find_short(char c)
 	return NULL;
 }
 
+/* A value given twice is a mistake, not "the last one wins" (-v -v counts). */
 static int
-set_flag(struct opts *o, const struct opt_def *d, const char *value)
+set_flag(struct opts *o, const struct opt_def *d, const char *value, struct mcle_err *err)
 {
+	if (d->metavar != NULL && o->count[d->id] > 0)
+		return mcle_err_set(err, MCLE_EUSAGE,
+				    "option '--%s' given twice ('%.64s', then '%.64s'): give it once%s",
+				    d->name, o->val[d->id], value,
+				    strstr(d->metavar, ",...") != NULL ? ", with a comma-separated list" : "");
 	o->val[d->id] = value != NULL ? value : "1";
 	o->src[d->id] = SRC_FLAG;
 	o->count[d->id]++;
 	return 0;
+}
+
+/* "unknown option '--namespce'; did you mean '--namespace'?" */
+static int
+unknown_long(const char *arg, size_t len, struct mcle_err *err)
+{
+	const char *names[OPT__COUNT], *pick;
+	char word[SUGGEST_LEN_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < OPT__COUNT; i++)
+		names[i] = opt_table[i].name;
+	snprintf(word, sizeof(word), "%.*s", (int)len, arg);
+	pick = len <= SUGGEST_LEN_MAX ? str_suggest(word, names, OPT__COUNT) : NULL;
+	if (pick != NULL)
+		return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'; did you mean '--%s'?",
+				    len > 64 ? 64 : (int)len, arg, pick);
+	return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'",
+			    len > 64 ? 64 : (int)len, arg);
 }
 
 /* "--name", "--name=value", "--name value". */
@@ -109,19 +157,19 @@ parse_long(struct opts *o, int argc, char **argv, int *i, struct mcle_err *err)
 	const struct opt_def *d = opt_find_long(arg, len);
 
 	if (d == NULL)
-		return mcle_err_set(err, MCLE_EUSAGE, "unknown option '--%.*s'", (int)len, arg);
+		return unknown_long(arg, len, err);
 	if (d->metavar == NULL) {
 		if (eq != NULL)
 			return mcle_err_set(err, MCLE_EUSAGE,
 					    "option '--%s' takes no value", d->name);
-		return set_flag(o, d, NULL);
+		return set_flag(o, d, NULL, err);
 	}
 	if (eq != NULL)
-		return set_flag(o, d, eq + 1);
+		return set_flag(o, d, eq + 1, err);
 	if (*i + 1 >= argc)
 		return mcle_err_set(err, MCLE_EUSAGE, "option '--%s' needs a value (%s)",
 				    d->name, d->metavar);
-	return set_flag(o, d, argv[++*i]);
+	return set_flag(o, d, argv[++*i], err);
 }
 
 /* "-n NS", "-nNS", "-vv". */
@@ -135,15 +183,16 @@ parse_short(struct opts *o, int argc, char **argv, int *i, struct mcle_err *err)
 		if ((d = opt_find_short(*p)) == NULL)
 			return mcle_err_set(err, MCLE_EUSAGE, "unknown option '-%c'", *p);
 		if (d->metavar == NULL) {
-			set_flag(o, d, NULL);
+			if (set_flag(o, d, NULL, err) < 0)
+				return -1;
 			continue;
 		}
 		if (p[1] != '\0')
-			return set_flag(o, d, p + 1);
+			return set_flag(o, d, p + 1, err);
 		if (*i + 1 >= argc)
 			return mcle_err_set(err, MCLE_EUSAGE, "option '-%c' needs a value (%s)",
 					    *p, d->metavar);
-		return set_flag(o, d, argv[++*i]);
+		return set_flag(o, d, argv[++*i], err);
 	}
 	return 0;
 }
@@ -279,12 +328,18 @@ check_ns_list(const char *csv, char *why, size_t len)
 	}
 }
 
-/* The characters of a label selector; its grammar is the server's to check. */
+/* HOST:PORT, :PORT or [ADDRESS]:PORT, the port 0-65535 (the host is the resolver's). */
 static int
-valid_selector(const char *s)
+valid_listen(const char *s)
 {
-	return s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"0123456789-_./=!(),<> \t")] == '\0';
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+
+	if (colon == NULL || parse_int(colon + 1, 0, 65535, &port) < 0)
+		return 0;
+	if (s[0] == '[')
+		return colon > s + 1 && colon[-1] == ']';
+	return memchr(s, ':', (size_t)(colon - s)) == NULL;
 }
 
 static int
@@ -317,7 +372,7 @@ max_in_flight(const struct opts *o, int *out, struct mcle_err *err)
 static int
 check_lists(const struct opts *o, struct mcle_err *err)
 {
-	char why[128];
+	char why[256];
 
 	if (is_empty(o, OPT_KUBECONFIG))
 		return bad_value(o, OPT_KUBECONFIG, "expected a file name", err);
@@ -331,16 +386,67 @@ check_lists(const struct opts *o, struct mcle_err *err)
 	if (o->val[OPT_EXCLUDE] != NULL &&
 	    check_ns_list(o->val[OPT_EXCLUDE], why, sizeof(why)) < 0)
 		return bad_value(o, OPT_EXCLUDE, why, err);
-	if (o->val[OPT_SELECTOR] != NULL && !valid_selector(o->val[OPT_SELECTOR]))
-		return bad_value(o, OPT_SELECTOR,
-				 "a label selector holds only letters, digits, spaces and -_./=!(),<>",
-				 err);
+	if (o->val[OPT_METRICS_FILE] != NULL &&
+	    (*o->val[OPT_METRICS_FILE] == '\0' ||
+	     o->val[OPT_METRICS_FILE][strlen(o->val[OPT_METRICS_FILE]) - 1] == '/'))
+		return bad_value(o, OPT_METRICS_FILE, "expected a file name", err);
+	if (o->val[OPT_LISTEN] != NULL && !valid_listen(o->val[OPT_LISTEN]))
+		return bad_value(o, OPT_LISTEN, "expected HOST:PORT, :PORT or [ADDRESS]:PORT", err);
+	if (o->val[OPT_SELECTOR] != NULL &&
+	    parse_selector(o->val[OPT_SELECTOR], why, sizeof(why)) < 0)
+		return bad_value(o, OPT_SELECTOR, why, err);
+	return 0;
+}
+
+/*
+ * A duration option from min to max seconds; the message states the limits
+ * and the form: "expected a duration from 1s to 24855d3h14m7s (2147483647
+ * seconds), such as 60, 90s, 2m or 1h30m".
+ */
+static int
+duration_value(const struct opts *o, enum opt_id id, int64_t min, int64_t max, int64_t *v,
+	       struct mcle_err *err)
+{
+	char lo[MCLE_DURATION_MAX], hi[MCLE_DURATION_MAX], why[160];
+
+	if (parse_duration(o->val[id], max, min == 0, v) == 0)
+		return 0;
+	duration_format(min, lo);
+	duration_format(max, hi);
+	snprintf(why, sizeof(why), "expected a duration from %s to %s (%" PRId64 " second%s), "
+		 "such as 60, 90s, 2m or 1h30m", lo, hi, max, max == 1 ? "" : "s");
+	return bad_value(o, id, why, err);
+}
+
+/* reconcile-all's loop, metrics and logs. */
+static int
+command_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
+{
+	int64_t v;
+
+	if (o->val[OPT_INTERVAL] != NULL) {
+		if (duration_value(o, OPT_INTERVAL, 1, 86400, &v, err) < 0)
+			return -1;
+		st->interval = v * 1000000;
+	}
+	if (parse_int(o->val[OPT_UNHEALTHY_AFTER], 1, 1000, &v) < 0)
+		return bad_value(o, OPT_UNHEALTHY_AFTER, "expected a number from 1 to 1000", err);
+	st->unhealthy_after = (int)v;
+	st->log_format = o->val[OPT_LOG_FORMAT];
+	if (strcmp(st->log_format, "text") != 0 && strcmp(st->log_format, "json") != 0)
+		return bad_value(o, OPT_LOG_FORMAT, "expected 'text' or 'json'", err);
+	st->release_on_exit = o->count[OPT_RELEASE_ON_EXIT] > 0;
+	st->no_events = o->count[OPT_NO_EVENTS] > 0;
+	st->quiet = o->count[OPT_QUIET] > 0;
+	st->metrics_file = o->val[OPT_METRICS_FILE];
+	st->listen = o->val[OPT_LISTEN];
 	return 0;
 }
 
 int
 opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 {
+	char why[256];
 	int64_t v;
 
 	memset(st, 0, sizeof(*st));
@@ -349,25 +455,26 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	if (st->identity != NULL && !valid_identity(st->identity))
 		return bad_value(o, OPT_IDENTITY,
 				 "expected 1-253 printable characters without spaces or quotes", err);
-	if (parse_duration(o->val[OPT_LEASE_DURATION], INT32_MAX, 0, &v) < 0)
-		return bad_value(o, OPT_LEASE_DURATION,
-				 "expected a positive number of seconds (e.g. 60, 90s, 2m)", err);
+	if (duration_value(o, OPT_LEASE_DURATION, 1, INT32_MAX, &v, err) < 0)
+		return -1;
 	st->lease_duration = (int32_t)v;
-	if (parse_duration(o->val[OPT_CLOCK_SKEW], 3600, 1, &v) < 0)
-		return bad_value(o, OPT_CLOCK_SKEW,
-				 "expected seconds between 0 and 3600", err);
+	if (duration_value(o, OPT_CLOCK_SKEW, 0, 3600, &v, err) < 0)
+		return -1;
 	st->skew = v * 1000000;
-	if (parse_duration(o->val[OPT_TIMEOUT], 86400, 0, &v) < 0)
-		return bad_value(o, OPT_TIMEOUT,
-				 "expected a positive number of seconds up to 86400", err);
+	if (duration_value(o, OPT_TIMEOUT, 1, 86400, &v, err) < 0)
+		return -1;
 	st->timeout = v * 1000000;
+	if (parse_duration(o->val[OPT_REQUEST_TIMEOUT], 3600, 0, &v) < 0)
+		return bad_value(o, OPT_REQUEST_TIMEOUT,
+				 "expected a positive number of seconds up to 3600", err);
+	st->request_timeout = v * 1000000;
 	st->namespace = o->val[OPT_NAMESPACE];
 	if (st->namespace != NULL && !valid_namespace(st->namespace))
 		return bad_value(o, OPT_NAMESPACE,
 				 "not a DNS-1123 label (1-63 of a-z, 0-9, '-')", err);
 	st->output = o->val[OPT_OUTPUT];
-	if (strcmp(st->output, "json") != 0 && strcmp(st->output, "text") != 0)
-		return bad_value(o, OPT_OUTPUT, "expected 'text' or 'json'", err);
+	if (output_check(st->output, why, sizeof(why)) < 0)
+		return bad_value(o, OPT_OUTPUT, why, err);
 	st->kubeconfig = o->val[OPT_KUBECONFIG];
 	st->context = o->val[OPT_CONTEXT];
 	st->verbose = o->count[OPT_VERBOSE];
@@ -379,6 +486,8 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	if (max_in_flight(o, &st->max_in_flight, err) < 0)
 		return -1;
 	st->parallel = st->max_in_flight;
+	if (command_settings(o, st, err) < 0)
+		return -1;
 	if (!valid_subdomain(st->lease_name))
 		return bad_value(o, OPT_LEASE_NAME, "not a DNS-1123 subdomain", err);
 	if (!valid_subdomain(st->lease_group))

@@ -20,6 +20,7 @@ enum opt_id {
 	OPT_LEASE_DURATION,
 	OPT_CLOCK_SKEW,
 	OPT_TIMEOUT,
+	OPT_REQUEST_TIMEOUT,
 	OPT_NAMESPACE,
 	OPT_OUTPUT,
 	OPT_KUBECONFIG,
@@ -41,6 +42,15 @@ enum opt_id {
 	OPT_LEASE_PLURAL,
 	OPT_NO_CLUSTER,
 	OPT_PARALLEL,
+	OPT_INTERVAL,
+	OPT_RELEASE_ON_EXIT,
+	OPT_METRICS_FILE,
+	OPT_LISTEN,
+	OPT_UNHEALTHY_AFTER,
+	OPT_NO_EVENTS,
+	OPT_LOG_FORMAT,
+	OPT_QUIET,
+	OPT_PARTIAL_OK,
 	OPT_MAX_IN_FLIGHT,
 	OPT__COUNT
 };
@@ -80,6 +90,7 @@ struct settings {
 	int32_t lease_duration;		/* seconds */
 	int64_t skew;			/* microseconds */
 	int64_t timeout;		/* microseconds */
+	int64_t request_timeout;	/* microseconds: one HTTP attempt at most */
 	const char *namespace;
 	const char *output;		/* -o: a format of output.c */
 	const char *kubeconfig;
@@ -92,6 +103,14 @@ struct settings {
 	int no_cluster;			/* --no-cluster */
 	int parallel;			/* the same as max_in_flight (--parallel is its alias) */
 	int max_in_flight;		/* requests at once (--max-in-flight, --parallel) */
+	int64_t interval;		/* --interval, microseconds; 0: one pass */
+	int release_on_exit;		/* --release-on-exit */
+	const char *metrics_file;	/* --metrics-file, or NULL */
+	const char *listen;		/* --listen HOST:PORT, or NULL */
+	int unhealthy_after;		/* --unhealthy-after: intervals */
+	int no_events;			/* --no-events */
+	const char *log_format;		/* --log-format: text or json */
+	int quiet;			/* -q */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);

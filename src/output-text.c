@@ -1,4 +1,7 @@
-/* output-text.c - aligned tables for people, errors and the summary beside them. */
+/*
+ * output-text.c - aligned tables for people (-o text, and -o wide with
+ * output-wide.c), errors and the summary beside them.
+ */
 #include "config.h"
 
 #include <inttypes.h>
@@ -6,48 +9,35 @@
 
 #include "election.h"
 #include "output.h"
+#include "parse.h"
 
 struct row {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	char action[16];
 	const char *holder;
-	char leader[8], epoch[24], duration[16];
-	char expires[MCLE_RFC3339_MAX], left[24];
+	char leader[8], epoch[24], duration[MCLE_DURATION_MAX];
+	char expires[MCLE_RFC3339_MAX], left[MCLE_DURATION_MAX];
+	char acquired[MCLE_RFC3339_MAX], renewed[MCLE_RFC3339_MAX];
 };
 
-/* "41s", "12m3s", "expired", "-". */
-static void
-remaining(const struct lease_view *v, char *buf, size_t len)
+void
+output_remaining(const struct lease_view *v, char *buf, size_t len)
 {
-	const struct store_entry *e = &v->res->entry;
-	int64_t left;
+	const struct store_entry *e;
+	char d[MCLE_DURATION_MAX];
+	int64_t left = output_remaining_seconds(v);
 
-	if (!output_held(v) || e->now == 0) {
+	if (left < 0) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	left = elect_expire_time(e) - e->now;
-	if (left < 0) {
+	e = &v->res->entry;
+	if (e->now > elect_expire_time(e)) {
 		snprintf(buf, len, "expired");
 		return;
 	}
-	left /= MCLE_USEC;
-	if (left < 60)
-		snprintf(buf, len, "%" PRId64 "s", left);
-	else
-		snprintf(buf, len, "%" PRId64 "m%" PRId64 "s", left / 60, left % 60);
-}
-
-/* The columns whose width varies: namespace, action, holder. */
-static void
-fill_names(const struct lease_view *v, struct row *r)
-{
-	snprintf(r->ns, sizeof(r->ns), "%s", v->ns);
-	snprintf(r->action, sizeof(r->action), "%s", v->action ? v->action : "-");
-	r->holder = output_held(v) ? v->res->entry.rec.holder : "<none>";
-	if (v->unreadable)	/* never shown as free: its state is unknown */
-		r->holder = v->err != NULL && v->err->code == MCLE_ECORRUPT ?
-			    "<corrupt>" : "<unreadable>";
+	duration_format(left, d);
+	snprintf(buf, len, "%s", d);
 }
 
 static void
@@ -57,22 +47,31 @@ fill_row(const struct lease_view *v, struct row *r)
 	int f = v->res != NULL && v->res->found;
 
 	memset(r, 0, sizeof(*r));
-	fill_names(v, r);
+	snprintf(r->ns, sizeof(r->ns), "%s", v->ns);
+	snprintf(r->action, sizeof(r->action), "%s", v->action ? v->action : "-");
+	r->holder = output_held(v) ? e->rec.holder : "<none>";
 	snprintf(r->leader, sizeof(r->leader), "%s", output_is_leader(v) ? "true" : "false");
 	snprintf(r->epoch, sizeof(r->epoch), "%" PRId64, f ? e->rec.epoch : 0);
 	if (f)
-		snprintf(r->duration, sizeof(r->duration), "%" PRId32 "s", e->rec.duration);
+		duration_format(e->rec.duration, r->duration);
 	else
 		snprintf(r->duration, sizeof(r->duration), "-");
 	if (output_held(v))
 		time_format(elect_expire_time(e), r->expires);
 	else
 		snprintf(r->expires, sizeof(r->expires), "-");
-	if (v->res != NULL)
-		remaining(v, r->left, sizeof(r->left));
+	output_remaining(v, r->left, sizeof(r->left));
+	if (f && e->rec.acquired != 0)
+		time_format(e->rec.acquired, r->acquired);
 	else
-		snprintf(r->left, sizeof(r->left), "-");
-	if (v->unreadable) {
+		snprintf(r->acquired, sizeof(r->acquired), "-");
+	if (f && e->updated != 0)
+		time_format(e->updated, r->renewed);
+	else
+		snprintf(r->renewed, sizeof(r->renewed), "-");
+	if (v->unreadable) {	/* never shown as free: its state is unknown */
+		r->holder = v->err != NULL && v->err->code == MCLE_ECORRUPT ?
+			    "<corrupt>" : "<unreadable>";
 		snprintf(r->leader, sizeof(r->leader), "-");
 		snprintf(r->epoch, sizeof(r->epoch), "-");
 	}
@@ -86,48 +85,71 @@ width(size_t cur, const char *s)
 	return (int)(n > cur ? n : cur);
 }
 
-static int
-text_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags)
+struct widths {
+	int ns, holder, action, duration, left;
+};
+
+static void
+print_row(FILE *f, const struct widths *w, const struct row *r, int act, int wide)
 {
-	int wn = 9, wh = 6, wa = 6, act = (flags & OUT_ACTION) != 0;
+	if (act)
+		fprintf(f, "%-*s  %-*s  ", w->ns, r->ns, w->action, r->action);
+	else
+		fprintf(f, "%-*s  ", w->ns, r->ns);
+	fprintf(f, "%-*s  %-6s  %-5s  %-*s  %-27s  ", w->holder, r->holder, r->leader,
+		r->epoch, w->duration, r->duration, r->expires);
+	if (wide)
+		fprintf(f, "%-*s  %-27s  %s\n", w->left, r->left, r->acquired, r->renewed);
+	else
+		fprintf(f, "%s\n", r->left);
+}
+
+int
+output_table(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags,
+	     int wide)
+{
+	static const struct row head = {
+		"NAMESPACE", "ACTION", "HOLDER", "LEADER", "EPOCH", "DURATION", "EXPIRES",
+		"REMAINING", "ACQUIRED", "RENEWED",
+	};
+	struct widths w = { 9, 6, 6, 8, 9 };
+	int act = (flags & OUT_ACTION) != 0;
 	struct lease_result res;
 	struct lease_view v;
 	FILE *f = o->out;
 	struct row r;
 	size_t i;
 
-	for (i = 0; i < n; i++) {	/* the widths first: only the names */
+	for (i = 0; i < n; i++) {
 		memset(&v, 0, sizeof(v));
 		get(arg, i, &v, &res);
-		fill_names(&v, &r);
-		wn = width((size_t)wn, r.ns);
-		wh = width((size_t)wh, r.holder);
-		wa = width((size_t)wa, r.action);
+		fill_row(&v, &r);
+		w.ns = width((size_t)w.ns, r.ns);
+		w.holder = width((size_t)w.holder, r.holder);
+		w.action = width((size_t)w.action, r.action);
+		w.duration = width((size_t)w.duration, r.duration);
+		w.left = width((size_t)w.left, r.left);
 	}
-	if (act)
-		fprintf(f, "%-*s  %-*s  ", wn, "NAMESPACE", wa, "ACTION");
-	else
-		fprintf(f, "%-*s  ", wn, "NAMESPACE");
-	fprintf(f, "%-*s  %-6s  %-5s  %-8s  %-27s  %s\n", wh, "HOLDER", "LEADER",
-		"EPOCH", "DURATION", "EXPIRES", "REMAINING");
+	print_row(f, &w, &head, act, wide);
 	for (i = 0; i < n; i++) {
 		memset(&v, 0, sizeof(v));
 		get(arg, i, &v, &res);
 		fill_row(&v, &r);
 		if (v.warning != NULL)
 			fprintf(o->err, "mcle: warning: namespace '%s': %s\n", v.ns, v.warning);
-		if (act)
-			fprintf(f, "%-*s  %-*s  ", wn, r.ns, wa, r.action);
-		else
-			fprintf(f, "%-*s  ", wn, r.ns);
-		fprintf(f, "%-*s  %-6s  %-5s  %-8s  %-27s  %s\n", wh, r.holder, r.leader,
-			r.epoch, r.duration, r.expires, r.left);
+		print_row(f, &w, &r, act, wide);
 	}
 	return ferror(f) ? -1 : 0;
 }
 
 static int
-text_summary(struct output *o, const struct pass_summary *s)
+text_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags)
+{
+	return output_table(o, get, arg, n, flags, 0);
+}
+
+int
+output_summary_line(struct output *o, const struct pass_summary *s)
 {
 	fprintf(o->out, "\n%zu namespace%s: %zu leader, %zu standby, %zu failed", s->namespaces,
 		s->namespaces == 1 ? "" : "s", s->leader, s->standby, s->failed);
@@ -142,6 +164,6 @@ text_summary(struct output *o, const struct pass_summary *s)
 const struct output_format output_text = {
 	.name = "text",
 	.leases = text_leases,
-	.summary = text_summary,
+	.summary = output_summary_line,
 	.ns_error = output_ns_error_line,
 };

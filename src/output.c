@@ -11,32 +11,95 @@
 
 static const struct output_format *const formats[] = {
 	&output_text,
+	&output_wide,
 	&output_json,
+	&output_yaml,
+	&output_name,
+	&output_jsonpath,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
-int
-output_init(struct output *o, const char *format, FILE *out, FILE *err, struct mcle_err *e)
+/* The format spec names ("jsonpath=..." names jsonpath), or NULL. */
+static const struct output_format *
+find_format(const char *spec, const char **arg)
 {
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < NFORMATS; i++) {
-		if (strcmp(formats[i]->name, format) == 0) {
-			o->fmt = formats[i];
-			o->out = out;
-			o->err = err;
-			return 0;
+		n = strlen(formats[i]->name);
+		if (strncmp(formats[i]->name, spec, n) != 0)
+			continue;
+		if (!formats[i]->takes_arg && spec[n] == '\0') {
+			*arg = NULL;
+			return formats[i];
+		}
+		if (formats[i]->takes_arg && spec[n] == '=') {
+			*arg = spec + n + 1;
+			return formats[i];
 		}
 	}
-	return mcle_err_set(e, MCLE_EUSAGE, "unknown output format '%.32s': expected %s",
-			    format, output_formats());
+	return NULL;
+}
+
+static int
+format_of(struct output *o, const char *spec, char *why, size_t whylen)
+{
+	const char *arg = NULL;
+
+	memset(o, 0, sizeof(*o));
+	if ((o->fmt = find_format(spec, &arg)) == NULL) {
+		snprintf(why, whylen, "expected %s", output_formats());
+		return -1;
+	}
+	if (o->fmt->init != NULL && o->fmt->init(o, arg, why, whylen) < 0) {
+		o->fmt = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+output_check(const char *spec, char *why, size_t whylen)
+{
+	struct output o;
+
+	if (format_of(&o, spec, why, whylen) < 0)
+		return -1;
+	output_free(&o);
+	return 0;
+}
+
+int
+output_init(struct output *o, const char *spec, FILE *out, FILE *err, struct mcle_err *e)
+{
+	char why[256];
+
+	if (format_of(o, spec, why, sizeof(why)) < 0)
+		return mcle_err_set(e, MCLE_EUSAGE, "invalid output format '%.64s': %s", spec, why);
+	o->out = out;
+	o->err = err;
+	return 0;
+}
+
+void
+output_free(struct output *o)
+{
+	if (o->fmt != NULL && o->fmt->fini != NULL)
+		o->fmt->fini(o);
+	o->priv = NULL;
 }
 
 const char *
 output_formats(void)
 {
-	return "text, json";
+	return "text, wide, json, yaml, name or jsonpath=TEMPLATE";
+}
+
+const char *
+output_format_name(size_t i)
+{
+	return i < NFORMATS ? formats[i]->name : NULL;
 }
 
 static int
@@ -137,10 +200,53 @@ add_opt(json_object *o, const char *key, int want, json_object *v)
 	return json_add(o, key, v);
 }
 
+/* "acquireTime" and, for jq 1.6 and other tools without fractions, "acquireTimeSeconds". */
 static int
 add_time(json_object *o, const char *key, int present, mcle_time t)
 {
-	return add_opt(o, key, present && t != 0, json_time(present, t));
+	char secs[48];
+	int rc;
+
+	present = present && t != 0;
+	rc = add_opt(o, key, present, json_time(present, t));
+	snprintf(secs, sizeof(secs), "%sSeconds", key);
+	/* whole Unix seconds, rounded down (also before 1970) */
+	if (present)
+		rc |= json_add_int(o, secs, t >= 0 ? t / MCLE_USEC : -((-t - 1) / MCLE_USEC) - 1);
+	else
+		rc |= json_add(o, secs, NULL);
+	return rc;
+}
+
+int64_t
+output_remaining_seconds(const struct lease_view *v)
+{
+	const struct store_entry *e;
+	int64_t left;
+
+	if (v->unreadable || !output_held(v) || v->res->entry.now == 0)
+		return -1;
+	e = &v->res->entry;
+	left = elect_expire_time(e) - e->now;
+	return left <= 0 ? 0 : left / MCLE_USEC;
+}
+
+/* "expired", "remainingSeconds": null unless someone holds the lease. */
+static int
+add_expiry(json_object *o, const struct lease_view *v)
+{
+	const struct store_entry *e = v->res != NULL ? &v->res->entry : NULL;
+	int64_t left = output_remaining_seconds(v);
+	int rc = 0;
+
+	if (left < 0) {
+		rc |= json_add(o, "expired", NULL);
+		rc |= json_add(o, "remainingSeconds", NULL);
+		return rc;
+	}
+	rc |= json_add_bool(o, "expired", e->now > elect_expire_time(e));
+	rc |= json_add_int(o, "remainingSeconds", left);
+	return rc;
 }
 
 /* The common fields: the lease as the store has it. */
@@ -167,6 +273,12 @@ lease_fields(json_object *o, const struct lease_view *v)
 		rc |= json_add_int(o, "epoch", f ? e->rec.epoch : 0);
 	}
 	rc |= add_time(o, "storeTime", f || (e != NULL && e->now != 0), e != NULL ? e->now : 0);
+	rc |= add_expiry(o, v);
+	if (v->resource != NULL)
+		rc |= add_opt(o, "resourceStatus", 1, v->resource->has_status ?
+			      kube_status_object(&v->resource->status) : json_object_new_object());
+	else
+		rc |= json_add(o, "resourceStatus", NULL);
 	if (bad)
 		rc |= json_add_bool(o, "corrupt", v->err != NULL && v->err->code == MCLE_ECORRUPT);
 	return rc;
@@ -180,7 +292,8 @@ output_view_json(const struct lease_view *v, unsigned flags)
 
 	if (o == NULL)
 		return NULL;
-	rc = lease_fields(o, v);
+	rc = json_add_int(o, "schemaVersion", OUTPUT_SCHEMA_VERSION);
+	rc |= lease_fields(o, v);
 	if (v->action != NULL)
 		rc |= json_add_str(o, "action", v->action);
 	if (v->err != NULL && v->err->code != MCLE_OK) {
@@ -191,9 +304,6 @@ output_view_json(const struct lease_view *v, unsigned flags)
 		rc |= json_add_str(o, "warning", v->warning);
 	if ((flags & OUT_STATUS) && v->status != NULL)
 		rc |= add_opt(o, "status", 1, kube_status_object(v->status));
-	if (v->resource != NULL)
-		rc |= add_opt(o, "resourceStatus", 1, v->resource->has_status ?
-			      kube_status_object(&v->resource->status) : json_object_new_object());
 	if (rc != 0) {
 		json_object_put(o);
 		return NULL;

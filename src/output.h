@@ -1,6 +1,7 @@
 /*
  * output.h - what users see: a table of formats, each in its own file
- * (output-text.c, output-json.c), with one entry per kind of output.
+ * (output-text.c, output-wide.c, output-json.c, output-yaml.c,
+ * output-name.c, output-jsonpath.c), with one entry per kind of output.
  * Commands and engines never branch on the format: they hand lease views,
  * per-namespace errors and a pass summary to output_*.
  */
@@ -53,6 +54,10 @@ typedef void (*output_view_fn)(void *arg, size_t i, struct lease_view *v,
 
 struct output_format {
 	const char *name;
+	int takes_arg;		/* given as NAME=ARG (jsonpath=TEMPLATE) */
+	/* check ARG and keep what the format needs in o->priv (may be NULL) */
+	int (*init)(struct output *o, const char *arg, char *why, size_t whylen);
+	void (*fini)(struct output *o);
 	int (*leases)(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags);
 	int (*summary)(struct output *o, const struct pass_summary *s);
 	/* one namespace's failure, beside its row */
@@ -62,16 +67,26 @@ struct output_format {
 struct output {
 	const struct output_format *fmt;
 	FILE *out, *err;
+	void *priv;		/* the format's own state */
 };
 
 extern const struct output_format output_text;
+extern const struct output_format output_wide;
 extern const struct output_format output_json;
+extern const struct output_format output_yaml;
+extern const struct output_format output_name;
+extern const struct output_format output_jsonpath;
 
-/* The format named (text, json); -1 (MCLE_EUSAGE) if there is none. */
-int output_init(struct output *o, const char *format, FILE *out, FILE *err,
+/* The format of spec (text, json, jsonpath=TEMPLATE, ...); -1 (MCLE_EUSAGE) if none. */
+int output_init(struct output *o, const char *spec, FILE *out, FILE *err,
 		struct mcle_err *e);
-/* The names, for help and messages ("text, json"). */
+void output_free(struct output *o);
+/* 0 if spec names a format (and its argument is good), else -1 with why. */
+int output_check(const char *spec, char *why, size_t whylen);
+/* The names, for help, completion and messages. */
 const char *output_formats(void);
+/* Format i's name (i from 0), or NULL past the last: for completion. */
+const char *output_format_name(size_t i);
 
 /* Print; -1 (MCLE_EIO) if the stream fails. */
 int output_leases(struct output *o, output_view_fn get, void *arg, size_t n,
@@ -88,8 +103,23 @@ int output_flush(FILE *f, struct mcle_err *err);
 
 /* --- for the formats ------------------------------------------------------ */
 
-/* The documented JSON shape of one view (new object; NULL when out of memory). */
+/*
+ * The documented JSON shape of one view (mcle-json(7); new object, NULL when
+ * out of memory).  OUTPUT_SCHEMA_VERSION grows when a field changes
+ * meaning or goes away; new fields keep it.
+ */
+#define OUTPUT_SCHEMA_VERSION 1
 json_object *output_view_json(const struct lease_view *v, unsigned flags);
+
+/* The text table; wide adds the ACQUIRED and RENEWED columns. */
+int output_table(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags,
+		 int wide);
+/* "N namespaces: L leader, ..." after a pass's table (text, wide). */
+int output_summary_line(struct output *o, const struct pass_summary *s);
+/* What the text formats print for a view's remaining time: "41s", "1h30m", "expired", "-". */
+void output_remaining(const struct lease_view *v, char *buf, size_t len);
+/* Seconds left by the store's clock (0 once expired); -1 when not held or unknown. */
+int64_t output_remaining_seconds(const struct lease_view *v);
 
 int output_is_leader(const struct lease_view *v);
 /* "mcle: namespace 'NS': why" on the error stream (the formats' ns_error). */

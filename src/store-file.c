@@ -34,6 +34,7 @@
 #include "parse.h"
 #include "readfile.h"
 #include "store.h"
+#include "vec.h"
 
 #define FILE_MAX (64 * 1024)		/* a lock file is a few hundred bytes */
 #define GEN_TEXT 20			/* "%019" PRId64 "\n" in the .NAME.lock file */
@@ -200,31 +201,21 @@ read_entry(struct file_store *fs, const char *name, struct fobj *o,
 	return rc;
 }
 
+typedef char name_buf[MCLE_NAMESPACE_MAX + 1];
+
 static int
 cmp_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	return strcmp(a, b);
 }
 
 /* The sorted names in DIR that can be locks (valid namespace names). */
 static int
-list_names(struct file_store *fs, char ***out, size_t *count,
-	   struct mcle_err *err)
+list_names(struct file_store *fs, struct vec *names, struct mcle_err *err)
 {
-	DIR *d;
 	struct dirent *de;
-	char **names = NULL, **tmp;
-	size_t n = 0, cap = 0;
+	char *slot;
+	DIR *d;
 	int fd;
 
 	if ((fd = dup(fs->dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
@@ -237,33 +228,21 @@ list_names(struct file_store *fs, char ***out, size_t *count,
 	while ((de = readdir(d)) != NULL) {
 		if (!valid_namespace(de->d_name))
 			continue;	/* dot files: locks, temporaries */
-		if (n >= LIST_MAX) {
-			mcle_err_set(err, MCLE_ECORRUPT, "store directory '%s' holds over %d locks",
-				     fs->dir, LIST_MAX);
-			goto fail;
+		if ((slot = vec_add(names)) == NULL) {
+			if (vec_full(names))
+				mcle_err_set(err, MCLE_ECORRUPT,
+					     "store directory '%s' holds over %d locks", fs->dir, LIST_MAX);
+			else
+				mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+			closedir(d);
+			return -1;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((tmp = realloc(names, cap * sizeof(*names))) == NULL)
-				goto nomem;
-			names = tmp;
-		}
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			goto nomem;
-		n++;
+		memcpy(slot, de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);
-	if (n > 0)
-		qsort(names, n, sizeof(*names), cmp_names);
-	*out = names;
-	*count = n;
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(name_buf), cmp_names);
 	return 0;
-nomem:
-	mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-fail:
-	closedir(d);
-	free_names(names, n);
-	return -1;
 }
 
 /* Every lock, in name order; the deadline ends a long listing. */
@@ -271,16 +250,20 @@ static void
 file_list(struct store *s, struct store_op *op)
 {
 	struct file_store *fs = priv(s);
+	struct vec names = VEC_INIT(name_buf, LIST_MAX);
 	struct mcle_err bad;
 	struct fobj *o;
-	char **names = NULL;
-	size_t n = 0, i;
+	const char *name;
+	size_t n, i;
 	int rc = 0;
 
-	if (list_names(fs, &names, &n, &op->err) < 0)
+	if (list_names(fs, &names, &op->err) < 0) {
+		vec_free(&names);
 		return;
+	}
+	n = names.n;
 	if ((o = malloc(sizeof(*o))) == NULL) {
-		free_names(names, n);
+		vec_free(&names);
 		mcle_err_set(&op->err, MCLE_ENOMEM, "out of memory");
 		return;
 	}
@@ -291,8 +274,11 @@ file_list(struct store *s, struct store_op *op)
 					  fs->dir, i, n);
 			break;
 		}
+		name = vec_at(&names, i);
+		if (op->want != NULL && !op->want(op->each_arg, name))
+			continue;	/* not read at all: a pass over a few of many */
 		mcle_err_clear(&bad);
-		if (read_entry(fs, names[i], o, &bad) < 0) {
+		if (read_entry(fs, name, o, &bad) < 0) {
 			if (bad.code == MCLE_ENOTFOUND)
 				continue;	/* removed since the listing */
 			memset(&o->e.rec, 0, sizeof(o->e.rec));
@@ -300,7 +286,7 @@ file_list(struct store *s, struct store_op *op)
 		rc = op->each(op->each_arg, &o->e, bad.code != MCLE_OK ? &bad : NULL, &op->err);
 	}
 	free(o);
-	free_names(names, n);
+	vec_free(&names);
 	op->out.now = time_now_real();
 	if (rc == 0)
 		op->rc = 0;
@@ -579,7 +565,7 @@ next_version(const struct name_lock *l, enum store_verb verb, const char *name,
 	     struct fobj *cur, struct mcle_err *err)
 {
 	mcle_time now = time_now_real();
-	int64_t gen;
+	int64_t gen = 0;
 
 	if (verb == STORE_UPDATE) {
 		if (cur->meta == INT64_MAX)

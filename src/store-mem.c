@@ -12,6 +12,7 @@
 
 #include "parse.h"
 #include "store-mem.h"
+#include "vec.h"
 
 #define MEM_OBJECTS_MAX 1000000
 #define VERBS (STORE_REMOVE + 1)
@@ -24,8 +25,7 @@ struct mem_obj {
 };
 
 struct mem {
-	struct mem_obj *v;		/* sorted by name */
-	size_t n, cap;
+	struct vec objs;		/* struct mem_obj, sorted by name */
 	uint64_t next_gen;
 	int64_t offset;
 	mcle_time fixed;
@@ -54,6 +54,9 @@ mem_open(struct store *s, const char *rest, struct mcle_err *err)
 	if (*rest == '\0' || strchr(rest, '/') != NULL)
 		return mcle_err_set(err, MCLE_EUSAGE, "invalid store '%s': expected mem://NAME",
 				    s->url);
+	struct vec objs = VEC_INIT(struct mem_obj, MEM_OBJECTS_MAX);
+
+	priv(s)->objs = objs;
 	priv(s)->next_gen = 1;
 	return 0;
 }
@@ -61,21 +64,27 @@ mem_open(struct store *s, const char *rest, struct mcle_err *err)
 static void
 mem_close(struct store *s)
 {
-	free(priv(s)->v);
+	vec_free(&priv(s)->objs);
+}
+
+static struct mem_obj *
+obj(const struct mem *m, size_t i)
+{
+	return vec_at(&m->objs, i);
 }
 
 static struct mem_obj *
 find(struct mem *m, const char *name, size_t *pos)
 {
-	size_t lo = 0, hi = m->n, mid;
+	size_t lo = 0, hi = m->objs.n, mid;
 	int c;
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		c = strcmp(name, m->v[mid].name);
+		c = strcmp(name, obj(m, mid)->name);
 		if (c == 0) {
 			*pos = mid;
-			return &m->v[mid];
+			return obj(m, mid);
 		}
 		if (c < 0)
 			hi = mid;
@@ -89,23 +98,15 @@ find(struct mem *m, const char *name, size_t *pos)
 static struct mem_obj *
 insert(struct mem *m, size_t pos, const char *name)
 {
-	struct mem_obj *tmp;
-	size_t cap;
+	struct mem_obj *o;
 
-	if (m->n >= MEM_OBJECTS_MAX)
+	if (vec_add(&m->objs) == NULL)
 		return NULL;
-	if (m->n == m->cap) {
-		cap = m->cap ? m->cap * 2 : 16;
-		if ((tmp = realloc(m->v, cap * sizeof(*tmp))) == NULL)
-			return NULL;
-		m->v = tmp;
-		m->cap = cap;
-	}
-	memmove(&m->v[pos + 1], &m->v[pos], (m->n - pos) * sizeof(*m->v));
-	m->n++;
-	memset(&m->v[pos], 0, sizeof(m->v[pos]));
-	snprintf(m->v[pos].name, sizeof(m->v[pos].name), "%s", name);
-	return &m->v[pos];
+	o = obj(m, pos);
+	memmove(o + 1, o, (m->objs.n - 1 - pos) * sizeof(*o));
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	return o;
 }
 
 static void
@@ -157,8 +158,8 @@ mutate(struct mem *m, struct store_op *op)
 		return mcle_err_set(&op->err, MCLE_EPRECOND, "cannot %s lock '%s': it changed",
 				    store_verb_name(op->verb), op->name);
 	if (op->verb == STORE_REMOVE) {
-		memmove(o, o + 1, (m->n - pos - 1) * sizeof(*o));
-		m->n--;
+		memmove(o, o + 1, (m->objs.n - pos - 1) * sizeof(*o));
+		m->objs.n--;
 		op->out.now = mem_now(m);
 		return 0;
 	}
@@ -177,15 +178,19 @@ mutate(struct mem *m, struct store_op *op)
 }
 
 static void
-list(struct mem *m, struct store_op *op)
+list(struct mem *m, struct store_op *op, int times)
 {
 	struct store_entry e;
 	size_t i;
+	int k;
 
-	for (i = 0; i < m->n; i++) {
-		entry_of(m, &m->v[i], &e);
-		if (op->each(op->each_arg, &e, NULL, &op->err) < 0)
-			return;
+	for (i = 0; i < m->objs.n; i++) {
+		if (op->want != NULL && !op->want(op->each_arg, obj(m, i)->name))
+			continue;
+		entry_of(m, obj(m, i), &e);
+		for (k = 0; k < times; k++)
+			if (op->each(op->each_arg, &e, NULL, &op->err) < 0)
+				return;
 	}
 	op->out.now = mem_now(m);
 	op->rc = 0;
@@ -234,10 +239,16 @@ mem_exec(struct store *s, struct store_op *op)
 	m->count[op->verb]++;
 	if (m->hook != NULL)
 		m->hook(m->hook_arg, s, op);
+	if (op->verb == STORE_LIST && m->fault_times[op->verb] > 0 &&
+	    m->fault[op->verb] == MEM_LIST_TWICE) {
+		m->fault_times[op->verb]--;
+		list(m, op, 2);
+		return;
+	}
 	if (inject(m, op))
 		return;
 	if (op->verb == STORE_LIST) {
-		list(m, op);
+		list(m, op, 1);
 		return;
 	}
 	if (op->verb != STORE_READ) {

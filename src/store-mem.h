@@ -16,6 +16,7 @@ enum mem_fault {
 	MEM_COMMIT_LOST_412,	/* committed, then MCLE_EPRECOND (a retry's 412) */
 	MEM_PRECOND,		/* MCLE_EPRECOND, nothing committed */
 	MEM_CORRUPT,		/* MCLE_ECORRUPT (a malformed answer) */
+	MEM_LIST_TWICE,		/* STORE_LIST: every object listed twice (an inconsistent server) */
 };
 
 /* The next `times` operations of `verb` fail with f. */

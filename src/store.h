@@ -86,6 +86,9 @@ struct store_op {
 	int64_t deadline;		/* monotonic usec; 0 = the store's default */
 	store_each_fn each;		/* STORE_LIST */
 	void *each_arg;
+	/* STORE_LIST, optional: 0 for names the caller does not want (a backend
+	   may then skip reading them; it may also pass them on) */
+	int (*want)(void *each_arg, const char *name);
 	void (*done)(struct store_op *op);	/* from the loop, exactly once */
 	void *arg;
 	/* out */

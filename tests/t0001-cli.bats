@@ -119,7 +119,7 @@ try 'mcle --help'" ]
 	[[ "$stderr" == "mcle: missing -n NAMESPACE"* ]]
 	run --separate-stderr "$MCLE" status
 	assert_status 2
-	[[ "$stderr" == "mcle: missing -n NAMESPACE or --all"* ]]
+	[[ "$stderr" == "mcle: missing -n NAMESPACE, --all or -l SELECTOR"* ]]
 	run --separate-stderr "$MCLE" status -n a --all
 	assert_status 2
 }

@@ -47,11 +47,18 @@ duration_of() {
 }
 
 @test "invalid durations are usage errors naming the option and its source" {
-	for d in 0 -5 abc 1.5 10x "" 99999999999; do
+	for d in 0 -5 abc 1.5 10x "" 99999999999 999999999999 2147483648 24855d3h14m8s; do
 		run --separate-stderr "$MCLE" acquire -n team-a --identity me --lease-duration "$d"
 		assert_status 2
-		[[ "$stderr" == "mcle: invalid value '$d' for --lease-duration: expected a positive number of seconds"* ]]
+		# the limits, in both forms
+		[[ "$stderr" == "mcle: invalid value '$d' for --lease-duration: expected a duration from 1s to 24855d3h14m7s (2147483647 seconds), such as 60, 90s, 2m or 1h30m"* ]]
 	done
+	run --separate-stderr "$MCLE" acquire -n team-a --identity me --clock-skew 1h1s
+	assert_status 2
+	[[ "$stderr" == *"for --clock-skew: expected a duration from 0s to 1h (3600 seconds)"* ]]
+	run --separate-stderr "$MCLE" acquire -n team-a --identity me --timeout 2d
+	assert_status 2
+	[[ "$stderr" == *"for --timeout: expected a duration from 1s to 1d (86400 seconds)"* ]]
 	MCLE_LEASE_DURATION=junk run --separate-stderr "$MCLE" acquire -n team-a --identity me
 	assert_status 2
 	[[ "$stderr" == "mcle: invalid value 'junk' for MCLE_LEASE_DURATION:"* ]]
@@ -82,19 +89,57 @@ duration_of() {
 	done
 }
 
-@test "output format: text or json only" {
-	run --separate-stderr "$MCLE" -o yaml status -n team-a
+@test "output format: one of the formats, a bad one named with the list" {
+	run --separate-stderr "$MCLE" -o xml status -n team-a
 	assert_status 2
-	[[ "$stderr" == "mcle: invalid value 'yaml' for --output: expected 'text' or 'json'"* ]]
+	[[ "$stderr" == "mcle: invalid value 'xml' for --output: expected text, wide, json, yaml, name or jsonpath=TEMPLATE"* ]]
+	for f in jsonpath json=x text= Text; do
+		run --separate-stderr "$MCLE" -o "$f" status -n team-a
+		assert_status 2
+	done
+	printf 'output: yml\n' >"$MCLE_CONFIG"
+	run --separate-stderr "$MCLE" status -n team-a
+	assert_status 5
+	[[ "$stderr" == "mcle: invalid value 'yml' for 'output' in $MCLE_CONFIG:1: expected text,"* ]]
+	: >"$MCLE_CONFIG"
 	MCLE_OUTPUT=json run --separate-stderr "$MCLE" status -n team-a
 	assert_status 0
 	[ "$(json_get 'j["namespace"]')" = team-a ]
 }
 
-@test "durations accept s, m and h suffixes" {
+@test "durations accept d, h, m and s suffixes, and print the same way" {
 	run "$MCLE" acquire -n team-a --identity me --lease-duration 1h30m
 	assert_status 0
 	[ "$(duration_of team-a)" = 5400 ]
+	run "$MCLE" acquire -n team-b --identity me --lease-duration 2d3h
+	assert_status 0
+	[ "$(duration_of team-b)" = 183600 ]
+	run --separate-stderr "$MCLE" status -A --identity me
+	assert_status 0
+	assert_match '^team-a +me +true +1 +1h30m +[0-9T:.-]+Z +1h(29m([0-9]|[1-5][0-9])s|30m)$'
+	assert_match '^team-b +me +true +1 +2d3h +[0-9T:.-]+Z +2d(2h59m([0-9]|[1-5][0-9])s|3h)$'
+	# the longest lease: its REMAINING counts days, not minutes
+	run "$MCLE" acquire -n team-c --identity me --lease-duration 2147483647
+	assert_status 0
+	run --separate-stderr "$MCLE" status -n team-c
+	assert_match '^team-c +me +false +1 +24855d3h14m7s +[0-9T:.-]+Z +24855d3h1[34]m(([0-9]|[1-5][0-9])s)?$'
+}
+
+@test "a repeated single-value option is an error; a repeated -v counts" {
+	run --separate-stderr "$MCLE" -n a -n b status
+	assert_status 2
+	[[ "$stderr" == "mcle: option '--namespace' given twice ('a', then 'b'): give it once"* ]]
+	run --separate-stderr "$MCLE" status --namespace=a -na
+	assert_status 2
+	run --separate-stderr "$MCLE" reconcile-all --identity me --namespaces a --namespaces b
+	assert_status 2
+	[[ "$stderr" == "mcle: option '--namespaces' given twice ('a', then 'b'): give it once, with a comma-separated list"* ]]
+	run --separate-stderr "$MCLE" -o json -o text status -n a
+	assert_status 2
+	# a flag given twice means the same
+	run --separate-stderr "$MCLE" -v -v status -A -A
+	assert_status 0
+	[ -z "$(ls -A "$STORE_DIR")" ]
 }
 
 # in_flight ARGS...: the requests in flight a reconcile-all pass allows (-v)

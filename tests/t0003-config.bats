@@ -106,5 +106,5 @@ setup() {
 	head -c 300000 /dev/zero | tr '\0' '#' >"$MCLE_CONFIG"
 	run --separate-stderr "$MCLE" status --all
 	assert_status 5
-	[[ "$stderr" == "mcle: config file '$MCLE_CONFIG' exceeds "*" bytes" ]]
+	[[ "$stderr" == "mcle: config file '$MCLE_CONFIG' is larger than 256 KiB" ]]
 }

@@ -86,6 +86,7 @@ bad_value_of() {
 	lease-duration) echo soon ;;
 	clock-skew) echo 99999 ;;
 	timeout) echo 0 ;;
+	request-timeout) echo 1y ;;
 	output) echo xml ;;
 	kubeconfig) echo '""' ;;
 	context) echo '""' ;;
@@ -99,6 +100,11 @@ bad_value_of() {
 	lease-plural) echo 'leases.x' ;;
 	parallel) echo 65x ;;
 	max-in-flight) echo 1025 ;;
+	interval) echo soon ;;
+	metrics-file) echo 'metrics/' ;;
+	listen) echo nowhere ;;
+	unhealthy-after) echo 0 ;;
+	log-format) echo xml ;;
 	*) return 1 ;;
 	esac
 }

@@ -44,7 +44,7 @@ field() {	# field NS EXPR: a JSON field of `status -n NS`
 	run --separate-stderr "$MCLE" acquire -n team-a --identity c2
 	assert_status 1
 	[[ "$stderr" == "mcle: lease 'team-a' is held by 'c1' until "*Z ]]
-	assert_match '^team-a +c1 +false +1 +60s '
+	assert_match '^team-a +c1 +false +1 +1m '
 	[ "$(store_digest)" = "$before" ]
 }
 

@@ -57,7 +57,7 @@ field() {	# field KEY: a record field of the team-a lock file
 	[ "$(json_get 'j["epoch"]')" = 2147483648 ]
 	run --separate-stderr "$MCLE" renew -n team-a --identity c2
 	assert_status 0
-	assert_match '^team-a +c2 +true +2147483648 +60s '
+	assert_match '^team-a +c2 +true +2147483648 +1m '
 	# the Lease status: leaseTransitions is an int32 for the original readers
 	run --separate-stderr "$MCLE" -o json reconcile-all --identity c2 --namespaces team-a
 	assert_status 0
@@ -95,7 +95,7 @@ field() {	# field KEY: a record field of the team-a lock file
 	assert_status 0
 	[ "$(json_get 'j["expireTime"]')" = 9999-12-31T23:59:59.999999Z ]
 	run --separate-stderr "$MCLE" status -n team-a
-	assert_match '^team-a +c1 +false +1 +60s +9999-12-31T23:59:59.999999Z '
+	assert_match '^team-a +c1 +false +1 +1m +9999-12-31T23:59:59.999999Z '
 	before=$(store_digest)
 	run --separate-stderr "$MCLE" acquire -n team-a --identity c2
 	assert_status 1
@@ -153,8 +153,8 @@ field() {	# field KEY: a record field of the team-a lock file
 	[[ "$stderr" == "mcle: malformed lock file '$STORE_DIR/broken': "* ]]
 	assert_one_error_line
 	[ "$(printf '%s\n' "$output" | sed -n 3p | tr -s ' ')" = "broken <corrupt> - - - - -" ]
-	assert_match '^alpha +c1 +true +1 +60s '
-	assert_match '^zulu +c2 +false +1 +60s '
+	assert_match '^alpha +c1 +true +1 +1m '
+	assert_match '^zulu +c2 +false +1 +1m '
 	run --separate-stderr "$MCLE" -o json status --all --identity c1
 	assert_status 5
 	[ "$(json_get '[x["namespace"] for x in j]')" = '["alpha", "broken", "zulu"]' ]

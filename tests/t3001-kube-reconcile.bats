@@ -128,7 +128,7 @@ teardown() {
 	kube_pass cluster-a --lease-duration 60
 	assert_status 0
 	assert_match '^team-a +renewed +cluster-a +true +1 +17s '
-	assert_match '^team-b +renewed +cluster-a +true +1 +60s '
+	assert_match '^team-b +renewed +cluster-a +true +1 +1m '
 	[ "$(kube_lease team-a 'T(j["status"]["observedExpireTime"]) - T(j["status"]["observedRenewTime"])')" = 17.0 ]
 	[ "$(kube_lease team-b 'T(j["status"]["observedExpireTime"]) - T(j["status"]["observedRenewTime"])')" = 60.0 ]
 	# and the store record says so too

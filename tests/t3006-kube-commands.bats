@@ -159,7 +159,7 @@ clear_kube_log() {
 	clear_kube_log west
 	as west -o json status -n team-a
 	assert_status 0
-	[ "$(json_get '"resourceStatus" in j')" = false ]
+	[ "$(json_get 'j["resourceStatus"]')" = null ]
 	[ "$(json_get 'j["holderIdentity"]')" = east ]
 	kube_use west
 	[ "$(kube_count '*' .)" -eq 1 ]
@@ -171,7 +171,7 @@ clear_kube_log() {
 	clear_kube_log east
 	as east -o json --no-cluster status -n team-a
 	assert_status 0
-	[ "$(json_get '"resourceStatus" in j')" = false ]
+	[ "$(json_get 'j["resourceStatus"]')" = null ]
 	kube_use east
 	[ "$(kube_count '*' .)" -eq 0 ]
 }

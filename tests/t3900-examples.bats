@@ -62,6 +62,7 @@ expected = {
     "rbac.yaml": ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"],
     "cronjob.yaml": ["CronJob"],
     "deployment.yaml": ["Deployment"],
+    "priorityclass.yaml": ["PriorityClass"],
     "config.yaml": None,
 }
 found = sorted(n for n in os.listdir(EX) if n.endswith((".yaml", ".yml")))
@@ -98,7 +99,7 @@ for f, kind in (("cronjob.yaml", "CronJob"), ("deployment.yaml", "Deployment")):
 '
 }
 
-@test "the ClusterRole grants exactly what reconcile-all needs, no wildcards" {
+@test "the ClusterRole grants exactly the verbs mcle uses, no wildcards" {
 	py '
 role = one("rbac.yaml", "ClusterRole")
 got = set()
@@ -109,9 +110,10 @@ for r in role["rules"]:
             for v in r["verbs"]:
                 check("*" not in g + res + v, "wildcard in %r" % r)
                 got.add((g, res, v))
-want = {("", "namespaces", "get"), ("", "namespaces", "list")}
+want = {("", "namespaces", "list")}
 want |= {("leaderelection.600lyy.io", "leases", v) for v in ("get", "list", "create")}
-want |= {("leaderelection.600lyy.io", "leases/status", v) for v in ("get", "update", "patch")}
+want |= {("leaderelection.600lyy.io", "leases/status", "update")}
+want |= {("events.k8s.io", "events", "create")}
 check(got == want, "extra %s, missing %s" % (sorted(got - want), sorted(want - got)))
 check("aggregationRule" not in role, "aggregationRule")
 '
@@ -135,8 +137,52 @@ lease, timeout = int(e["MCLE_LEASE_DURATION"]), int(e["MCLE_TIMEOUT"])
 check(lease > p + late, "lease %d <= period %d + start jitter %d" % (lease, p, late))
 check(lease > p + late + run, "lease %d <= period + jitter + run %d" % (lease, p + late + run))
 check(timeout < run, "MCLE_TIMEOUT %d >= activeDeadlineSeconds %d" % (timeout, run))
-check(c.get("args") == ["reconcile-all"] and "command" not in c, "args %r" % c.get("args"))
+# exit 6 is a warning for a CronJob: the Job fails only on 4 and 5
+check(c.get("args") == ["reconcile-all", "--partial-ok"] and "command" not in c,
+      "args %r" % c.get("args"))
 check(podspec(cj)["restartPolicy"] == "Never", "restartPolicy")
+'
+}
+
+@test "the CronJob and the Deployment run at the priority class examples/ defines" {
+	py '
+pc = one("priorityclass.yaml", "PriorityClass")
+check(pc["apiVersion"] == "scheduling.k8s.io/v1", "apiVersion")
+check(0 < pc["value"] < 1000000000, "value %r: above ordinary, below system classes" % pc["value"])
+check(pc.get("globalDefault") is False, "globalDefault")
+check(pc.get("preemptionPolicy", "PreemptLowerPriority") == "PreemptLowerPriority", "preemptionPolicy")
+for f, kind in (("cronjob.yaml", "CronJob"), ("deployment.yaml", "Deployment")):
+    check(podspec(one(f, kind)).get("priorityClassName") == pc["metadata"]["name"],
+          f + ": priorityClassName")
+'
+}
+
+@test "mcle-system enforces the restricted Pod Security level, and the pods comply" {
+	py '
+ns = one("rbac.yaml", "Namespace")
+labels = ns["metadata"].get("labels", {})
+for mode in ("enforce", "audit", "warn"):
+    check(labels.get("pod-security.kubernetes.io/" + mode) == "restricted", mode + " label")
+# the checks of the restricted profile that a pod template can fail
+for f, kind in (("cronjob.yaml", "CronJob"), ("deployment.yaml", "Deployment")):
+    ps = podspec(one(f, kind))
+    psc = ps.get("securityContext", {})
+    for k in ("hostNetwork", "hostPID", "hostIPC"):
+        check(not ps.get(k), f + ": " + k)
+    check(all("hostPath" not in v for v in ps.get("volumes", [])), f + ": hostPath")
+    for c in ps["containers"] + ps.get("initContainers", []):
+        csc = c.get("securityContext", {})
+        eff = lambda k: csc.get(k, psc.get(k))
+        check(eff("runAsNonRoot") is True, f + ": runAsNonRoot")
+        check(eff("runAsUser") != 0, f + ": runAsUser 0")
+        check(csc.get("privileged") is not True, f + ": privileged")
+        check(csc.get("allowPrivilegeEscalation") is False, f + ": allowPrivilegeEscalation")
+        caps = csc.get("capabilities", {})
+        check(caps.get("drop") == ["ALL"], f + ": capabilities.drop")
+        check(set(caps.get("add", [])) <= {"NET_BIND_SERVICE"}, f + ": capabilities.add")
+        sp = (csc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type")
+        check(sp in ("RuntimeDefault", "Localhost"), f + ": seccompProfile %r" % sp)
+        check(not c.get("ports") or all("hostPort" not in p for p in c["ports"]), f + ": hostPort")
 '
 }
 
@@ -162,94 +208,30 @@ for f, kind in (("cronjob.yaml", "CronJob"), ("deployment.yaml", "Deployment")):
 '
 }
 
-@test "the Deployment: one replica, replaced not rolled, lease longer than two passes and the sleep" {
+@test "the Deployment: one replica, replaced not rolled, --interval with probes, lease longer than a gap between renewals" {
 	py '
 d = one("deployment.yaml", "Deployment")
 check(d["spec"]["replicas"] == 1, "replicas")
 check(d["spec"]["strategy"]["type"] == "Recreate", "strategy: two pods would share an identity")
 ps = podspec(d)
 c = ps["containers"][0]
-check(c["command"] == ["/bin/sh", "-c"], "command %r" % c["command"])
-script = c["args"][0]
-check("mcle reconcile-all" in script, "no reconcile-all in the loop")
-m = re.search(r"\bsleep ([0-9]+)\b", script)
-check(m is not None, "no sleep in the loop")
+check("command" not in c, "command %r: mcle is the process" % c.get("command"))
+args = c["args"]
+check(args[0] == "reconcile-all", "args %r" % args)
+opts = dict(a[2:].split("=", 1) for a in args[1:])
+check(opts.get("interval") == "10s", "--interval %r" % opts.get("interval"))
+port = int(opts["listen"].rsplit(":", 1)[1])
+check(c["ports"][0]["containerPort"] == port, "port")
+live, ready = c["livenessProbe"]["httpGet"], c["readinessProbe"]["httpGet"]
+check(live["path"] == "/healthz" and ready["path"] == "/readyz", "probe paths")
+check(live["port"] in (port, c["ports"][0]["name"]), "liveness port")
 e = env(c)
-lease, timeout, nap = int(e["MCLE_LEASE_DURATION"]), int(e["MCLE_TIMEOUT"]), int(m.group(1))
-check(lease == 30 and nap == 10, "lease %d, sleep %d" % (lease, nap))
-check(lease > 2 * timeout + nap, "lease %d <= 2 * timeout %d + sleep %d" % (lease, timeout, nap))
+lease, timeout, every = int(e["MCLE_LEASE_DURATION"]), int(e["MCLE_TIMEOUT"]), 10
+check(lease == 30, "lease %d" % lease)
+# start to start at most 1.1 intervals, then the next pass deadline
+check(lease > every * 1.1 + timeout, "lease %d <= interval * 1.1 + timeout %d" % (lease, timeout))
 check(ps["terminationGracePeriodSeconds"] > timeout, "grace period shorter than a pass")
 '
-}
-
-# The Deployment's shell loop, with a fake mcle answering the exit statuses
-# listed in $BATS_TEST_TMPDIR/codes (one per call) and a fake sleep.
-loop_setup() {
-	"$PYTHON3" -c "$PY_PRELUDE"'
-print(podspec(one("deployment.yaml", "Deployment"))["containers"][0]["args"][0], end="")' \
-		"$EX" >"$BATS_TEST_TMPDIR/loop.sh"
-	cat >"$BIN/mcle" <<'EOF'
-#!/bin/sh
-echo "mcle $*" >>"$LOG"
-code=$(sed -n 1p "$CODES")
-sed -i 1d "$CODES"
-exit "${code:-99}"
-EOF
-	cat >"$BIN/sleep" <<'EOF'
-#!/bin/sh
-echo "sleep $*" >>"$LOG"
-echo $$ >"$SLEEP_PID"
-[ -z "${REAL_SLEEP:-}" ] || exec /bin/sleep "$REAL_SLEEP"
-EOF
-	chmod +x "$BIN/mcle" "$BIN/sleep"
-	export LOG="$BATS_TEST_TMPDIR/log" CODES="$BATS_TEST_TMPDIR/codes"
-	export SLEEP_PID="$BATS_TEST_TMPDIR/sleep.pid"
-	: >"$LOG"
-}
-
-@test "the Deployment's loop goes on after exit 0, 4 and 6 and stops on any other" {
-	loop_setup
-	printf '%s\n' 0 6 4 0 5 >"$CODES"
-	run --separate-stderr env PATH="$BIN:$PATH" sh "$BATS_TEST_TMPDIR/loop.sh"
-	assert_status 5
-	[ "$(grep -c '^mcle reconcile-all$' "$LOG")" -eq 5 ]
-	[ "$(grep -c '^sleep 10$' "$LOG")" -eq 4 ]
-	[[ "$stderr" == *"exit 5"* ]]
-	for code in 1 2 3; do
-		: >"$LOG"
-		printf '%s\n' 0 "$code" >"$CODES"
-		run --separate-stderr env PATH="$BIN:$PATH" sh "$BATS_TEST_TMPDIR/loop.sh"
-		assert_status "$code"
-		[ "$(grep -c '^mcle' "$LOG")" -eq 2 ]
-	done
-}
-
-@test "the Deployment's loop exits 0 promptly on SIGTERM in its sleep" {
-	loop_setup
-	printf '%s\n' 0 0 0 >"$CODES"
-	# the loop's "sleep 10" really sleeps, for 300 s: promptly is long
-	# before that, however slow this machine
-	REAL_SLEEP=300 PATH="$BIN:$PATH" sh "$BATS_TEST_TMPDIR/loop.sh" \
-		>/dev/null 2>&1 3>&- &
-	pid=$!
-	for _ in $(seq 1200); do
-		[ -s "$SLEEP_PID" ] && break
-		sleep 0.05
-	done
-	[ -s "$SLEEP_PID" ]
-	# (again each second: one sent just before the loop's `wait` starts
-	# only sets its flag)
-	start=$(date +%s)
-	for _ in $(seq 60); do
-		kill -TERM "$pid" 2>/dev/null || break
-		sleep 1
-	done
-	rc=0
-	wait "$pid" || rc=$?
-	kill "$(cat "$SLEEP_PID")" 2>/dev/null || true
-	[ "$rc" -eq 0 ]
-	[ $(($(date +%s) - start)) -lt 60 ]
-	[ "$(grep -c '^mcle' "$LOG")" -eq 1 ]
 }
 
 @test "consumer.c compiles cleanly with -Wall -Wextra -Werror" {
@@ -400,7 +382,7 @@ consumer_sh_case() {
 	assert_status 2
 }
 
-@test "the Containerfile builds on debian:12 and runs on debian:12-slim with only the runtime libraries" {
+@test "the Containerfile: pinned bases, a test stage the image depends on, OCI labels, the runtime libraries only" {
 	py '
 lines, cur = [], ""
 for raw in open(os.path.join(EX, "Containerfile")):
@@ -418,32 +400,73 @@ for l in lines:
     else:
         check(stages, "instruction before FROM: " + l)
         stages[-1].append(l)
-check(len(stages) == 2, "%d stages, expected 2" % len(stages))
-build, runtime = stages
+check(len(stages) == 3, "%d stages, expected 3 (build, test, runtime)" % len(stages))
+build, test, runtime = stages
 def installs(stage):
     pkgs = set()
     for l in stage:
         for m in re.finditer(r"apt-get install ([^&;]*)", l):
             pkgs |= {w for w in m.group(1).split() if not w.startswith("-")}
     return pkgs
-check(re.fullmatch(r"FROM debian:12 AS build", build[0], re.I), build[0])
+pinned = r"debian:12(\.[0-9]+)?%s@sha256:[0-9a-f]{64}"
+check(re.fullmatch(r"FROM " + pinned % "" + r" AS build", build[0]), build[0])
+check(re.fullmatch(r"FROM " + pinned % "-slim", runtime[0]), runtime[0])
+check(build[0].split()[1].split("@")[0].replace(":", "-") + "-slim" ==
+      runtime[0].split()[1].split("@")[0].replace(":", "-"), "the same Debian release")
 need = {"build-essential", "autoconf", "automake", "pkg-config", "libcurl4-openssl-dev",
         "libjson-c-dev", "libyaml-dev", "libssl-dev"}
 check(need <= installs(build), "build stage lacks %s" % sorted(need - installs(build)))
 b = " ".join(build)
 for step in ("autoreconf -fi", "./configure --prefix=/usr", "make install DESTDIR=/out"):
     check(step in b, "build stage lacks " + step)
-check(runtime[0] == "FROM debian:12-slim", runtime[0])
+# the test stage: the build, the test tools of scripts/setup.sh, make check
+check(test[0] == "FROM build AS test", test[0])
+setup = open(os.path.join(EX, "..", "scripts", "setup.sh")).read()
+tools = set(re.search(r"packages=\"([^\"]*)\"", setup).group(1).split()) - need - {
+    "libcurl4-openssl-dev", "libjson-c-dev", "libyaml-dev", "libssl-dev"}
+check(tools <= installs(test), "test stage lacks %s" % sorted(tools - installs(test)))
+check(any(re.fullmatch(r"RUN make( -j[0-9]+)? check", l) for l in test), "no make check")
 rt = installs(runtime)
 check(rt == {"libcurl4", "libjson-c5", "libyaml-0-2", "libssl3", "ca-certificates"},
       "runtime packages %s" % sorted(rt))
 r = " ".join(runtime)
-check(re.search(r"COPY --from=build /out/usr/bin/mcle /usr/bin/mcle", r), "copy of the binary")
+# the binary comes from the test stage: no image without passing tests
+check(re.search(r"COPY --from=test /out/usr/bin/mcle /usr/bin/mcle", r), "copy of the tested binary")
+labels = dict(re.findall(r"(org\.opencontainers\.image\.[a-z.]+)=\"([^\"]*)\"", r))
+for k in ("title", "description", "version", "revision", "created", "licenses", "base.name", "base.digest"):
+    check(labels.get("org.opencontainers.image." + k), "no OCI label " + k)
+check(labels["org.opencontainers.image.licenses"] == "Apache-2.0", "licenses")
+check(labels["org.opencontainers.image.base.digest"] == runtime[0].split("@")[1], "base.digest")
+for arg in ("VERSION", "REVISION", "CREATED"):
+    check("ARG " + arg in r, "no ARG " + arg)
 user = [l.split()[1] for l in runtime if l.startswith("USER ")]
 check(len(user) == 1 and re.fullmatch(r"[1-9][0-9]*(:[0-9]+)?", user[0]), "USER %s: numeric, not root" % user)
 ep = [l[len("ENTRYPOINT "):] for l in runtime if l.startswith("ENTRYPOINT ")]
 check(len(ep) == 1 and json.loads(ep[0]) == ["mcle"], "ENTRYPOINT %s" % ep)
 '
+}
+
+@test "the Containerfile builds, tests and runs (with a working container engine)" {
+	local engine=""
+	for e in podman docker; do
+		if command -v "$e" >/dev/null && timeout 20 "$e" info >/dev/null 2>&1; then
+			engine=$e
+			break
+		fi
+	done
+	[ -n "$engine" ] || skip "no working container engine (checked statically above)"
+	# base images come from the registry: without it, say so rather than fail
+	timeout 300 "$engine" pull "$(sed -n 's/^FROM \(debian:12[^ ]*-slim@[^ ]*\).*/\1/p' "$EX/Containerfile")" >/dev/null 2>&1 ||
+		skip "$engine cannot pull the pinned base images here"
+	run timeout 3600 "$engine" build -q -f "$EX/Containerfile" -t mcle-test:example \
+		--build-arg REVISION=test "$MCLE_SRCDIR"
+	assert_status 0
+	run "$engine" run --rm mcle-test:example --version
+	assert_status 0
+	assert_match '^mcle [0-9]+\.[0-9]+\.[0-9]+$'
+	run "$engine" image inspect --format '{{ index .Config.Labels "org.opencontainers.image.revision" }} {{ .Config.User }}' mcle-test:example
+	[ "$output" = "test 65532:65532" ]
+	"$engine" rmi mcle-test:example >/dev/null 2>&1 || true
 }
 
 @test "the runtime packages provide every library mcle needs" {
@@ -474,4 +497,82 @@ check(len(ep) == 1 and json.loads(ep[0]) == ["mcle"], "ENTRYPOINT %s" % ep)
 		cut -d ' ' -f 1 "$EX/README.examples" | grep -qxF -- "$name" ||
 			{ echo "README.examples does not describe $name" >&2; return 1; }
 	done
+}
+
+# unit_value FILE KEY: the values of KEY= in a systemd unit, one a line.
+unit_value() {
+	sed -n "s/^$2=//p" "$1"
+}
+
+@test "the systemd units verify, and the service's pass works on a file store" {
+	local svc="$EX/mcle-reconcile.service" tmr="$EX/mcle-reconcile.timer"
+	[ "$(unit_value "$svc" Type)" = oneshot ]
+	[ "$(unit_value "$tmr" OnUnitActiveSec)" = 20s ]
+	[ "$(unit_value "$svc" Environment | sed -n 's/^MCLE_LEASE_DURATION=//p')" = 60 ]
+	unit_value "$svc" ExecStart | grep -q -- ' reconcile-all --no-cluster '
+	[ "$(unit_value "$svc" StateDirectory)" = mcle ]
+	unit_value "$svc" Environment | grep -qx 'MCLE_STORE=file:///var/lib/mcle'
+	[ "$(unit_value "$tmr" WantedBy)" = timers.target ]
+	if command -v systemd-analyze >/dev/null; then
+		# a copy naming this build's mcle, beside its timer
+		mkdir -p "$BATS_TEST_TMPDIR/units"
+		sed "s|^ExecStart=/usr/bin/mcle |ExecStart=$MCLE |" "$svc" \
+			>"$BATS_TEST_TMPDIR/units/mcle-reconcile.service"
+		cp "$tmr" "$BATS_TEST_TMPDIR/units/"
+		run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/units/mcle-reconcile.timer" \
+			"$BATS_TEST_TMPDIR/units/mcle-reconcile.service"
+		# (a verify outside a booted systemd may note its own surroundings;
+		# nothing about these units may appear)
+		if printf '%s\n' "$output" | grep -F 'mcle-reconcile.' >&2; then
+			return 1
+		fi
+	fi
+	# the pass, as the service runs it, with the store and the list moved here
+	local store="$BATS_TEST_TMPDIR/var-lib-mcle" list="$BATS_TEST_TMPDIR/namespaces"
+	mkdir -m 750 "$store"
+	cp "$EX/namespaces.txt" "$list"
+	local cmd
+	cmd=$(unit_value "$svc" ExecStart | sed -e "s|^/usr/bin/mcle |$MCLE |" \
+		-e "s|/etc/mcle/namespaces|$list|")
+	run --separate-stderr env -i PATH=/usr/bin:/bin HOME="$BATS_TEST_TMPDIR" \
+		MCLE_CONFIG="$MCLE_CONFIG" \
+		$(unit_value "$svc" Environment | sed "s|file:///var/lib/mcle|file://$store|") \
+		$cmd
+	assert_status 0
+	assert_match '^3 namespaces: 3 leader, 0 standby, 0 failed$'
+	[ -f "$store/team-a" ] && [ -f "$store/team-c" ]
+	# 4 and 6 count as success for the unit, 2 and 5 do not
+	[ "$(unit_value "$svc" SuccessExitStatus)" = "4 6" ]
+}
+
+@test "reconcile-loop.sh runs its pass on the file store even with KUBECONFIG set" {
+	cp "$EX/namespaces.txt" "$BATS_TEST_TMPDIR/namespaces"
+	mkdir -m 755 "$BATS_TEST_TMPDIR/store"
+	# mcle through a log of its exit statuses
+	cat >"$BIN/mcle" <<-EOF
+		#!/bin/sh
+		"$MCLE" "\$@"
+		rc=\$?
+		echo "exit \$rc" >>"$BATS_TEST_TMPDIR/log"
+		exit \$rc
+	EOF
+	printf '#!/bin/sh\nexit 99\n' >"$BIN/sleep"
+	chmod +x "$BIN/mcle" "$BIN/sleep"
+	# (the fake sleep returns at once: the test stops the loop after two passes)
+	printf 'apiVersion: v1\nkind: Config\nclusters: []\n' >"$BATS_TEST_TMPDIR/kubeconfig"
+	PATH="$BIN:$PATH" KUBECONFIG="$BATS_TEST_TMPDIR/kubeconfig" \
+		MCLE_STORE="file://$BATS_TEST_TMPDIR/store" MCLE_IDENTITY=host-a \
+		MCLE_NAMESPACES_FILE="$BATS_TEST_TMPDIR/namespaces" \
+		timeout 60 sh "$EX/reconcile-loop.sh" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 1200); do
+		[ "$(grep -c . "$BATS_TEST_TMPDIR/log" 2>/dev/null)" -ge 2 ] && break
+		sleep 0.05
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	run cat "$BATS_TEST_TMPDIR/log"
+	[ "${lines[0]}" = "exit 0" ]
+	[ "${lines[1]}" = "exit 0" ]
+	[ -f "$BATS_TEST_TMPDIR/store/team-b" ]
 }

@@ -57,7 +57,8 @@ Control endpoints (never authenticated, never logged, never faulted)
   "method"/"path" filters; actions status:N, reset, commit-drop, delay:S;
   a queued fault may also "hold" its request until POST /_control/release,
   or its "delay" (default 120 s) runs out; GET /_control/held counts them),
-  POST/GET /_control/clock, GET/DELETE /_control/log (entries also carry
+  POST/GET /_control/clock, GET/DELETE /_control/log (entries carry "conn",
+  the number of the connection the request came on, and
   "outcome" for commit-drop and "random": true for random faults),
   POST /_control/bucket, GET /_control/object, and two extras:
   DELETE /_control/tokens (forget issued tokens) and POST

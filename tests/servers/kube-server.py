@@ -7,7 +7,8 @@ they define (mcle's leases.leaderelection.600lyy.io in particular), over TLS
 on 127.0.0.1.  Python 3 stdlib, plus python3-yaml for YAML bodies and --crd.
 
     kube-server.py --port-file F --tls-cert C --tls-key K [--client-ca CA]
-        [--token T]... [--forbidden-token T]... [--namespaces a,b,c]
+        [--token T]... [--forbidden-token T]... [--rbac FILE --rbac-token T]...
+        [--namespaces a,b,c]
         [--no-system-namespaces] [--crd FILE]... [--max-page N] [--verbose]
 
 The port is written to F (atomically) once the server accepts; SIGTERM or
@@ -35,6 +36,14 @@ Implemented
   client certificate signed by --client-ca authenticates as its CN.  No
   credentials at all is system:anonymous (as with --anonymous-auth=true):
   /version and health only, 403 elsewhere.
+  RBAC, for one subject: --rbac-token tokens authenticate as
+  system:serviceaccount:mcle-system:mcle, authorised as the RBAC authorizer
+  does for the ClusterRoles in --rbac FILE that a ClusterRoleBinding in it
+  binds to that service account: a request is allowed if a rule matches its
+  API group, resource (resource/subresource for a subresource), verb (get,
+  list, create, update, patch, delete, deletecollection, watch) and, when
+  the rule has resourceNames, its name; "*" matches anything.  Discovery and
+  /version stay open to it; anything else is 403 with the real message.
   Discovery (legacy, not aggregated): /version (v1.30.0), /api, /api/v1,
   /apis, /apis/G, /apis/G/V; the groups of established CRDs appear and
   disappear with them.  /openapi/v3 and one small document per
@@ -86,6 +95,11 @@ Implemented
   the real convertor types them (date -> "5m", string via JSONPath
   printing), includeObject=None|Metadata|Object; namespaces (Name, Status,
   Age) and CRDs (Name, Created At).
+  Events (events.k8s.io/v1, namespaced): create (POST, 201) with the
+  checks of kube-apiserver's ValidateEventCreate (eventTime,
+  reportingController, reportingInstance, action and reason required,
+  type Normal or Warning, note up to 1 KiB, regarding.namespace the
+  event's), 409 AlreadyExists, get, list (without paging or selectors).
   Every error is a metav1.Status with the real message, reason, details.
   managedFields are kept (approximately: one entry per manager, operation
   and subresource with the fields that write set).  Request bodies over
@@ -134,7 +148,8 @@ Control endpoints (no authentication, not logged; path prefix /_control/)
   POST   /_control/tokens {"tokens":[..],"forbidden":[..]}  replace the
          accepted (and forbidden) tokens: token rotation
   GET    /_control/log     JSON array of {"method","path","query","status",
-         "action"} for every API request; DELETE clears it
+         "action","conn"} for every API request (conn: the connection's
+         number, the same for requests on one connection); DELETE clears it
   GET    /_control/count?method=M&path=REGEX  {"count": N} ('*' any method)
   GET    /_control/object?path=/apis/..  the stored object (404 if none)
   GET    /_control/stats   {"requests":N,"resourceVersion":"N",..}
@@ -1932,6 +1947,67 @@ def check_preconditions(opts, obj, plural, group, name):
                                                meta.get("resourceVersion")))
 
 
+EVENTS_GROUP = "events.k8s.io"
+EVENT_TYPES = ("Normal", "Warning")
+
+
+class _EventsResource:
+    """What check_namespace needs to know of events.k8s.io events."""
+    namespaced = True
+    plural = "events"
+    group = EVENTS_GROUP
+
+
+EVENTS_RESOURCE = _EventsResource()
+
+
+def event_errors(obj, ns):
+    """k8s.io/kubernetes/pkg/apis/core/validation ValidateEventCreate,
+    for a request in events.k8s.io/v1."""
+    errs = []
+
+    def req_str(field, limit):
+        v = obj.get(field)
+        if not isinstance(v, str) or not v:
+            errs.append(FieldError("FieldValueRequired", field, None, ""))
+        elif len(v) > limit:
+            errs.append(FieldError("FieldValueTooLong", field, None,
+                                   "must have at most %d bytes" % limit))
+    t = obj.get("eventTime")
+    if not isinstance(t, str) or not RFC3339.match(t):
+        errs.append(FieldError("FieldValueRequired", "eventTime", None, ""))
+    reg = obj.get("regarding") or {}
+    if reg.get("namespace") and reg["namespace"] != ns:
+        errs.append(FieldError("FieldValueInvalid", "regarding.namespace",
+                               reg["namespace"],
+                               "does not match event.namespace"))
+    series = obj.get("series")
+    if series is not None and (not isinstance(series, dict) or
+                               int(series.get("count", 0)) < 2):
+        errs.append(FieldError("FieldValueInvalid", "series.count",
+                               (series or {}).get("count"),
+                               "should be at least 2"))
+    rc = obj.get("reportingController")
+    req_str("reportingController", 316)
+    if isinstance(rc, str) and rc and not QUALIFIED_NAME.match(
+            rc.split("/")[-1]):
+        errs.append(FieldError("FieldValueInvalid", "reportingController",
+                               rc, "name part must consist of alphanumeric "
+                               "characters, '-', '_' or '.'"))
+    req_str("reportingInstance", 128)
+    req_str("action", 128)
+    req_str("reason", 128)
+    if obj.get("type") not in EVENT_TYPES:
+        errs.append(FieldError("FieldValueNotSupported", "type",
+                               obj.get("type"), "supported values: "
+                               "\"Normal\", \"Warning\""))
+    note = obj.get("note")
+    if isinstance(note, str) and len(note.encode()) > 1024:
+        errs.append(FieldError("FieldValueTooLong", "note", None,
+                               "must have at most 1024 bytes"))
+    return errs
+
+
 def check_name_ns(obj, name, ns):
     """The handlers' checkName: fill name/namespace, or refuse a mismatch."""
     meta = obj.setdefault("metadata", {})
@@ -2802,6 +2878,8 @@ class KubeApi(Api):
             if version != "v1":
                 raise generic_error(404)
             return self.route_crd(req, m, rest)
+        if group == EVENTS_GROUP and version == "v1":
+            return self.route_events(req, m, rest)
         if not rest:
             self.only(m, ("GET",))
             return Answer(200, self.gv_resources(group, version))
@@ -2834,6 +2912,62 @@ class KubeApi(Api):
             return self.cr_delete(req, r, version, ns, name)
         raise generic_error(405)
 
+    # -- events.k8s.io/v1 Events --------------------------------------------
+
+    def route_events(self, req, m, rest):
+        ns = None
+        if rest[:1] == ["namespaces"] and len(rest) >= 3:
+            ns, rest = rest[1], rest[2:]
+        if rest[:1] != ["events"] or len(rest) > 2:
+            raise generic_error(404)
+        coll = self.s.data.setdefault((EVENTS_GROUP, "events"), Collection())
+        if len(rest) == 2:
+            self.only(m, ("GET",))
+            o = coll.get("%s/%s" % (ns, rest[1])) if ns else None
+            if o is None:
+                raise not_found("events", EVENTS_GROUP, rest[1])
+            return Answer(200, o)
+        if m == "GET":
+            prefix = ns + "/" if ns else ""
+            items = [coll.get(k) for k in coll.keys if k.startswith(prefix)]
+            return Answer(200, {"apiVersion": "events.k8s.io/v1",
+                                "kind": "EventList", "items": items,
+                                "metadata": {"resourceVersion":
+                                             str(self.s.rv)}})
+        if m != "POST" or ns is None:
+            raise generic_error(405)
+        return self.event_create(req, coll, ns)
+
+    def event_create(self, req, coll, ns):
+        """As kube-apiserver's event strategy: ValidateEventCreate for v1."""
+        obj = req.decode_body()
+        if obj.get("apiVersion") != "events.k8s.io/v1" or \
+                obj.get("kind") != "Event":
+            raise bad_request("the API version in the data (%s) does not "
+                              "match the expected API version "
+                              "(events.k8s.io/v1)" % obj.get("apiVersion"))
+        check_name_ns(obj, None, ns)
+        meta = obj["metadata"]
+        generate_name(meta)
+        self.check_namespace(EVENTS_RESOURCE, ns, meta.get("name") or "",
+                             True)
+        errs = name_errors(meta, False) + event_errors(obj, ns)
+        if errs:
+            raise invalid("Event.events.k8s.io", EVENTS_GROUP, "Event",
+                          meta.get("name") or "", errs)
+        key = "%s/%s" % (ns, meta["name"])
+        if coll.get(key) is not None:
+            raise already_exists("events", EVENTS_GROUP, meta["name"])
+        keep = {k: meta[k] for k in ("name", "labels", "annotations")
+                if meta.get(k)}
+        keep.update({"namespace": ns, "uid": new_uid(),
+                     "resourceVersion": self.s.next_rv(),
+                     "creationTimestamp": rfc3339()})
+        obj["metadata"] = keep
+        if not req.dry_run:
+            coll.put(key, obj)
+        return Answer(201, obj)
+
     def route_crd(self, req, m, rest):
         if not rest:
             self.only(m, ("GET",))
@@ -2861,9 +2995,49 @@ class KubeApi(Api):
 # --- authentication and authorisation -------------------------------------------
 
 class User:
-    def __init__(self, name, authorized):
+    def __init__(self, name, authorized, rules=None):
         self.name = name
         self.authorized = authorized
+        self.rules = rules      # RBAC: the rules of the bound roles
+
+
+def load_rbac(path):
+    """The rules bound to system:serviceaccount:mcle-system:mcle in path."""
+    if yaml is None:
+        raise SystemExit("kube-server: --rbac needs python3-yaml")
+    with open(path) as f:
+        docs = [d for d in yaml.safe_load_all(f) if isinstance(d, dict)]
+    roles = {d["metadata"]["name"]: d.get("rules") or []
+             for d in docs if d.get("kind") == "ClusterRole"}
+    rules = []
+    for d in docs:
+        if d.get("kind") != "ClusterRoleBinding":
+            continue
+        subjects = d.get("subjects") or []
+        if {"kind": "ServiceAccount", "name": "mcle",
+                "namespace": "mcle-system"} not in subjects:
+            continue
+        ref = d.get("roleRef") or {}
+        if ref.get("kind") == "ClusterRole":
+            rules += roles.get(ref.get("name"), [])
+    return rules
+
+
+def rbac_allows(rules, attrs):
+    verb, group, resource, sub, ns, name = attrs
+    res = resource + ("/" + sub if sub else "")
+    for r in rules:
+        if not (set(r.get("apiGroups") or []) & {group, "*"}):
+            continue
+        if not (set(r.get("resources") or []) & {res, "*"}):
+            continue
+        if not (set(r.get("verbs") or []) & {verb, "*"}):
+            continue
+        names = r.get("resourceNames")
+        if names and name not in names:
+            continue
+        return True
+    return False
 
 
 PUBLIC_PATHS = re.compile(r"^/(version|healthz|livez|readyz)/?$")
@@ -2927,6 +3101,8 @@ class State:
         self.ctl = threading.Lock()
         self.tokens = set(args.token or [])
         self.forbidden = set(args.forbidden_token or [])
+        self.rbac_tokens = set(args.rbac_token or [])
+        self.rbac_rules = load_rbac(args.rbac) if args.rbac else []
         self.faults = []
         self.log = []
         self.requests = 0
@@ -3245,6 +3421,9 @@ class Handler(standin.Handler):
         with self.state.ctl:
             if m and m.group(1) in self.state.tokens:
                 return User("system:serviceaccount:mcle-system:mcle", True)
+            if m and m.group(1) in self.state.rbac_tokens:
+                return User("system:serviceaccount:mcle-system:mcle", None,
+                            self.state.rbac_rules)
             if m and m.group(1) in self.state.forbidden:
                 return User("system:serviceaccount:mcle-system:unprivileged",
                             None)
@@ -3256,6 +3435,10 @@ class Handler(standin.Handler):
         if user.authorized is None and method == "GET" and \
                 DISCOVERY_PATHS.match(path):
             return      # system:discovery: any authenticated user
+        attrs = request_attributes(method, path, q)
+        if user.rules is not None and attrs is not None and \
+                rbac_allows(user.rules, attrs):
+            return
         raise forbidden_error(user.name, method, path, q)
 
 
@@ -3285,6 +3468,8 @@ def parse_args(argv):
     p.add_argument("--client-ca")
     p.add_argument("--token", action="append")
     p.add_argument("--forbidden-token", action="append")
+    p.add_argument("--rbac")
+    p.add_argument("--rbac-token", action="append")
     p.add_argument("--namespaces", default="")
     p.add_argument("--no-system-namespaces", action="store_true")
     p.add_argument("--crd", action="append")

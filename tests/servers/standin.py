@@ -34,6 +34,7 @@ import urllib.parse
 
 MAX_DELAY = 120.0           # longest "delay" fault or "hold", in seconds
 HANDSHAKE_TIMEOUT = 30      # seconds for a TLS handshake
+CONNECTIONS = iter(range(1, 1 << 62))   # next(): a connection's number (GIL-safe)
 FAULT_ACTIONS = ("status", "reset", "delay", "hold", "commit-drop")
 
 
@@ -157,6 +158,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        self.conn = next(CONNECTIONS)   # logged with each request: "conn"
         self.broken = False
         try:        # no Nagle: an answer must not wait for a delayed ACK
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
@@ -321,6 +323,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         (status, reply); send_reply() sends such a reply."""
         start = time.monotonic()
         entry["ms"] = None      # service time, set once the answer is out
+        entry["conn"] = self.conn
         fault = self.state.take_fault(method, self.path)
         action = fault["action"] if fault else None
         if fault:

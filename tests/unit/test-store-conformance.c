@@ -179,7 +179,7 @@ int
 main(int argc, char **argv)
 {
 	struct mcle_err err = MCLE_ERR_INIT;
-	struct http_limits lim = { 8, 8 };
+	struct http_limits lim = { 8, 8, 0 };
 	char dir[] = "/tmp/mcle-conformance.XXXXXX", url[64];
 	int i;
 
