@@ -657,8 +657,18 @@ set_tls(CURL *h, const struct http_client *c, const struct cred_copy *cc)
 	const char *key = cc->cert_pem != NULL ? cc->key_pem : c->key_pem;
 	CURLcode rc = CURLE_OK;
 
+	/*
+	 * CA certificates come from one file (the system bundle unless
+	 * given), never also from a directory: curl then keeps the file's
+	 * certificates between connections instead of reading them for
+	 * each (its cache skips a handle with a CA directory or CA data).
+	 * Given CA data is the only trust anchor, as kubectl has it.
+	 */
+	SETOPT(h, CURLOPT_CAPATH, NULL);
 	if (c->ca_file != NULL)
 		SETOPT(h, CURLOPT_CAINFO, c->ca_file);
+	else if (c->ca_pem != NULL)
+		SETOPT(h, CURLOPT_CAINFO, NULL);
 	if (c->ca_pem != NULL && (rc = set_blob(h, CURLOPT_CAINFO_BLOB, c->ca_pem)))
 		goto out;
 	if (cc->cert_pem == NULL && c->cert_file != NULL)
