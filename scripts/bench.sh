@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # gcs_stop: no arguments
 # bench.sh [MCLE [N...]] - what a reconcile-all pass costs, over a simulated
 # network.
 #
@@ -56,9 +57,9 @@ GV=/apis/leaderelection.600lyy.io/v1
 [[ -x /usr/bin/time ]] || { echo "bench.sh: needs GNU time (/usr/bin/time, Debian: time)" >&2; exit 2; }
 MCLE=$(cd "$(dirname "$MCLE")" && pwd)/$(basename "$MCLE")
 
-# shellcheck source=../tests/gcs-helpers.bash
+# shellcheck source=tests/gcs-helpers.bash
 . "$top/tests/gcs-helpers.bash"
-# shellcheck source=../tests/kube-helpers.bash
+# shellcheck source=tests/kube-helpers.bash
 . "$top/tests/kube-helpers.bash"
 
 work=$(mktemp -d /tmp/mcle-bench.XXXXXX)
