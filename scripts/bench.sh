@@ -35,6 +35,8 @@
 # user namespaces are allowed.
 #
 # Environment: BENCH_DELAYS, BENCH_MAX_IN_FLIGHT (else mcle's default),
+# BENCH_JUDGE_WALL=1 (judge wall time against the limit: only on an idle
+# machine; by default it is printed, not judged),
 # BENCH_HTTP2, BENCH_LOGS (a directory to keep each pass's stand-in logs
 # in), PYTHON3.  A benchmark, not a test: it judges nothing by a timer in the test
 # suite, and fails only when a pass fails.  Measure an optimised build
@@ -360,4 +362,5 @@ echo "$ ${BENCH_HTTP2:+BENCH_HTTP2=$BENCH_HTTP2 }scripts/bench.sh ${MCLE#"$top"/
 for n in $NS_LIST; do
 	bench_n "$n"
 done
-"$PYTHON3" "$TALLY" targets "$work/results" --judge "$judge"
+"$PYTHON3" "$TALLY" targets "$work/results" --judge "$judge" \
+	--judge-wall "${BENCH_JUDGE_WALL:-0}"
