@@ -77,8 +77,9 @@ describe() {
 @test "gcloud writes between mcle renew's read and its PATCH: 412, then exit 3" {
 	"$MCLE" --identity cluster-a acquire -n team-a >/dev/null
 	# hold mcle's conditional PATCH on arrival (after its read) until
-	# gcloud has written, however long gcloud takes to start
-	gcs_ctl POST /_control/fault '{"method": "PATCH", "path": "\\?ifGenerationMatch=", "count": 1, "action": "hold"}' >/dev/null
+	# gcloud has written, however long gcloud takes to start; an attempt
+	# dropped as stalled meanwhile is retried, and held too
+	gcs_ctl POST /_control/fault '{"method": "PATCH", "path": "\\?ifGenerationMatch=", "count": 1000, "action": "hold"}' >/dev/null
 	gcs_ctl DELETE /_control/log
 	"$MCLE" --identity cluster-a --timeout 300 renew -n team-a 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
@@ -87,6 +88,7 @@ describe() {
 	run gcloud storage objects update gs://bkt/locks/team-a \
 		--update-custom-metadata=holderIdentity=intruder,leaseTransitions=2 \
 		--if-metageneration-match=1
+	gcs_ctl DELETE /_control/fault >/dev/null
 	gcs_release
 	assert_status 0
 	rc=0
@@ -94,4 +96,6 @@ describe() {
 	[ "$rc" -eq 3 ]
 	grep -q "held by 'intruder'" "$BATS_TEST_TMPDIR/err"
 	gcs_log | grep '"method": "PATCH"' | grep 'ifGenerationMatch' | grep -q '"status": 412'
+	# and none of mcle's attempts went through
+	! gcs_log | grep '"method": "PATCH"' | grep 'ifGenerationMatch' | grep -q '"status": 200'
 }

@@ -221,7 +221,15 @@ teardown() {
 
 @test "a selector the server rejects is one error line, exit 5" {
 	kube_start --crd "$KUBE_CRD" --namespaces team-a
+	# malformed: refused before any request, a usage error
 	kube_pass cluster-a --selector 'env in (prod'
+	assert_status 2
+	assert_one_error_line
+	[ "$(kube_requests | grep -c .)" -eq 0 ]
+	# well-formed, but this server refuses it (as one whose label rules
+	# differ would)
+	kube_ctl POST /_control/fault '{"method":"GET","path":"^/api/v1/namespaces\\?.*labelSelector=","count":1,"status":400,"reason":"BadRequest","message":"unable to parse requirement: values[0][env]: Invalid value"}' >/dev/null
+	kube_pass cluster-a --selector 'env in (prod)'
 	assert_status 5
 	assert_one_error_line
 	[[ $stderr == *"cannot list namespaces"* ]]
