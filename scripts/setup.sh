@@ -23,13 +23,14 @@ cd "$top"
 # to the stand-ins, groff for the man page checks, setpriv/unshare
 # (util-linux) for permission tests, valgrind for the leak check, faketime
 # for a frozen or stepped-back clock, strace to kill a writer mid-write,
-# prometheus for promtool and a server that scrapes /metrics, zsh
+# nginx for HTTP/2 in front of a stand-in, GNU time for the benchmark's
+# peak RSS, prometheus for promtool and a server that scrapes /metrics, zsh
 # and fish to check the completion scripts.
 packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjson-c-dev libyaml-dev libssl-dev
 	bats python3 python3-cryptography python3-yaml openssl curl jq
 	groff-base util-linux valgrind faketime strace ca-certificates
-	prometheus zsh fish"
+	nginx time prometheus zsh fish"
 
 missing=""
 for p in $packages; do

@@ -103,7 +103,7 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	cmd_elect_params(ctx, &pp->p);
 	/* each resource's spec.leaseDurationSeconds is its namespace's duration */
 	pp->duration_explicit = 0;
-	pp->max_in_flight = ctx->st.parallel;
+	pp->max_in_flight = ctx->st.max_in_flight;
 	pp->deadline = ctx->deadline;
 	pp->out = &ctx->out;
 	rc = loop_options(ctx, &lp, err);
@@ -119,7 +119,7 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 const struct cmd_entry cmd_reconcile_all_entry = {
 	.name = "reconcile-all",
-	.usage = "[--selector SELECTOR] [--exclude NS,...] [--parallel N] [--partial-ok] [--namespaces NS,... | --namespaces-file FILE] [--interval DURATION [--release-on-exit] [--listen HOST:PORT] [--unhealthy-after N]] [--metrics-file FILE] [--no-events] [options]",
+	.usage = "[--selector SELECTOR] [--exclude NS,...] [--max-in-flight N] [--partial-ok] [--namespaces NS,... | --namespaces-file FILE] [--interval DURATION [--release-on-exit] [--listen HOST:PORT] [--unhealthy-after N]] [--metrics-file FILE] [--no-events] [options]",
 	.summary = "one pass: contend for every namespace and write its Lease status",
 	.help = "Observe the store with one listing, then for every namespace renew the\n"
 		"lease if --identity holds it, take it if it is free or expired, and\n"
@@ -128,9 +128,10 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"and each namespace's Lease resource is created if missing and its\n"
 		"status written when it changes.  Without one (or with --no-cluster)\n"
 		"the namespaces come from --namespaces / --namespaces-file and the\n"
-		"status is only printed.  --parallel bounds the requests in flight,\n"
-		"all on one thread.  Exits 6 when the pass finished but some\n"
-		"namespaces failed (0 with --partial-ok, after a warning).\n"
+		"status is only printed.  --max-in-flight (or --parallel) bounds the\n"
+		"requests in flight, all on one thread.  Exits 6 when the pass\n"
+		"finished but some namespaces failed (0 with --partial-ok, after a\n"
+		"warning).\n"
 		"\n"
 		"With --interval it runs a pass every DURATION (each start moved by up\n"
 		"to a tenth of it at random) in one process, keeping connections and\n"
@@ -146,7 +147,7 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"an events.k8s.io/v1 Event in its namespace (--no-events: none).",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_CLUSTER,
 	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE,
-		     OPT_PARALLEL, OPT_PARTIAL_OK, OPT_INTERVAL, OPT_RELEASE_ON_EXIT, OPT_METRICS_FILE,
+		     OPT_MAX_IN_FLIGHT, OPT_PARALLEL, OPT_PARTIAL_OK, OPT_INTERVAL, OPT_RELEASE_ON_EXIT, OPT_METRICS_FILE,
 		     OPT_LISTEN, OPT_UNHEALTHY_AFTER, OPT_NO_EVENTS, OPT__COUNT },
 	.exec = reconcile_exec,
 };

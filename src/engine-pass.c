@@ -325,6 +325,8 @@ gather_cluster(struct pass *p, struct mcle_err *err)
 	if (ns_list_count(&g.names) != before)
 		log_warn("%s listed %zu namespaces more than once; each is reconciled once",
 			 kube_describe(p->pp->kube), before - ns_list_count(&g.names));
+	if (vec_reserve(&p->slots, ns_list_count(&g.names)) < 0)
+		rc = mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	for (i = 0; i < ns_list_count(&g.names) && rc == 0; i++)
 		rc = add_slot(p, ns_list_at(&g.names, i), err);
 	ns_list_free(&g.names);
@@ -745,6 +747,8 @@ run_jobs(struct pass *p, struct mcle_err *err)
 		return 0;
 	if ((p->jobs = calloc(n, sizeof(*p->jobs))) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	log_debug("pass: %zu namespaces, %d requests in flight at most", p->slots.n,
+		  p->pp->max_in_flight);
 	for (i = 0; i < n; i++)
 		job_next(p, &p->jobs[i]);
 	/* after a signal the jobs in flight finish: no write is left unsettled */
@@ -903,6 +907,10 @@ engine_pass(const struct pass_params *pp, struct pass_summary *sum, struct mcle_
 		if (gather_cluster(&p, err) < 0)
 			goto out;
 	} else {
+		if (vec_reserve(&p.slots, ns_list_count(pp->names)) < 0) {
+			mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+			goto out;
+		}
 		for (i = 0; i < ns_list_count(pp->names); i++)
 			if (add_slot(&p, ns_list_at(pp->names, i), err) < 0)
 				goto out;

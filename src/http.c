@@ -38,6 +38,7 @@
 struct http_engine {
 	struct loop *loop;
 	CURLM *multi;
+	CURLSH *share;			/* TLS sessions: a new connection resumes */
 	int64_t attempt_max;		/* for its clients */
 	struct loop_timer timer;	/* curl's own timeout */
 	int max_in_flight;
@@ -259,6 +260,8 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	struct http_engine *e;
 	long conns = lim->max_host_connections > 0 ? lim->max_host_connections : 8;
 
+	if (conns > HTTP_HOST_CONNECTIONS_MAX)
+		conns = HTTP_HOST_CONNECTIONS_MAX;
 	if (global_init(err) < 0)
 		return NULL;
 	if ((e = calloc(1, sizeof(*e))) == NULL || (e->multi = curl_multi_init()) == NULL) {
@@ -268,6 +271,17 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	}
 	e->loop = l;
 	e->max_in_flight = lim->max_in_flight > 0 ? lim->max_in_flight : 1;
+	/*
+	 * One thread: the share needs no lock callbacks.  Without it each of
+	 * the connections a pass opens to a server (one per request in flight
+	 * over HTTP/1.1) makes a full TLS handshake.
+	 */
+	if ((e->share = curl_share_init()) == NULL ||
+	    curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		http_engine_free(e);
+		mcle_err_set(err, MCLE_ENOMEM, "cannot create a curl share handle");
+		return NULL;
+	}
 	e->attempt_max = lim->attempt_max > 0 ? lim->attempt_max : HTTP_ATTEMPT_MAX_US;
 	loop_timer_init(&e->timer, on_timer, e);
 	if (curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
@@ -276,6 +290,8 @@ http_engine_new(struct loop *l, const struct http_limits *lim, struct mcle_err *
 	    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns) != CURLM_OK ||
+	    curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS,
+			      (long)HTTP_STREAMS_MAX) != CURLM_OK ||
 	    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns * 4) != CURLM_OK) {
 		http_engine_free(e);
 		mcle_err_set(err, MCLE_ECONFIG, "cannot set up a curl multi handle");
@@ -296,6 +312,8 @@ http_engine_free(struct http_engine *e)
 		curl_easy_cleanup(e->idle[i]);
 	if (e->multi != NULL)
 		curl_multi_cleanup(e->multi);
+	if (e->share != NULL)
+		curl_share_cleanup(e->share);
 	free(e);
 }
 
@@ -639,8 +657,18 @@ set_tls(CURL *h, const struct http_client *c, const struct cred_copy *cc)
 	const char *key = cc->cert_pem != NULL ? cc->key_pem : c->key_pem;
 	CURLcode rc = CURLE_OK;
 
+	/*
+	 * CA certificates come from one file (the system bundle unless
+	 * given), never also from a directory: curl then keeps the file's
+	 * certificates between connections instead of reading them for
+	 * each (its cache skips a handle with a CA directory or CA data).
+	 * Given CA data is the only trust anchor, as kubectl has it.
+	 */
+	SETOPT(h, CURLOPT_CAPATH, NULL);
 	if (c->ca_file != NULL)
 		SETOPT(h, CURLOPT_CAINFO, c->ca_file);
+	else if (c->ca_pem != NULL)
+		SETOPT(h, CURLOPT_CAINFO, NULL);
 	if (c->ca_pem != NULL && (rc = set_blob(h, CURLOPT_CAINFO_BLOB, c->ca_pem)))
 		goto out;
 	if (cc->cert_pem == NULL && c->cert_file != NULL)
@@ -682,6 +710,15 @@ set_common(struct xfer *x, int64_t timeout_us)
 #endif
 	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	SETOPT(h, CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * A handle per request in flight holds an upload buffer, a copy of
+	 * each request sent over TLS: the least size curl takes, every time
+	 * (curl_easy_reset restores 64 KiB).  The read buffer stays curl's:
+	 * it refuses a new size once the handle has one.
+	 */
+	SETOPT(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+	if (x->c->e != NULL)
+		SETOPT(h, CURLOPT_SHARE, x->c->e->share);
 	SETOPT(h, CURLOPT_TIMEOUT_MS, ms);
 	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, ms < CONNECT_TIMEOUT_MS ? ms : CONNECT_TIMEOUT_MS);
 	SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);

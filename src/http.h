@@ -55,10 +55,19 @@ struct http_tls {
 	const char *connect_to;
 };
 
-/* Bounds of an engine. */
+/*
+ * Bounds of an engine.  Over HTTP/2 the requests to one server share as
+ * few connections as its stream limit allows (PIPEWAIT: a new transfer
+ * waits for the first connection to say whether it multiplexes); over
+ * HTTP/1.1 each request in flight holds a connection of its own.
+ */
+#define HTTP_HOST_CONNECTIONS_MAX	256	/* connections to one server, at most */
+#define HTTP_STREAMS_MAX		100	/* HTTP/2 streams on one connection, at most */
+
 struct http_limits {
 	int max_in_flight;		/* transfers at once (others wait in a queue) */
-	int max_host_connections;	/* connections to one server */
+	int max_host_connections;	/* connections to one server (at most
+					   HTTP_HOST_CONNECTIONS_MAX) */
 	int64_t attempt_max;		/* usec: one attempt at most (0: HTTP_ATTEMPT_MAX_US) */
 };
 

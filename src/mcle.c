@@ -163,8 +163,9 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 	if (output_init(&ctx->out, ctx->st.output, stdout, stderr, err) < 0 ||
 	    signals_init(err) < 0 || (ctx->loop = loop_new(err)) == NULL)
 		return -1;
-	lim.max_in_flight = ctx->st.parallel;
-	lim.max_host_connections = ctx->st.parallel;
+	/* HTTP/1.1 carries one request per connection: as many as may be in flight */
+	lim.max_in_flight = ctx->st.max_in_flight;
+	lim.max_host_connections = ctx->st.max_in_flight;
 	lim.attempt_max = ctx->st.request_timeout;
 	if ((ctx->http = http_engine_new(ctx->loop, &lim, err)) == NULL)
 		return -1;

@@ -11,6 +11,7 @@
 #include "parse.h"
 
 #define DEFAULT_CONFIG "/etc/mcle/config.yaml"
+#define MAX_IN_FLIGHT_MAX 1024		/* the default, 128: mcle-reconcile-all(1) says why */
 
 /* Indexed by enum opt_id: a row may stand anywhere, its index says which it is. */
 const struct opt_def opt_table[OPT__COUNT] = {
@@ -67,7 +68,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_NO_CLUSTER] = { OPT_NO_CLUSTER, "no-cluster", 0, NULL, NULL,
 	  "do not read or write Lease resources, even if a cluster is configured", 1, 0, NULL },
 	[OPT_PARALLEL] = { OPT_PARALLEL, "parallel", 0, "MCLE_PARALLEL", "N",
-	  "namespaces handled at once, 1-64 (default 4)", 0, 1, "4" },
+	  "the same as --max-in-flight (its older name)", 0, 1, NULL },
+	[OPT_MAX_IN_FLIGHT] = { OPT_MAX_IN_FLIGHT, "max-in-flight", 0, "MCLE_MAX_IN_FLIGHT", "N",
+	  "requests in flight at once, 1-1024 (default 128)", 0, 1, "128" },
 	[OPT_INTERVAL] = { OPT_INTERVAL, "interval", 0, "MCLE_INTERVAL", "DURATION",
 	  "run a pass every DURATION (e.g. 10s) until SIGTERM, in one process", 0, 1, NULL },
 	[OPT_RELEASE_ON_EXIT] = { OPT_RELEASE_ON_EXIT, "release-on-exit", 0, NULL, NULL,
@@ -356,6 +359,26 @@ is_empty(const struct opts *o, enum opt_id id)
 	return o->val[id] != NULL && *o->val[id] == '\0';
 }
 
+/*
+ * --max-in-flight, or its alias --parallel when that comes from a stronger
+ * source (flag over variable over config file); both are checked.
+ */
+static int
+max_in_flight(const struct opts *o, int *out, struct mcle_err *err)
+{
+	static const enum opt_id ids[] = { OPT_MAX_IN_FLIGHT, OPT_PARALLEL };
+	int64_t v[2] = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (o->val[ids[i]] != NULL &&
+		    parse_int(o->val[ids[i]], 1, MAX_IN_FLIGHT_MAX, &v[i]) < 0)
+			return bad_value(o, ids[i], "expected a number from 1 to 1024", err);
+	*out = (int)(o->val[OPT_PARALLEL] != NULL &&
+		     o->src[OPT_PARALLEL] > o->src[OPT_MAX_IN_FLIGHT] ? v[1] : v[0]);
+	return 0;
+}
+
 /* The values only commands use: checked here, so that every key is checked alike. */
 static int
 check_lists(const struct opts *o, struct mcle_err *err)
@@ -500,9 +523,9 @@ opts_settings(const struct opts *o, struct settings *st, struct mcle_err *err)
 	st->lease_version = o->val[OPT_LEASE_VERSION];
 	st->lease_plural = o->val[OPT_LEASE_PLURAL];
 	st->no_cluster = o->count[OPT_NO_CLUSTER] > 0;
-	if (parse_int(o->val[OPT_PARALLEL], 1, 64, &v) < 0)
-		return bad_value(o, OPT_PARALLEL, "expected a number from 1 to 64", err);
-	st->parallel = (int)v;
+	if (max_in_flight(o, &st->max_in_flight, err) < 0)
+		return -1;
+	st->parallel = st->max_in_flight;
 	if (command_settings(o, st, err) < 0)
 		return -1;
 	if (!valid_subdomain(st->lease_name))

@@ -55,6 +55,7 @@ enum opt_id {
 	OPT_EXCLUSIVE,
 	OPT_RENEW_EVERY,
 	OPT_KILL_GRACE,
+	OPT_MAX_IN_FLIGHT,
 	OPT__COUNT
 };
 
@@ -105,7 +106,8 @@ struct settings {
 	const char *lease_version;
 	const char *lease_plural;
 	int no_cluster;			/* --no-cluster */
-	int parallel;			/* reconcile-all workers */
+	int parallel;			/* the same as max_in_flight (--parallel is its alias) */
+	int max_in_flight;		/* requests at once (--max-in-flight, --parallel) */
 	int64_t interval;		/* --interval, microseconds; 0: one pass */
 	int release_on_exit;		/* --release-on-exit */
 	const char *metrics_file;	/* --metrics-file, or NULL */

@@ -36,6 +36,22 @@ vec_add(struct vec *a)
 	return p;
 }
 
+int
+vec_reserve(struct vec *a, size_t n)
+{
+	void *p;
+
+	if (a->max != 0 && n > a->max)
+		n = a->max;
+	if (n <= a->cap)
+		return 0;
+	if (n > SIZE_MAX / a->size || (p = realloc(a->v, n * a->size)) == NULL)
+		return -1;
+	a->v = p;
+	a->cap = n;
+	return 0;
+}
+
 void *
 vec_at(const struct vec *a, size_t i)
 {

@@ -23,6 +23,13 @@ struct vec {
 void *vec_add(struct vec *a);
 int vec_full(const struct vec *a);
 
+/*
+ * Room for n items in all (at most max), allocated now and exactly: for
+ * a count known in advance, which doubling would round up.  0, or -1 when
+ * out of memory.
+ */
+int vec_reserve(struct vec *a, size_t n);
+
 /* Item i (no bounds check). */
 void *vec_at(const struct vec *a, size_t i);
 

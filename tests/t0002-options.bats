@@ -141,3 +141,25 @@ duration_of() {
 	assert_status 0
 	[ -z "$(ls -A "$STORE_DIR")" ]
 }
+
+# in_flight ARGS...: the requests in flight a reconcile-all pass allows (-v)
+in_flight() {
+	"$MCLE" -v reconcile-all --identity me --namespaces a,b "$@" 2>&1 >/dev/null |
+		sed -n 's/^mcle: debug: pass: 2 namespaces, \([0-9]*\) requests in flight at most$/\1/p'
+}
+
+@test "--max-in-flight: 128 by default; --parallel is its alias, the stronger source wins" {
+	[ "$(in_flight)" = 128 ]
+	[ "$(in_flight --max-in-flight 7)" = 7 ]
+	[ "$(in_flight --parallel 9)" = 9 ]
+	[ "$(in_flight --parallel 9 --max-in-flight 7)" = 7 ]
+	[ "$(MCLE_MAX_IN_FLIGHT=5 in_flight --parallel 9)" = 9 ]
+	[ "$(MCLE_PARALLEL=5 in_flight --max-in-flight 3)" = 3 ]
+	[ "$(MCLE_PARALLEL=5 in_flight)" = 5 ]
+	printf 'parallel: 11\n' >"$MCLE_CONFIG"
+	[ "$(in_flight)" = 11 ]
+	[ "$(MCLE_MAX_IN_FLIGHT=6 in_flight)" = 6 ]
+	printf 'parallel: 11\nmax-in-flight: 12\n' >"$MCLE_CONFIG"
+	[ "$(in_flight)" = 12 ]
+	[ "$(MCLE_PARALLEL=4 in_flight)" = 4 ]
+}

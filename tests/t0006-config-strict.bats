@@ -98,7 +98,8 @@ bad_value_of() {
 	lease-group) echo 'example..io' ;;
 	lease-version) echo V1 ;;
 	lease-plural) echo 'leases.x' ;;
-	parallel) echo 65 ;;
+	parallel) echo 65x ;;
+	max-in-flight) echo 1025 ;;
 	interval) echo soon ;;
 	metrics-file) echo 'metrics/' ;;
 	listen) echo nowhere ;;

@@ -117,12 +117,16 @@ setup() {
 	[ "$(json_get 'sum(x["status"]["isLeader"] for x in j)')" = "$held" ]
 }
 
-@test "--parallel takes 1 to 64" {
-	for n in 0 65 -1 x 1.5; do
-		run --separate-stderr "$MCLE" reconcile-all --identity c1 --namespaces a --parallel "$n"
-		assert_status 2
-		[[ "$stderr" == "mcle: invalid value '$n' for --parallel: expected a number from 1 to 64"* ]]
+@test "--max-in-flight and its alias --parallel take 1 to 1024" {
+	for opt in --max-in-flight --parallel; do
+		for n in 0 1025 -1 x 1.5; do
+			run --separate-stderr "$MCLE" reconcile-all --identity c1 --namespaces a "$opt" "$n"
+			assert_status 2
+			[[ "$stderr" == "mcle: invalid value '$n' for $opt: expected a number from 1 to 1024"* ]]
+		done
 	done
-	MCLE_PARALLEL=64 run "$MCLE" reconcile-all --identity c1 --namespaces a,b
+	MCLE_PARALLEL=1024 run "$MCLE" reconcile-all --identity c1 --namespaces a,b
+	assert_status 0
+	MCLE_MAX_IN_FLIGHT=1 run "$MCLE" reconcile-all --identity c1 --namespaces a,b
 	assert_status 0
 }

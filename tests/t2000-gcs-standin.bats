@@ -1013,3 +1013,70 @@ gcloud_env() {
 	[[ $output == *412* || $output == *"pre-conditions"* ]] || { echo "$output" >&2; false; }
 	[[ $(state "$T" | jq -c '[.metageneration, .metadata.holder]') == '["3","a"]' ]]
 }
+
+@test "fields=: only the fields asked for, in the resource's order; lists cut per item" {
+	upload "$T/a" x
+	want 200
+	http PATCH "$(obj "$T/a")?fields=generation,metadata/holder" \
+		-H 'Content-Type: application/json' --data '{"metadata": {"holder": "h", "epoch": "1"}}'
+	want 200
+	[[ $(jq -c . <<<"$BODY") == "{\"generation\":\"$(j .generation)\",\"metadata\":{\"holder\":\"h\"}}" ]]
+	http GET "$(obj "$T/a")?fields=name,metadata(epoch,nosuchkey)"
+	want 200
+	[[ $(jq -c . <<<"$BODY") == "{\"name\":\"$T/a\",\"metadata\":{\"epoch\":\"1\"}}" ]]
+	upload "$T/b" y
+	http GET "/storage/v1/b/$B/o?prefix=$T/&maxResults=1&fields=nextPageToken,items(name,metageneration)"
+	want 200
+	[[ $(jq -c '[keys, .items]' <<<"$BODY") == "[[\"items\",\"nextPageToken\"],[{\"name\":\"$T/a\",\"metageneration\":\"2\"}]]" ]]
+	http GET "/storage/v1/b/$B/o?prefix=$T/&fields=items/name,kind"
+	want 200
+	[[ $(jq -c . <<<"$BODY") == "{\"kind\":\"storage#objects\",\"items\":[{\"name\":\"$T/a\"},{\"name\":\"$T/b\"}]}" ]]
+	http GET "$(obj "$T/a")?fields=*"
+	want 200
+	[[ $(j .md5Hash) != null && $(j .acl) == null ]]
+}
+
+@test "fields=: an unknown field, a sub-field of a scalar or bad syntax is 400 before anything is done" {
+	upload "$T" x
+	want 200
+	for f in nosuch 'name/x' 'metadata/a/b' 'items(name)' 'name,' 'name(' '(name)' 'a b' 'acl(nope)'; do
+		http PATCH "$(obj "$T")?fields=$(enc "$f")" \
+			-H 'Content-Type: application/json' --data '{"metadata": {"k": "v"}}'
+		error_is 400 invalidParameter
+		[[ $(j .error.message) == "Invalid field selection "* ]]
+		[[ $(j '.error.errors[0].location') == fields ]]
+	done
+	[[ $(state "$T" | jq -c '[.metageneration, .metadata]') == '["1",{}]' ]]
+	http GET "/storage/v1/b/$B/o?fields=items(nosuch)"
+	error_is 400 invalidParameter
+	http GET "/storage/v1/b/$B/o?fields=nextPageToken,items(name,generation,metageneration,updated,metadata)"
+	want 200
+	# errors are never cut
+	http GET "$(obj "$T-absent")?fields=name"
+	error_is 404 notFound
+}
+
+@test "projection: noAcl by default, full for PATCH and PUT (owner and ACL); another value is 400" {
+	upload "$T" x
+	want 200
+	[[ $(j '[.acl, .owner] | map(type) | join(" ")') == 'null null' ]]
+	http GET "$(obj "$T")?projection=full"
+	want 200
+	[[ $(j '.owner.entity') == project-owners-123456789012 ]]
+	[[ $(j '.acl | length') == 3 && $(j '.acl[0].kind') == storage#objectAccessControl ]]
+	http GET "/storage/v1/b/$B/o?prefix=$T&projection=full"
+	want 200
+	[[ $(j '.items[0].acl | length') == 3 ]]
+	http PATCH "$(obj "$T")" -H 'Content-Type: application/json' --data '{}'
+	want 200
+	[[ $(j '.acl | length') == 3 ]]
+	http PATCH "$(obj "$T")?projection=noAcl" -H 'Content-Type: application/json' --data '{}'
+	want 200
+	[[ $(j '.acl') == null ]]
+	http GET "$(obj "$T")?projection=full&fields=acl(role)"
+	want 200
+	[[ $(jq -c . <<<"$BODY") == '{"acl":[{"role":"OWNER"},{"role":"OWNER"},{"role":"READER"}]}' ]]
+	http PATCH "$(obj "$T")?projection=publicRead" -H 'Content-Type: application/json' --data '{"metadata": {"k": "v"}}'
+	error_is 400 invalidParameter
+	[[ $(state "$T" | jq -c .metadata) == '{}' ]]
+}

@@ -219,7 +219,7 @@ for line in sys.stdin:
 		[ "$(gcs_count PATCH .)" -eq 30 ]
 		[ "$(gcs_count '*' .)" -eq 31 ]
 	done
-	for n in 0 65 x; do
+	for n in 0 1025 x; do
 		kube_pass cluster-a --parallel $n
 		assert_status 2
 	done

@@ -40,6 +40,13 @@ Implemented
   POST /token (jwt-bearer with RS256, refresh_token), metadata server token,
   --require-auth with Bearer tokens, --forbidden-token (403).
   Date header from the offset clock on every response; `Server: UploadServer`.
+  Partial responses as Google serves them: `fields=` (a,b/c,d(e,f), `*`;
+  checked against the resource's fields - an unknown field, a sub-field of
+  a scalar or bad syntax is 400 "Invalid field selection X" before the
+  request does anything; custom metadata keys are free) and `projection=`
+  (noAcl, or full: the object's `owner` and three `acl` entries, about
+  1 KB; default noAcl, full for PATCH and PUT as Google documents; another
+  value is 400).  Only 200 answers are cut; errors never are.
   JSON answers are pretty-printed (as GCS does unless prettyPrint=false).
   Bodies: Content-Length or chunked, at most 16 MiB (413 before reading;
   411 for a POST/PUT/PATCH with neither).  Idle connections time out
@@ -76,8 +83,7 @@ Not covered (answers 400/404/405 or is ignored)
   resumable uploads (uploadType=resumable -> 400), XML API, compose, copy,
   rewrite, ACLs/IAM, object versioning (versions=true and generation= on GET
   are ignored: only the live generation exists), soft delete, holds,
-  retention, customTime, KMS/CSEK, `fields=` partial responses (the full
-  resource is always returned, a superset), projection, userProject,
+  retention, customTime, KMS/CSEK, userProject,
   bucket create/patch/delete through the API (use POST /_control/bucket),
   multi-range downloads, gzip transcoding, batch requests, HTTP/2.
   An object name must be percent-encoded in the path: a raw '/' there is
@@ -506,6 +512,141 @@ def parse_range(header, size):
     return start, min(end, size - 1)
 
 
+
+# --- partial responses -------------------------------------------------------
+
+MAP = "map"                 # a schema whose keys are free (custom metadata)
+ACL_SCHEMA = dict.fromkeys((
+    "kind", "id", "selfLink", "bucket", "object", "generation", "entity",
+    "role", "email", "entityId", "domain", "etag"))
+ACL_SCHEMA["projectTeam"] = {"projectNumber": None, "team": None}
+OBJECT_SCHEMA = dict.fromkeys((
+    "kind", "id", "selfLink", "mediaLink", "name", "bucket", "generation",
+    "metageneration", "contentType", "storageClass", "size", "md5Hash",
+    "crc32c", "etag", "timeCreated", "updated", "timeDeleted",
+    "timeStorageClassUpdated", "timeFinalized", "customTime",
+    "contentEncoding", "contentDisposition", "contentLanguage",
+    "cacheControl", "componentCount", "kmsKeyName", "temporaryHold",
+    "eventBasedHold", "retentionExpirationTime", "softDeleteTime",
+    "hardDeleteTime", "restoreToken"))
+OBJECT_SCHEMA.update({
+    "metadata": MAP, "acl": ACL_SCHEMA,
+    "owner": {"entity": None, "entityId": None},
+    "customerEncryption": {"encryptionAlgorithm": None, "keySha256": None},
+    "retention": {"mode": None, "retainUntilTime": None},
+})
+OBJECTS_SCHEMA = {"kind": None, "nextPageToken": None, "prefixes": None,
+                  "items": OBJECT_SCHEMA}
+BUCKET_SCHEMA = dict.fromkeys((
+    "kind", "selfLink", "id", "name", "projectNumber", "metageneration",
+    "location", "storageClass", "etag", "timeCreated", "updated",
+    "locationType", "defaultEventBasedHold", "rpo", "satisfiesPZS"))
+BUCKET_SCHEMA["iamConfiguration"] = {
+    "uniformBucketLevelAccess": {"enabled": None, "lockedTime": None},
+    "publicAccessPrevention": None}
+BUCKETS_SCHEMA = {"kind": None, "nextPageToken": None,
+                  "items": BUCKET_SCHEMA}
+PROJECTIONS = ("noAcl", "full")
+FIELD_NAME_RE = re.compile(r"[^,/()\s]+")
+
+
+def bad_selection(what):
+    fail(400, "Invalid field selection %s" % what, "invalidParameter",
+         {"locationType": "parameter", "location": "fields"})
+
+
+def parse_fields(text):
+    """A `fields=` value as a tree: {name: subtree or None (all of it)}.
+    Google's syntax: a,b (several), a/b (b within a), a(b,c) (b and c
+    within a), * (every field).  HttpError 400 if it does not parse."""
+    tree, pos = parse_selection(text, 0)
+    if pos != len(text):
+        bad_selection(text[pos:] or text)
+    return tree
+
+
+def parse_selection(text, pos):
+    """selection := item (',' item)*; returns (tree, position after it)."""
+    tree = {}
+    while True:
+        path, pos = parse_path(text, pos)
+        sub = None
+        if pos < len(text) and text[pos] == "(":
+            sub, pos = parse_selection(text, pos + 1)
+            if pos >= len(text) or text[pos] != ")":
+                bad_selection(text)
+            pos += 1
+        merge_path(tree, path, sub)
+        if pos >= len(text) or text[pos] != ",":
+            return tree, pos
+        pos += 1
+
+
+def parse_path(text, pos):
+    """path := name ('/' name)*, a name being anything but ,/() or spaces."""
+    path = []
+    while True:
+        m = FIELD_NAME_RE.match(text, pos)
+        if not m:
+            bad_selection(text[pos:pos + 1] or text)
+        path.append(m.group(0))
+        pos = m.end()
+        if pos >= len(text) or text[pos] != "/":
+            return path, pos
+        pos += 1
+
+
+def merge_path(tree, path, sub):
+    """Add path (with sub under its last name) to tree; a whole field
+    (None) absorbs any sub-selection of it."""
+    for name in path[:-1]:
+        if name in tree and tree[name] is None:
+            return
+        tree = tree.setdefault(name, {})
+    last = path[-1]
+    if sub is None or (last in tree and tree[last] is None):
+        tree[last] = None
+        return
+    node = tree.setdefault(last, {})
+    for key, value in sub.items():
+        merge_path(node, [key], value)
+
+
+def check_selection(tree, schema, where=""):
+    """Every name of tree must be a field of schema (any key of a MAP);
+    only objects have sub-fields.  HttpError 400 naming the first that
+    is not."""
+    for name, sub in tree.items():
+        path = where + name
+        if schema == MAP or name == "*":
+            if sub is not None:
+                bad_selection(path + "/" + next(iter(sub)))
+            continue
+        if name not in schema:
+            bad_selection(path)
+        if sub is not None:
+            if not isinstance(schema[name], dict) and schema[name] != MAP:
+                bad_selection(path + "/" + next(iter(sub)))
+            check_selection(sub, schema[name], path + "/")
+
+
+def select_fields(value, tree):
+    """value (a resource, or a list of them) cut to tree, in its own order."""
+    if tree is None:
+        return value
+    if isinstance(value, list):
+        return [select_fields(v, tree) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, sub in value.items():
+        if key in tree:
+            out[key] = select_fields(sub, tree[key])
+        elif "*" in tree:
+            out[key] = sub
+    return out
+
+
 # --- the GCS API -----------------------------------------------------------
 
 class Api:
@@ -521,9 +662,48 @@ class Api:
         self.base = base
         self.q = query
         self.pretty = query.get("prettyPrint", "true").lower() != "false"
+        self.fields = None          # a parse_fields tree, or None: everything
+        self.full = False           # projection=full: owner and acl too
 
     def json(self, status, obj, headers=None):
+        if status == 200 and self.fields is not None:
+            obj = select_fields(obj, self.fields)
         return json_response(status, obj, self.pretty, headers)
+
+    def partial(self, method, schema):
+        """Check projection= and fields= for a request answering a resource
+        of schema, before it does anything."""
+        default = "full" if method in ("PATCH", "PUT") else "noAcl"
+        projection = self.q.get("projection", default)
+        if projection not in PROJECTIONS:
+            fail(400, "Invalid value for parameter 'projection': '%s'"
+                 % projection, "invalidParameter",
+                 {"locationType": "parameter", "location": "projection"})
+        self.full = projection == "full"
+        if self.q.get("fields"):
+            self.fields = parse_fields(self.q["fields"])
+            check_selection(self.fields, schema)
+
+    def acl(self, o):
+        """What projection=full adds to an object: its owner and ACL."""
+        qname = urllib.parse.quote(o.name, safe="")
+        entries = []
+        for team, role in (("owners", "OWNER"), ("editors", "OWNER"),
+                           ("viewers", "READER")):
+            entity = "project-%s-123456789012" % team
+            entries.append({
+                "kind": "storage#objectAccessControl",
+                "id": "%s/%s/%d/%s" % (o.bucket, o.name, o.generation, entity),
+                "selfLink": "%s/storage/v1/b/%s/o/%s/acl/%s"
+                            % (self.base, o.bucket, qname, entity),
+                "bucket": o.bucket, "object": o.name,
+                "generation": str(o.generation), "entity": entity,
+                "role": role,
+                "projectTeam": {"projectNumber": "123456789012", "team": team},
+                "etag": etag_for(o.generation, o.metageneration),
+            })
+        return {"owner": {"entity": "project-owners-123456789012"},
+                "acl": entries}
 
     # resources
 
@@ -557,6 +737,8 @@ class Api:
                 res[key] = o.fields[key]
         if o.metadata:
             res["metadata"] = dict(o.metadata)
+        if self.full:
+            res.update(self.acl(o))
         return res
 
     def bucket_resource(self, name):
@@ -862,8 +1044,10 @@ class Api:
         if m:
             bucket = urllib.parse.unquote(m.group(1))
             name = urllib.parse.unquote(m.group(2), errors="strict")
+            media = self.q.get("alt") == "media" or path.startswith("/download/")
+            if not media:
+                self.partial(method, OBJECT_SCHEMA)
             if method in ("GET", "HEAD"):
-                media = self.q.get("alt") == "media" or path.startswith("/download/")
                 return self.get_object(bucket, name, media, headers.get("Range"))
             if path.startswith("/download/"):
                 fail(405)
@@ -878,18 +1062,22 @@ class Api:
         if m:
             if method not in ("GET", "HEAD"):
                 fail(405)
+            self.partial(method, OBJECTS_SCHEMA)
             return self.list_objects(urllib.parse.unquote(m.group(1)))
         m = self.UPLOAD_RE.match(path)
         if m:
             if method != "POST":
                 fail(405)
+            self.partial(method, OBJECT_SCHEMA)
             return self.upload(urllib.parse.unquote(m.group(1)), body, headers)
         m = self.BUCKET_RE.match(path)
         if m:
             if method not in ("GET", "HEAD"):
                 fail(405)
+            self.partial(method, BUCKET_SCHEMA)
             return self.get_bucket(urllib.parse.unquote(m.group(1)))
         if path == "/storage/v1/b" and method in ("GET", "HEAD"):
+            self.partial(method, BUCKETS_SCHEMA)
             return self.list_buckets()
         fail(404, "Not Found", "notFound")
 
@@ -1081,8 +1269,9 @@ def next_loop(q, tokens):
         return loop_token(q, 0)
 
 
-def hostile_answer(modes, resp, q):
-    """resp (a 200 JSON answer) as the hostile modes have it."""
+def hostile_answer(modes, resp, q, listing):
+    """resp (a 200 JSON answer; listing: of an object listing, whatever
+    fields= left of it) as the hostile modes have it."""
     text = resp.body.decode("utf-8")
     pretty = "\n " in text
     obj = json.loads(text)
@@ -1093,7 +1282,7 @@ def hostile_answer(modes, resp, q):
             for t in targets:
                 set_fields(t, h["fields"])
         elif h["mode"] == "page-token-loop" and isinstance(obj, dict) and \
-                obj.get("kind") == "storage#objects":
+                listing:
             obj["nextPageToken"] = next_loop(q, h["tokens"])
         elif h["mode"] == "append":
             tail += h["data"]
@@ -1356,7 +1545,8 @@ class Handler(standin.Handler):
         modes = self.state.take_hostile(method, self.path)
         if modes and resp.status == 200 and \
                 (resp.ctype or "").startswith("application/json"):
-            resp = hostile_answer(modes, resp, query_dict(query))
+            resp = hostile_answer(modes, resp, query_dict(query),
+                                  bool(Api.LIST_RE.match(path)))
             self.log_entry["hostile"] = [h["mode"] for h in modes]
         return resp.status, resp
 

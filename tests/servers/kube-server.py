@@ -176,6 +176,7 @@ import copy
 import datetime
 import hashlib
 import json
+import marshal
 import posixpath
 import re
 import secrets
@@ -341,6 +342,16 @@ def go_value(v):
     if isinstance(v, str):
         return go_quote(v)
     return json.dumps(v, separators=(",", ":"))
+
+
+def jcopy(value):
+    """A deep copy of JSON data (dicts, lists, scalars), key order kept:
+    through marshal, five times as fast as copy.deepcopy, which held a
+    benchmark's status writes to a few hundred a second."""
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:      # not plain JSON data after all
+        return copy.deepcopy(value)
 
 
 def encode(obj, sort=False, pretty=False):
@@ -977,8 +988,8 @@ def meta_unknown(meta, unknown):
 def merge_patch(target, patch):
     """RFC 7386."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return jcopy(patch)
+    out = jcopy(target) if isinstance(target, dict) else {}
     for k, v in patch.items():
         if v is None:
             out.pop(k, None)
@@ -1032,7 +1043,7 @@ def json_patch(doc, ops):
     if not isinstance(ops, list):
         raise ValueError("json: cannot unmarshal object into Go value of type "
                          "jsonpatch.Patch")
-    doc = copy.deepcopy(doc)
+    doc = jcopy(doc)
     for op in ops:
         if not isinstance(op, dict) or "op" not in op or "path" not in op:
             raise PatchError("Unexpected kind: %s" % json.dumps(op))
@@ -1045,7 +1056,7 @@ def json_patch(doc, ops):
             continue
         if kind in ("move", "copy"):
             src = pointer(doc, op.get("from", ""))
-            value = copy.deepcopy(resolve(doc, src))
+            value = jcopy(resolve(doc, src))
             if kind == "move":
                 doc = remove_at(doc, src)
             doc = add_at(doc, parts, value)
@@ -1053,11 +1064,11 @@ def json_patch(doc, ops):
         if kind == "remove":
             doc = remove_at(doc, parts)
         elif kind == "add":
-            doc = add_at(doc, parts, copy.deepcopy(op.get("value")))
+            doc = add_at(doc, parts, jcopy(op.get("value")))
         elif kind == "replace":
             resolve(doc, parts)
             doc = remove_at(doc, parts)
-            doc = add_at(doc, parts, copy.deepcopy(op.get("value")))
+            doc = add_at(doc, parts, jcopy(op.get("value")))
         else:
             raise PatchError("Unexpected kind: %s" % kind)
     return doc
@@ -1654,7 +1665,7 @@ class Api:
                 meta["continue"] = encode_continue(names[-1] + "\x00", "",
                                                    self.s.rv)
         if not asked:
-            items = items + copy.deepcopy(rule["extra"])
+            items = items + jcopy(rule["extra"])
         mode = rule["continue"]
         if mode == "repeat" and asked and meta.get("continue"):
             meta["continue"] = asked
@@ -1764,7 +1775,7 @@ def openapi_document(kinds):
               for n in ("dryRun", "fieldManager", "fieldValidation")]
     for group, version, kind, plural, namespaced, name, schema in kinds:
         gvk = {"group": group, "version": version, "kind": kind}
-        body = copy.deepcopy(schema) if schema else {"type": "object"}
+        body = jcopy(schema) if schema else {"type": "object"}
         body.setdefault("properties", {})
         body["properties"]["apiVersion"] = {"type": "string"}
         body["properties"]["kind"] = {"type": "string"}
@@ -2222,7 +2233,7 @@ class KubeApi(Api):
         rv = obj["metadata"].get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
             raise conflict("namespaces", "", name)
-        new = copy.deepcopy(old)
+        new = jcopy(old)
         if sub == "status":
             new["status"] = obj.get("status") or {}
         else:
@@ -2243,7 +2254,7 @@ class KubeApi(Api):
 
     def ns_patch(self, req, name, sub):
         old = self.ns_existing(name)
-        new = patch_body(req, namespace_obj(copy.deepcopy(old)), False)
+        new = patch_body(req, namespace_obj(jcopy(old)), False)
         self.patch_rv_check(new, old, "namespaces", "", name)
         return self.ns_update(req, name, sub, new)
 
@@ -2266,7 +2277,7 @@ class KubeApi(Api):
         return self.ns_answer(req, 200, o)
 
     def terminating(self, old):
-        o = copy.deepcopy(old)
+        o = jcopy(old)
         o["metadata"]["deletionTimestamp"] = rfc3339()
         o["metadata"]["resourceVersion"] = self.s.next_rv()
         o["status"] = {"phase": "Terminating"}
@@ -2285,8 +2296,8 @@ class KubeApi(Api):
 
     def commit(self, req, coll, key, old, new, api_version, sub, answer):
         """Store `new` unless nothing changed (then keep the old RV)."""
-        a = copy.deepcopy(old)
-        b = copy.deepcopy(new)
+        a = jcopy(old)
+        b = jcopy(new)
         for o in (a, b):
             o["metadata"].pop("managedFields", None)
             o["metadata"].pop("resourceVersion", None)
@@ -2490,7 +2501,7 @@ class KubeApi(Api):
         if rv != old["metadata"]["resourceVersion"]:
             raise conflict("customresourcedefinitions",
                            "apiextensions.k8s.io", name)
-        new = copy.deepcopy(old)
+        new = jcopy(old)
         if sub == "status":
             new["status"] = obj.get("status") or {}
         else:
@@ -2515,7 +2526,7 @@ class KubeApi(Api):
 
     def crd_patch(self, req, name, sub):
         old = self.s.crds.get(name)
-        new = patch_body(req, crd_obj(copy.deepcopy(old)) if old else None,
+        new = patch_body(req, crd_obj(jcopy(old)) if old else None,
                          False)
         if old is None:
             if new is None:
@@ -2532,7 +2543,7 @@ class KubeApi(Api):
         opts = delete_options(req)
         check_preconditions(opts, old, "customresourcedefinitions",
                             "apiextensions.k8s.io", name)
-        o = copy.deepcopy(old)
+        o = jcopy(old)
         o["metadata"]["deletionTimestamp"] = rfc3339()
         o["metadata"]["resourceVersion"] = self.s.next_rv()
         o["metadata"]["finalizers"] = [
@@ -2719,7 +2730,7 @@ class KubeApi(Api):
                                             raw_value="0x0")])
         if rv != old["metadata"]["resourceVersion"]:
             raise conflict(r.plural, r.group, name)
-        new = copy.deepcopy(old)
+        new = jcopy(old)
         if sub == "status":
             if "status" in obj:
                 new["status"] = obj["status"]
@@ -2732,7 +2743,7 @@ class KubeApi(Api):
                 del new[k]
             for k, v in obj.items():
                 if k not in ("apiVersion", "kind", "metadata"):
-                    new[k] = copy.deepcopy(v)
+                    new[k] = jcopy(v)
             if r.has_status(version):
                 new.pop("status", None)
                 if status is not None:
@@ -2762,7 +2773,7 @@ class KubeApi(Api):
     def cr_patch(self, req, r, version, ns, name, sub):
         coll = self.s.data[(r.group, r.plural)]
         old = coll.get(self.cr_key(r, ns, name))
-        current = self.cr_view(copy.deepcopy(old), r, version) if old \
+        current = self.cr_view(jcopy(old), r, version) if old \
             else None
         new = patch_body(req, current, True)
         if old is None:
@@ -2780,7 +2791,7 @@ class KubeApi(Api):
         coll = self.s.data[(r.group, r.plural)]
         key = self.cr_key(r, ns, name)
         if old["metadata"].get("finalizers"):
-            o = copy.deepcopy(old)
+            o = jcopy(old)
             if not o["metadata"].get("deletionTimestamp"):
                 o["metadata"]["deletionTimestamp"] = rfc3339()
                 o["metadata"]["deletionGracePeriodSeconds"] = 0

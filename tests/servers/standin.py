@@ -318,8 +318,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def serve(self, method, path, query, body, entry):
         """Answer an API request, acting out the fault queued for it, and log
-        it.  reply() and fault_reply() return (status, reply); send_reply()
-        sends such a reply."""
+        it, with its service time in ms (from here until the answer is
+        written) once the answer is out.  reply() and fault_reply() return
+        (status, reply); send_reply() sends such a reply."""
+        start = time.monotonic()
+        entry["ms"] = None      # service time, set once the answer is out
         entry["conn"] = self.conn
         fault = self.state.take_fault(method, self.path)
         action = fault["action"] if fault else None
@@ -347,6 +350,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry["status"] = status
         self.state.append_log(entry)
         self.send_reply(reply)
+        entry["ms"] = round((time.monotonic() - start) * 1000, 3)
 
 
 # --- server ----------------------------------------------------------------
