@@ -174,6 +174,7 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 		sp.loop = ctx->loop;
 		sp.http = ctx->http;
 		sp.default_timeout = ctx->st.timeout;
+		sp.legacy_off = ctx->st.legacy_off;
 		if ((ctx->store = store_open(ctx->st.store, &sp, err)) == NULL) {
 			opts_blame(ctx->opts, OPT_STORE, err);	/* "invalid store" */
 			return -1;

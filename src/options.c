@@ -86,6 +86,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "print only the summary and errors", 1, 0, NULL },
 	[OPT_PARTIAL_OK] = { OPT_PARTIAL_OK, "partial-ok", 0, NULL, NULL,
 	  "exit 0, not 6, when the pass finished but some namespaces failed", 0, 0, NULL },
+	[OPT_LEGACY_LOCKS] = { OPT_LEGACY_LOCKS, "legacy-locks", 0, "MCLE_LEGACY_LOCKS", "MODE",
+	  "the Go controller's locks at a gs:// bucket's root: auto (default) or off", 1, 1,
+	  "auto" },
 };
 
 const struct opt_def *
@@ -409,6 +412,10 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 	if (parse_int(o->val[OPT_UNHEALTHY_AFTER], 1, 1000, &v) < 0)
 		return bad_value(o, OPT_UNHEALTHY_AFTER, "expected a number from 1 to 1000", err);
 	st->unhealthy_after = (int)v;
+	if (strcmp(o->val[OPT_LEGACY_LOCKS], "auto") != 0 &&
+	    strcmp(o->val[OPT_LEGACY_LOCKS], "off") != 0)
+		return bad_value(o, OPT_LEGACY_LOCKS, "expected 'auto' or 'off'", err);
+	st->legacy_off = strcmp(o->val[OPT_LEGACY_LOCKS], "off") == 0;
 	st->log_format = o->val[OPT_LOG_FORMAT];
 	if (strcmp(st->log_format, "text") != 0 && strcmp(st->log_format, "json") != 0)
 		return bad_value(o, OPT_LOG_FORMAT, "expected 'text' or 'json'", err);

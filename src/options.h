@@ -51,6 +51,7 @@ enum opt_id {
 	OPT_LOG_FORMAT,
 	OPT_QUIET,
 	OPT_PARTIAL_OK,
+	OPT_LEGACY_LOCKS,
 	OPT__COUNT
 };
 
@@ -108,6 +109,7 @@ struct settings {
 	int unhealthy_after;		/* --unhealthy-after: intervals */
 	int no_events;			/* --no-events */
 	const char *log_format;		/* --log-format: text or json */
+	int legacy_off;			/* --legacy-locks off */
 	int quiet;			/* -q */
 };
 

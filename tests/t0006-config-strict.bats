@@ -104,6 +104,7 @@ bad_value_of() {
 	listen) echo nowhere ;;
 	unhealthy-after) echo 0 ;;
 	log-format) echo xml ;;
+	legacy-locks) echo always ;;
 	*) return 1 ;;
 	esac
 }
