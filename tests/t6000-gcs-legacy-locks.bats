@@ -143,6 +143,15 @@ GO_ID=https://34.118.224.1:443
 	assert_status 0
 	[[ $stderr != *malformed* ]]
 	[[ $output == *team-b* ]]
-	run --separate-stderr "$MCLE" --store gs://bkt/locks status --all
+	[[ $output == *"$GO_ID (legacy)"* ]]
+	run --separate-stderr "$MCLE" --store gs://bkt/locks status --all -o json
 	assert_status 0
+	[ "$(json_get '[r["namespace"] for r in j if r["source"] == "legacy"][0]')" = team-a ]
+	[ "$(json_get '[r["holderIdentity"] for r in j if r["source"] == "legacy"][0]')" = "$GO_ID" ]
+	[ "$(json_get '[r["leaseTransitions"] for r in j if r["source"] == "legacy"][0]')" = 7 ]
+	[ "$(json_get '[r["isLeader"] for r in j if r["source"] == "legacy"][0]')" = false ]
+	# with legacy locks off, the root's legacy objects are skipped, not malformed
+	run --separate-stderr "$MCLE" --store gs://bkt --legacy-locks off status --all
+	assert_status 0
+	[[ $output != *legacy* ]]
 }
