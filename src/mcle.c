@@ -60,6 +60,7 @@ static const struct {
 } mode_rules[] = {
 	{ OPT_SELECTOR, 1 },
 	{ OPT_EXCLUDE, 1 },
+	{ OPT_EXCLUDE_PRESET, 1 },
 	{ OPT_NAMESPACES, 0 },
 	{ OPT_NAMESPACES_FILE, 0 },
 };
