@@ -48,6 +48,9 @@ cluster_options(struct cmd_ctx *ctx, struct ns_list *exclude, struct mcle_err *e
 	    ctx->st.namespace != NULL)
 		return mcle_err_set(err, MCLE_EUSAGE,
 				    "with a cluster the namespaces come from it: use --selector or --exclude, or --no-cluster");
+	/* --exclude adds to the preset's (kube: the three kube-* namespaces) */
+	if (ns_list_preset(exclude, o->val[OPT_EXCLUDE_PRESET], err) < 0)
+		return -1;
 	opts_origin(o, OPT_EXCLUDE, origin, sizeof(origin));
 	if (*o->val[OPT_EXCLUDE] != '\0' && ns_list_csv(exclude, o->val[OPT_EXCLUDE], origin, err) < 0)
 		return -1;
@@ -119,7 +122,7 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 const struct cmd_entry cmd_reconcile_all_entry = {
 	.name = "reconcile-all",
-	.usage = "[--selector SELECTOR] [--exclude NS,...] [--max-in-flight N] [--partial-ok] [--namespaces NS,... | --namespaces-file FILE] [--interval DURATION [--release-on-exit] [--listen HOST:PORT] [--unhealthy-after N]] [--metrics-file FILE] [--no-events] [options]",
+	.usage = "[--selector SELECTOR] [--exclude NS,...] [--exclude-preset PRESET] [--max-in-flight N] [--partial-ok] [--namespaces NS,... | --namespaces-file FILE] [--interval DURATION [--release-on-exit] [--listen HOST:PORT] [--unhealthy-after N]] [--metrics-file FILE] [--no-events] [options]",
 	.summary = "one pass: contend for every namespace and write its Lease status",
 	.help = "Observe the store with one listing, then for every namespace renew the\n"
 		"lease if --identity holds it, take it if it is free or expired, and\n"
@@ -147,6 +150,7 @@ const struct cmd_entry cmd_reconcile_all_entry = {
 		"an events.k8s.io/v1 Event in its namespace (--no-events: none).",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_IDENTITY | CMD_NEEDS_CLUSTER,
 	.options = { OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT_SELECTOR, OPT_EXCLUDE,
+		     OPT_EXCLUDE_PRESET,
 		     OPT_MAX_IN_FLIGHT, OPT_PARALLEL, OPT_PARTIAL_OK, OPT_INTERVAL, OPT_RELEASE_ON_EXIT, OPT_METRICS_FILE,
 		     OPT_LISTEN, OPT_UNHEALTHY_AFTER, OPT_NO_EVENTS, OPT__COUNT },
 	.exec = reconcile_exec,

@@ -60,7 +60,7 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 	int64_t epoch;
 
 	if (cur == NULL) {
-		next_record(next, p->identity, 1, p->duration, 0);
+		next_record(next, p->identity, p->epoch_min > 1 ? p->epoch_min : 1, p->duration, 0);
 		return ELECT_CREATE;
 	}
 	if (elect_is_live(cur, p->skew)) {
@@ -68,7 +68,8 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 			*next = cur->rec;
 			return ELECT_BUSY;
 		}
-		if (cur->now <= elect_expire_time(cur)) {
+		/* below the floor (a legacy term came between): a new term */
+		if (cur->now <= elect_expire_time(cur) && cur->rec.epoch >= p->epoch_min) {
 			next_record(next, p->identity, cur->rec.epoch, p->duration,
 				    cur->rec.acquired);
 			return ELECT_RENEW;
@@ -79,6 +80,8 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 	epoch = cur->rec.epoch;
 	if (strcmp(cur->rec.holder, p->identity) != 0)
 		epoch++;
+	if (epoch < p->epoch_min)
+		epoch = p->epoch_min;
 	next_record(next, p->identity, epoch, p->duration, 0);
 	return ELECT_TAKEOVER;
 }
@@ -103,6 +106,45 @@ elect_release(const struct store_entry *cur, const struct elect_params *p,
 	/* the holder becomes empty, the epoch and duration stay */
 	next_record(next, "", cur->rec.epoch, cur->rec.duration, cur->rec.acquired);
 	return ELECT_RELEASE;
+}
+
+mcle_time
+elect_legacy_expire(const struct store_legacy *l)
+{
+	return time_add(l->updated, 3 * (int64_t)l->duration * MCLE_USEC);
+}
+
+enum legacy_verdict
+elect_legacy(const struct store_legacy *l, mcle_time now, int64_t skew)
+{
+	if (l == NULL || !l->present || l->mcle_epoch > 0)
+		return LEGACY_NONE;
+	if (l->bad || !l->read)
+		return LEGACY_BAD;
+	if (l->holder[0] == '\0')
+		return LEGACY_EXPIRED;	/* released */
+	/* the original renews as late as 3d after its last write */
+	return now <= time_add(elect_legacy_expire(l), skew) ? LEGACY_LIVE : LEGACY_EXPIRED;
+}
+
+int64_t
+elect_legacy_epoch(const struct store_legacy *l, int64_t own)
+{
+	if (l->mcle_epoch > 0)
+		return l->mcle_epoch;
+	return (own > l->transitions ? own : l->transitions) + 1;
+}
+
+const char *
+elect_legacy_name(enum legacy_verdict v)
+{
+	switch (v) {
+	case LEGACY_NONE:	return "none";
+	case LEGACY_LIVE:	return "live";
+	case LEGACY_BAD:	return "unreadable";
+	case LEGACY_EXPIRED:	return "expired";
+	}
+	return "unknown";
 }
 
 const char *

@@ -27,7 +27,36 @@ struct elect_params {
 	const char *identity;
 	int32_t duration;	/* seconds, for the record we write */
 	int64_t skew;		/* microseconds added before a lease counts as expired */
+	int64_t epoch_min;	/* a new term's epoch is at least this (a legacy lock's floor) */
 };
+
+/*
+ * A legacy lock (the Go controller's NAMESPACE-lease-gsc, store.h) as it
+ * bears on mcle's lock of the same namespace:
+ *   LEGACY_NONE     absent, or superseded by mcle's own takeover (its
+ *                   mcle_epoch is then a floor for the next term);
+ *   LEGACY_LIVE     held: mcle never takes the namespace;
+ *   LEGACY_BAD      present but not understood: held, until a person acts;
+ *   LEGACY_EXPIRED  free or expired: mcle may take it over, first by a
+ *                   write conditioned on its exact generation.
+ * The original renews at random intervals in [d, 3d), so its lock counts
+ * as held until updated + 3 x leaseDurationSeconds + skew (store clock).
+ */
+enum legacy_verdict { LEGACY_NONE, LEGACY_LIVE, LEGACY_BAD, LEGACY_EXPIRED };
+
+/* updated + 3 x duration, saturated. */
+mcle_time elect_legacy_expire(const struct store_legacy *l);
+
+enum legacy_verdict elect_legacy(const struct store_legacy *l, mcle_time now, int64_t skew);
+
+/*
+ * The epoch of mcle's next term after the legacy lock: its mcle_epoch
+ * when mcle wrote it, else max(own, leaderTransitions) + 1 (own: the
+ * epoch of mcle's own lock, 0 if absent).
+ */
+int64_t elect_legacy_epoch(const struct store_legacy *l, int64_t own);
+
+const char *elect_legacy_name(enum legacy_verdict v);
 
 /*
  * The lease's expiry by the store's clock (updated + record duration),

@@ -21,6 +21,7 @@ struct lock_row {
 	int32_t duration;
 	mcle_time acquired, updated, now;
 	struct mcle_err *bad;		/* unreadable or listed twice: why; else NULL */
+	int legacy;			/* the Go controller's lock of name (store.h) */
 };
 
 struct lock_table {
@@ -32,7 +33,10 @@ int engine_locks(struct store *s, int64_t deadline, struct lock_table *t,
 		 struct mcle_err *err);
 void lock_table_free(struct lock_table *t);
 
-/* Row i as a store entry (holder filled in). */
+/*
+ * Row i as a store entry (holder filled in).  A legacy row's duration is
+ * the time it counts as held, 3 x its leaseDurationSeconds (election.h).
+ */
 void lock_row_entry(const struct lock_table *t, size_t i, struct store_entry *e);
 
 #endif

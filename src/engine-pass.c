@@ -57,6 +57,11 @@ struct slot {
 	int32_t spec_duration;
 	struct cstatus status;
 	const char *previous;		/* interned: the holder before the pass */
+	/* the legacy lock as listed (its body is read only when it decides) */
+	unsigned legacy_present : 1, legacy_bad : 1;
+	char legacy_gen[24];
+	mcle_time legacy_updated;
+	int64_t legacy_epoch;		/* mcleEpoch: taken over by mcle */
 	struct mcle_err *err;		/* malloc'd when the namespace failed */
 };
 
@@ -149,6 +154,17 @@ obs_from(struct pass *p, struct cobs *o, const struct store_entry *e)
 }
 
 static void
+legacy_of(const struct slot *s, struct store_legacy *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->present = s->legacy_present;
+	l->bad = s->legacy_bad;
+	snprintf(l->gen, sizeof(l->gen), "%s", s->legacy_gen);
+	l->updated = s->legacy_updated;
+	l->mcle_epoch = s->legacy_epoch;
+}
+
+static void
 entry_of(const struct slot *s, struct store_entry *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -161,6 +177,7 @@ entry_of(const struct slot *s, struct store_entry *e)
 	snprintf(e->ver.v, sizeof(e->ver.v), "%s", s->obs.ver);
 	e->updated = s->obs.updated;
 	e->now = s->obs.now;
+	legacy_of(s, &e->legacy);
 }
 
 static int
@@ -344,6 +361,15 @@ on_lock(void *arg, const struct store_entry *e, const struct mcle_err *bad,
 
 	if (s == NULL)
 		return 0;	/* another cluster's namespace */
+	if (e->legacy.listed) {
+		/* listed twice: unreadable, so never taken over in this pass */
+		s->legacy_bad = s->legacy_present || e->legacy.bad;
+		s->legacy_present = 1;
+		snprintf(s->legacy_gen, sizeof(s->legacy_gen), "%s", e->legacy.gen);
+		s->legacy_updated = e->legacy.updated;
+		s->legacy_epoch = e->legacy.mcle_epoch;
+		return 0;
+	}
 	if (s->listed) {
 		s->listed_twice = 1;
 		return 0;
@@ -465,6 +491,7 @@ observe(struct pass *p, struct store_op *sop, struct mcle_err *err)
 	sop->each = on_lock;
 	sop->each_arg = p;
 	sop->want = wanted;
+	sop->legacy = 1;
 	sop->done = on_store_listed;
 	sop->arg = p;
 	if (store_submit(p->pp->store, sop) < 0)
@@ -605,6 +632,7 @@ job_lease(struct job *j)
 	} else {
 		j->op.observed_absent = 1;
 		j->op.observed.now = j->p->store_now;
+		legacy_of(s, &j->op.observed.legacy);
 	}
 	j->op.done = on_lease;
 	j->op.arg = j;

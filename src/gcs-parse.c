@@ -27,7 +27,7 @@ gcs_canonical_int64(const char *s, int64_t *out)
 
 static const char *const md_keys[GCS_MD_KEYS] = {
 	"mcleFormat", "holderIdentity", "leaseTransitions", "leaseDurationSeconds",
-	"acquireTime",
+	"acquireTime", "mcleEpoch",
 };
 
 static void
@@ -226,6 +226,90 @@ gcs_object_parse(const char *body, size_t len, const char *bucket, const char *n
 	return entry_from(&f, ns, now, e, err);
 }
 
+/* generation, updated and mcleEpoch of a legacy lock's object into l. */
+static void
+legacy_from(const struct gcs_obj *f, struct store_legacy *l)
+{
+	int64_t g, e = 0;
+	size_t len;
+	const char *m = md_get((void *)f, "mcleEpoch", &len);
+
+	memset(l, 0, sizeof(*l));
+	l->present = 1;
+	if (gcs_canonical_int64(f->gen, &g) < 0 || strlen(f->gen) >= sizeof(l->gen) ||
+	    time_parse_rfc3339(f->updated, &l->updated) < 0 ||
+	    (m != NULL && (len > 20 || gcs_canonical_int64(m, &e) < 0 || e > MCLE_EPOCH_MAX))) {
+		l->bad = 1;
+		return;
+	}
+	snprintf(l->gen, sizeof(l->gen), "%s", f->gen);
+	l->mcle_epoch = e;
+}
+
+int
+gcs_legacy_object_parse(const char *body, size_t len, const char *bucket, const char *name,
+			const char *what, struct store_legacy *l, struct mcle_err *err)
+{
+	struct gcs_obj f;
+	const char *why;
+	json_object *o;
+
+	if ((o = json_parse(body, len, &why)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: %s", what,
+			     o == NULL ? why : "not a JSON object");
+		json_object_put(o);
+		return -1;
+	}
+	fields_from_tree(o, &f);
+	json_object_put(o);
+	if (check_object(&f, bucket, name, what, err) < 0)
+		return -1;
+	legacy_from(&f, l);
+	if (l->bad)
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: generation, "
+				    "updated or mcleEpoch", what);
+	return 0;
+}
+
+void
+gcs_legacy_body_parse(const char *body, size_t len, struct store_legacy *l)
+{
+	const char *why, *h;
+	json_object *o = len <= GCS_LEGACY_BODY_MAX ? json_parse(body, len, &why) : NULL;
+	int64_t d, t = 0;
+
+	l->read = 1;
+	l->bad = 1;
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		goto out;
+	h = json_str(o, "holderIdentity");
+	if (h == NULL || strlen(h) > MCLE_IDENTITY_MAX || json_int(o, "leaseDurationSeconds", &d) < 0 ||
+	    d < 1 || d > INT32_MAX ||
+	    (json_has(o, "leaderTransitions") && (json_int(o, "leaderTransitions", &t) < 0 ||
+						   t < 0 || t >= MCLE_EPOCH_MAX)))
+		goto out;
+	snprintf(l->holder, sizeof(l->holder), "%s", h);
+	l->duration = (int32_t)d;
+	l->transitions = t;
+	l->bad = 0;
+out:
+	json_object_put(o);
+}
+
+int
+gcs_legacy_name(const char *name, char *ns)
+{
+	size_t n = strlen(name), k = strlen(STORE_LEGACY_SUFFIX);
+
+	if (n <= k || n - k > MCLE_NAMESPACE_MAX || strchr(name, '/') != NULL ||
+	    strcmp(name + n - k, STORE_LEGACY_SUFFIX) != 0)
+		return 0;
+	memcpy(ns, name, n - k);
+	ns[n - k] = '\0';
+	return valid_namespace(ns);
+}
+
 void
 gcs_error_message(const char *body, size_t len, char *buf, size_t size)
 {
@@ -293,6 +377,7 @@ item_end(struct gcs_page *p)
 	struct gcs_obj *f = &p->cur;
 	struct gcs_item *it;
 	const char *ns;
+	char lns[MCLE_NAMESPACE_MAX + 1];
 
 	p->in_item = 0;
 	if (f->bucket_state != 0 && (f->bucket_state != 1 || strcmp(f->bucket, p->bucket) != 0))
@@ -305,6 +390,19 @@ item_end(struct gcs_page *p)
 			  "its name holds a NUL byte");
 		return 0;
 	}
+	if (gcs_legacy_name(f->name, lns) && (p->legacy || *p->prefix == '\0')) {
+		if (!p->legacy)
+			return 0;	/* not a lock of mcle's: a legacy lock, not asked for */
+		if ((it = vec_add(&p->items)) == NULL)
+			goto full;
+		memset(it, 0, sizeof(*it));
+		snprintf(it->e.name, sizeof(it->e.name), "%s", lns);
+		legacy_from(f, &it->e.legacy);
+		it->e.legacy.listed = 1;
+		return 0;
+	}
+	if (p->legacy == 2)
+		return 0;	/* the root's other objects */
 	if ((ns = name_to_ns(p->prefix, f->name)) == NULL) {
 		if (!is_folder(p->prefix, f->name)) {
 			char cl[GCS_NAME_CLIP];
@@ -315,12 +413,14 @@ item_end(struct gcs_page *p)
 		return 0;
 	}
 	if ((it = vec_add(&p->items)) == NULL)
-		return vec_full(&p->items) ?
-			mcle_err_set(&p->err, MCLE_ECORRUPT, "%s: a page of over %d objects",
-				     p->what, GCS_PAGE_ITEMS_MAX) :
-			mcle_err_set(&p->err, MCLE_ENOMEM, "out of memory");
+		goto full;
 	item_entry(f, ns, it);
 	return 0;
+full:
+	return vec_full(&p->items) ?
+		mcle_err_set(&p->err, MCLE_ECORRUPT, "%s: a page of over %d objects",
+			     p->what, GCS_PAGE_ITEMS_MAX) :
+		mcle_err_set(&p->err, MCLE_ENOMEM, "out of memory");
 }
 
 /* A member of the page itself: nextPageToken, items, prefixes. */

@@ -28,7 +28,8 @@
 #define GCS_NAME_CLIP		96		/* a server's object name, in messages */
 #define GCS_VALUE_MAX		512		/* one metadata value kept */
 #define GCS_STRING_MAX		(64 * 1024)	/* one string of a list page */
-#define GCS_MD_KEYS		5
+#define GCS_MD_KEYS		6
+#define GCS_LEGACY_BODY_MAX	4096		/* a legacy lock's body (the original reads 200 bytes) */
 
 /* What an object resource says, reduced to the fields mcle reads. */
 struct gcs_obj {
@@ -56,6 +57,26 @@ int gcs_object_parse(const char *body, size_t len, const char *bucket, const cha
 		     const char *ns, mcle_time now, const char *what,
 		     struct store_entry *e, struct mcle_err *err);
 
+/*
+ * The Go controller's lock (a legacy lock, store.h).  The object resource
+ * of NAMESPACE-lease-gsc: generation, updated, and mcleEpoch (custom
+ * metadata mcle writes when it takes one over) into l (present set);
+ * 0, or -1 with err.
+ */
+int gcs_legacy_object_parse(const char *body, size_t len, const char *bucket,
+			    const char *name, const char *what, struct store_legacy *l,
+			    struct mcle_err *err);
+
+/*
+ * Its body, {"holderIdentity": string, "leaseDurationSeconds": int > 0,
+ * "acquireTime", "renewTime", "leaderTransitions": int >= 0}, into l
+ * (read set; bad set when it is not such a record).
+ */
+void gcs_legacy_body_parse(const char *body, size_t len, struct store_legacy *l);
+
+/* "NS-lease-gsc" (no slash) -> ns in buf (MCLE_NAMESPACE_MAX + 1): 1, else 0. */
+int gcs_legacy_name(const char *name, char *ns);
+
 /* Google's error.message of an error body (clipped, one line) into buf, "" if none. */
 void gcs_error_message(const char *body, size_t len, char *buf, size_t size);
 
@@ -76,6 +97,7 @@ struct gcs_item {
 struct gcs_page {
 	/* the listing (borrowed, set by gcs_page_init) */
 	const char *bucket, *prefix, *url, *what;
+	int legacy;			/* 1: also legacy locks at the root (prefix ""); 2: only them */
 	/* the page */
 	struct jstream js;
 	struct vec items;		/* struct gcs_item */

@@ -19,6 +19,8 @@ typedef enum elect_action (*decide_fn)(const struct store_entry *cur,
 
 static void read_now(struct lease_op *op);
 static void decide(struct lease_op *op);
+static void legacy_read(struct lease_op *op);
+static void after_read(struct lease_op *op);
 
 void
 lease_op_init(struct lease_op *op, struct store *s, enum lease_kind kind,
@@ -30,6 +32,7 @@ lease_op_init(struct lease_op *op, struct store *s, enum lease_kind kind,
 	snprintf(op->ns, sizeof(op->ns), "%s", ns);
 	op->p = *p;
 	op->deadline = deadline;
+	op->legacy = store_legacy(s) && (kind == LEASE_ACQUIRE || kind == LEASE_READ);
 }
 
 static void
@@ -95,6 +98,17 @@ refuse(struct lease_op *op, enum elect_action a)
 	const char *ns = op->ns, *id = op->p.identity;
 	char when[MCLE_RFC3339_MAX];
 
+	if (a == ELECT_BUSY && (res->legacy == LEGACY_LIVE || res->legacy == LEGACY_BAD)) {
+		time_format(elect_legacy_expire(&e->legacy), when);
+		if (res->legacy == LEGACY_BAD)
+			return mcle_err_set(&op->err, MCLE_EBUSY,
+					    "lease '%s' has an unreadable legacy lock '%s" STORE_LEGACY_SUFFIX
+					    "' (Go controller): stop that controller, then remove it",
+					    ns, ns);
+		return mcle_err_set(&op->err, MCLE_EBUSY,
+				    "lease '%s' is held by '%s' (legacy lock, Go controller) until %s",
+				    ns, e->legacy.holder, when);
+	}
 	time_format(res->found ? elect_expire_time(e) : 0, when);
 	if (a == ELECT_BUSY && e->now > elect_expire_time(e))
 		return mcle_err_set(&op->err, MCLE_EBUSY,
@@ -180,11 +194,96 @@ write_now(struct lease_op *op)
 }
 
 static void
+legacy_take_done(struct store_op *sop)
+{
+	struct lease_op *op = sop->arg;
+	struct store_legacy *l = &op->res.entry.legacy;
+
+	if (sop->rc < 0 && sop->err.code == MCLE_EPRECOND) {
+		/* the Go controller (or another mcle) wrote it since it was read */
+		op->res.action = ELECT_BUSY;
+		mcle_err_set(&op->err, MCLE_EBUSY,
+			     "lease '%s': its legacy lock changed while it was taken over "
+			     "(renewed by its holder '%s')", op->ns, l->holder);
+		finish(op, -1);
+		return;
+	}
+	if (sop->rc < 0) {
+		fail(op, &sop->err);
+		return;
+	}
+	snprintf(l->gen, sizeof(l->gen), "%s", sop->out.legacy.gen);
+	l->updated = sop->out.legacy.updated;
+	l->mcle_epoch = op->next.epoch;
+	snprintf(l->holder, sizeof(l->holder), "%s", op->p.identity);
+	op->res.legacy_taken = 1;
+	log_debug("lease '%s': legacy lock taken over (epoch %lld)", op->ns,
+		  (long long)l->mcle_epoch);
+	decide(op);
+}
+
+/*
+ * The legacy lock first: 0 to go on deciding mcle's own lock (with the
+ * legacy epoch as the floor), 1 when this step took over (busy, or the
+ * legacy takeover started).  The takeover is a write conditioned on the
+ * exact generation judged expired, so a renewal by the Go controller in
+ * between fails it (412: busy); only after it lands does mcle write its own
+ * lock, with an epoch above the legacy leaderTransitions.
+ */
+static int
+legacy_decide(struct lease_op *op)
+{
+	struct lease_result *res = &op->res;
+	struct store_legacy *l = &res->entry.legacy;
+	struct store_op *sop = &op->sop;
+	struct lease_record own;
+
+	res->legacy = elect_legacy(l, res->entry.now, op->p.skew);
+	if (res->legacy == LEGACY_NONE) {
+		if (l->present && l->mcle_epoch > op->p.epoch_min)
+			op->p.epoch_min = l->mcle_epoch;
+		return 0;
+	}
+	if (res->legacy != LEGACY_EXPIRED) {
+		res->action = ELECT_BUSY;
+		refuse(op, ELECT_BUSY);
+		finish(op, -1);
+		return 1;
+	}
+	/* mcle's own lock held by a rival: busy, the legacy lock left alone */
+	if (elect_acquire(res->found ? &res->entry : NULL, &op->p, &own) == ELECT_BUSY)
+		return 0;
+	memset(sop, 0, sizeof(*sop));
+	sop->verb = STORE_LEGACY_TAKE;
+	snprintf(sop->name, sizeof(sop->name), "%s", op->ns);
+	snprintf(sop->expect_legacy, sizeof(sop->expect_legacy), "%s", l->gen);
+	memset(&op->next, 0, sizeof(op->next));
+	snprintf(op->next.holder, sizeof(op->next.holder), "%s", op->p.identity);
+	op->next.duration = op->p.duration;
+	op->next.epoch = elect_legacy_epoch(l, res->found ? res->entry.rec.epoch : 0);
+	if (op->next.epoch > MCLE_EPOCH_MAX) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT, "lease '%s': legacy leaderTransitions too large",
+			     op->ns);
+		finish(op, -1);
+		return 1;
+	}
+	sop->rec = op->next;
+	sop->deadline = op->deadline;
+	sop->done = legacy_take_done;
+	sop->arg = op;
+	if (store_submit(op->store, sop) < 0)
+		fail(op, &sop->err);
+	return 1;
+}
+
+static void
 decide(struct lease_op *op)
 {
 	struct lease_result *res = &op->res;
 	enum elect_action a;
 
+	if (op->legacy && op->kind == LEASE_ACQUIRE && legacy_decide(op) != 0)
+		return;
 	a = decider(op->kind)(res->found ? &res->entry : NULL, &op->p, &op->next);
 	res->action = a;
 	log_debug("lease '%s': %s (holder '%s', epoch %lld)", op->ns, elect_action_name(a),
@@ -244,12 +343,15 @@ read_done(struct store_op *sop)
 {
 	struct lease_op *op = sop->arg;
 	struct lease_result *res = &op->res;
+	struct store_legacy keep = res->entry.legacy;
 
 	if (sop->rc == 0) {
 		res->entry = sop->out;
+		res->entry.legacy = keep;
 		res->found = 1;
 	} else if (sop->err.code == MCLE_ENOTFOUND) {
 		memset(&res->entry, 0, sizeof(res->entry));
+		res->entry.legacy = keep;
 		snprintf(res->entry.name, sizeof(res->entry.name), "%s", op->ns);
 		res->entry.now = sop->out.now;
 		res->found = 0;
@@ -263,10 +365,61 @@ read_done(struct store_op *sop)
 	}
 	if (op->settling)
 		settle(op);
-	else if (op->kind == LEASE_READ)
+	else if (op->legacy)
+		legacy_read(op);
+	else
+		after_read(op);
+}
+
+static void
+after_read(struct lease_op *op)
+{
+	if (op->kind == LEASE_READ)
 		finish(op, 0);
 	else
 		decide(op);
+}
+
+static void
+legacy_read_done(struct store_op *sop)
+{
+	struct lease_op *op = sop->arg;
+	struct lease_result *res = &op->res;
+
+	if (sop->rc == 0) {
+		res->entry.legacy = sop->out.legacy;
+		res->entry.legacy.present = 1;
+	} else if (sop->err.code == MCLE_ENOTFOUND) {
+		memset(&res->entry.legacy, 0, sizeof(res->entry.legacy));
+	} else if (sop->err.code == MCLE_EPRECOND) {
+		/* rewritten while read: its holder is renewing it */
+		res->entry.legacy.present = 1;
+		res->entry.legacy.read = 0;
+		res->entry.legacy.mcle_epoch = 0;
+	} else {
+		fail(op, &sop->err);
+		return;
+	}
+	/* the later of the two readings of the store's clock */
+	if (sop->out.now > res->entry.now)
+		res->entry.now = sop->out.now;
+	after_read(op);
+}
+
+/* The legacy lock NS-lease-gsc, read (one GET, and its body if not mcle's). */
+static void
+legacy_read(struct lease_op *op)
+{
+	struct store_op *sop = &op->sop;
+
+	memset(sop, 0, sizeof(*sop));
+	sop->verb = STORE_LEGACY_READ;
+	snprintf(sop->name, sizeof(sop->name), "%s", op->ns);
+	sop->deadline = op->deadline;
+	sop->done = legacy_read_done;
+	sop->arg = op;
+	if (store_submit(op->store, sop) < 0)
+		fail(op, &sop->err);
 }
 
 static void
@@ -288,11 +441,13 @@ static void
 start_observed(void *arg)
 {
 	struct lease_op *op = arg;
+	const struct store_legacy *l = &op->res.entry.legacy;
 
-	if (op->kind == LEASE_READ)
-		finish(op, 0);
+	/* a listed legacy lock not written by mcle: its body decides */
+	if (op->legacy && l->present && l->mcle_epoch == 0 && !l->read)
+		legacy_read(op);
 	else
-		decide(op);
+		after_read(op);
 }
 
 void

@@ -31,6 +31,8 @@ struct lease_result {
 	mcle_time sent;			/* this host's clock before the deciding write */
 	int64_t sent_mono;		/* the same, monotonic */
 	int settled;			/* the outcome was settled by reading back */
+	enum legacy_verdict legacy;	/* the legacy lock as judged (acquire) */
+	int legacy_taken;		/* this operation took the legacy lock over */
 };
 
 struct lease_op {
@@ -39,6 +41,7 @@ struct lease_op {
 	enum lease_kind kind;
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	struct elect_params p;		/* p.identity must outlive the operation */
+	int legacy;			/* consult the legacy lock (acquire, read); set from the store */
 	int have_observed;		/* decide from `observed` without reading first */
 	struct store_entry observed;	/* a listing's state (absent: observed_absent) */
 	int observed_absent;		/* the listing had no object: observed.now is its clock */

@@ -60,6 +60,7 @@ static const struct {
 } mode_rules[] = {
 	{ OPT_SELECTOR, 1 },
 	{ OPT_EXCLUDE, 1 },
+	{ OPT_EXCLUDE_PRESET, 1 },
 	{ OPT_NAMESPACES, 0 },
 	{ OPT_NAMESPACES_FILE, 0 },
 };
@@ -175,6 +176,7 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 		sp.loop = ctx->loop;
 		sp.http = ctx->http;
 		sp.default_timeout = ctx->st.timeout;
+		sp.legacy_off = ctx->st.legacy_off;
 		if ((ctx->store = store_open(ctx->st.store, &sp, err)) == NULL) {
 			opts_blame(ctx->opts, OPT_STORE, err);	/* "invalid store" */
 			return -1;

@@ -170,3 +170,46 @@ ns_list_find(const struct ns_list *l, const char *name)
 
 	return hit == NULL ? -1 : (long)((hit - (const char *)l->v.v) / (long)sizeof(ns_name));
 }
+
+/* The Go controller's ignoredNamespaces (internal/controller/predicate.go). */
+static const char *const preset_gke[] = {
+	"cert-manager", "cnrm-system", "default", "gke-managed-cim", "gmp-public",
+	"gmp-system", "kube-node-lease", "kube-public", "kube-system",
+	"multi-cluster-leader-election-system", "ssa-demo", NULL,
+};
+static const char *const preset_kube[] = {
+	"kube-node-lease", "kube-public", "kube-system", NULL,
+};
+static const char *const preset_none[] = { NULL };
+
+static const char *const *
+preset_names(const char *preset)
+{
+	if (strcmp(preset, "kube") == 0)
+		return preset_kube;
+	if (strcmp(preset, "gke") == 0)
+		return preset_gke;
+	if (strcmp(preset, "none") == 0)
+		return preset_none;
+	return NULL;
+}
+
+int
+ns_preset_valid(const char *preset)
+{
+	return preset_names(preset) != NULL;
+}
+
+int
+ns_list_preset(struct ns_list *l, const char *preset, struct mcle_err *err)
+{
+	const char *const *n = preset_names(preset);
+
+	if (n == NULL)
+		return mcle_err_set(err, MCLE_EUSAGE,
+				    "unknown exclude preset '%.32s': expected kube, gke or none", preset);
+	for (; *n != NULL; n++)
+		if (ns_list_add(l, *n, strlen(*n), "--exclude-preset", err) < 0)
+			return -1;
+	return 0;
+}

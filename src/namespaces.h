@@ -46,6 +46,16 @@ int ns_list_text(struct ns_list *l, const char *buf, size_t len, const char *pat
 /* Sort and drop duplicates. */
 void ns_list_sort(struct ns_list *l);
 
+/*
+ * The named set of namespaces to exclude (--exclude-preset): "kube" (the
+ * three kube-* namespaces, the default), "gke" (the Go controller's own
+ * list, exactly as it skipped them), "none".  Adds them to l: 0, or -1
+ * (err) for an unknown preset.
+ */
+int ns_list_preset(struct ns_list *l, const char *preset, struct mcle_err *err);
+/* 1 if preset is one of those names. */
+int ns_preset_valid(const char *preset);
+
 size_t ns_list_count(const struct ns_list *l);
 const char *ns_list_at(const struct ns_list *l, size_t i);
 

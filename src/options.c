@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config-file.h"
+#include "namespaces.h"
 #include "options.h"
 #include "output.h"
 #include "parse.h"
@@ -54,8 +55,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_SELECTOR] = { OPT_SELECTOR, "selector", 'l', "MCLE_SELECTOR", "SELECTOR",
 	  "only namespaces matching this label selector", 0, 1, NULL },
 	[OPT_EXCLUDE] = { OPT_EXCLUDE, "exclude", 0, "MCLE_EXCLUDE", "NS,NS,...",
-	  "namespaces to leave alone (default kube-system,kube-public,kube-node-lease)",
-	  0, 1, "kube-system,kube-public,kube-node-lease" },
+	  "more namespaces to leave alone, added to --exclude-preset's",
+	  0, 1, "" },
 	[OPT_LEASE_NAME] = { OPT_LEASE_NAME, "lease-name", 0, "MCLE_LEASE_NAME", "NAME",
 	  "name of the Lease resource in each namespace (default lease-gsc)", 1, 1, "lease-gsc" },
 	[OPT_LEASE_GROUP] = { OPT_LEASE_GROUP, "lease-group", 0, NULL, "GROUP",
@@ -99,6 +100,12 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_KILL_GRACE] = { OPT_KILL_GRACE, "kill-grace", 0, NULL, "DURATION",
 	  "SIGTERM this long before SIGKILL (default 10s, at most a quarter of the lease)", 0,
 	  0, NULL },
+	[OPT_LEGACY_LOCKS] = { OPT_LEGACY_LOCKS, "legacy-locks", 0, "MCLE_LEGACY_LOCKS", "MODE",
+	  "the Go controller's locks at a gs:// bucket's root: auto (default) or off", 1, 1,
+	  "auto" },
+	[OPT_EXCLUDE_PRESET] = { OPT_EXCLUDE_PRESET, "exclude-preset", 0, "MCLE_EXCLUDE_PRESET",
+	  "PRESET", "namespaces always left alone: kube (default: the kube-* three), "
+	  "gke (the Go controller's list) or none", 0, 1, "kube" },
 };
 
 const struct opt_def *
@@ -403,6 +410,8 @@ check_lists(const struct opts *o, struct mcle_err *err)
 		return bad_value(o, OPT_METRICS_FILE, "expected a file name", err);
 	if (o->val[OPT_LISTEN] != NULL && !valid_listen(o->val[OPT_LISTEN]))
 		return bad_value(o, OPT_LISTEN, "expected HOST:PORT, :PORT or [ADDRESS]:PORT", err);
+	if (!ns_preset_valid(o->val[OPT_EXCLUDE_PRESET]))
+		return bad_value(o, OPT_EXCLUDE_PRESET, "expected 'kube', 'gke' or 'none'", err);
 	if (o->val[OPT_SELECTOR] != NULL &&
 	    parse_selector(o->val[OPT_SELECTOR], why, sizeof(why)) < 0)
 		return bad_value(o, OPT_SELECTOR, why, err);
@@ -443,6 +452,10 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 	if (parse_int(o->val[OPT_UNHEALTHY_AFTER], 1, 1000, &v) < 0)
 		return bad_value(o, OPT_UNHEALTHY_AFTER, "expected a number from 1 to 1000", err);
 	st->unhealthy_after = (int)v;
+	if (strcmp(o->val[OPT_LEGACY_LOCKS], "auto") != 0 &&
+	    strcmp(o->val[OPT_LEGACY_LOCKS], "off") != 0)
+		return bad_value(o, OPT_LEGACY_LOCKS, "expected 'auto' or 'off'", err);
+	st->legacy_off = strcmp(o->val[OPT_LEGACY_LOCKS], "off") == 0;
 	st->log_format = o->val[OPT_LOG_FORMAT];
 	if (strcmp(st->log_format, "text") != 0 && strcmp(st->log_format, "json") != 0)
 		return bad_value(o, OPT_LOG_FORMAT, "expected 'text' or 'json'", err);

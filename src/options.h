@@ -56,6 +56,8 @@ enum opt_id {
 	OPT_RENEW_EVERY,
 	OPT_KILL_GRACE,
 	OPT_MAX_IN_FLIGHT,
+	OPT_LEGACY_LOCKS,
+	OPT_EXCLUDE_PRESET,
 	OPT__COUNT
 };
 
@@ -115,6 +117,7 @@ struct settings {
 	int unhealthy_after;		/* --unhealthy-after: intervals */
 	int no_events;			/* --no-events */
 	const char *log_format;		/* --log-format: text or json */
+	int legacy_off;			/* --legacy-locks off */
 	int quiet;			/* -q */
 	int64_t wait;			/* acquire, run: --wait, microseconds (0: try once) */
 	int exclusive;			/* acquire --exclusive */

@@ -18,6 +18,7 @@ struct row {
 	char leader[8], epoch[24], duration[MCLE_DURATION_MAX];
 	char expires[MCLE_RFC3339_MAX], left[MCLE_DURATION_MAX];
 	char acquired[MCLE_RFC3339_MAX], renewed[MCLE_RFC3339_MAX];
+	char legacy_holder[MCLE_IDENTITY_MAX + 10];	/* "HOLDER (legacy)" */
 };
 
 void
@@ -50,6 +51,10 @@ fill_row(const struct lease_view *v, struct row *r)
 	snprintf(r->ns, sizeof(r->ns), "%s", v->ns);
 	snprintf(r->action, sizeof(r->action), "%s", v->action ? v->action : "-");
 	r->holder = output_held(v) ? e->rec.holder : "<none>";
+	if (output_held(v) && e->legacy.listed) {	/* the Go controller's lock */
+		snprintf(r->legacy_holder, sizeof(r->legacy_holder), "%s (legacy)", e->rec.holder);
+		r->holder = r->legacy_holder;
+	}
 	snprintf(r->leader, sizeof(r->leader), "%s", output_is_leader(v) ? "true" : "false");
 	snprintf(r->epoch, sizeof(r->epoch), "%" PRId64, f ? e->rec.epoch : 0);
 	if (f)
@@ -110,7 +115,7 @@ output_table(struct output *o, output_view_fn get, void *arg, size_t n, unsigned
 {
 	static const struct row head = {
 		"NAMESPACE", "ACTION", "HOLDER", "LEADER", "EPOCH", "DURATION", "EXPIRES",
-		"REMAINING", "ACQUIRED", "RENEWED",
+		"REMAINING", "ACQUIRED", "RENEWED", "",
 	};
 	struct widths w = { 9, 6, 6, 8, 9 };
 	int act = (flags & OUT_ACTION) != 0;

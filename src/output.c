@@ -171,7 +171,7 @@ int
 output_is_leader(const struct lease_view *v)
 {
 	return v->res != NULL && v->res->found && v->identity != NULL &&
-	       elect_is_leader(&v->res->entry, v->identity);
+	       !v->res->entry.legacy.listed && elect_is_leader(&v->res->entry, v->identity);
 }
 
 int
@@ -281,6 +281,8 @@ lease_fields(json_object *o, const struct lease_view *v)
 		rc |= json_add(o, "resourceStatus", NULL);
 	if (bad)
 		rc |= json_add_bool(o, "corrupt", v->err != NULL && v->err->code == MCLE_ECORRUPT);
+	/* the Go controller's lock object (status --all) or mcle's own */
+	rc |= json_add_str(o, "source", e != NULL && e->legacy.listed ? "legacy" : "mcle");
 	return rc;
 }
 

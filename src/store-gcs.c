@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cred-google.h"
 #include "gcs-parse.h"
@@ -236,6 +237,8 @@ struct gcall {
 	int pages;
 	char *token;			/* the page being fetched ("" first) */
 	struct vec seen;		/* uint64_t hashes of tokens followed */
+	int root;			/* listing the bucket root for legacy locks */
+	int step;			/* STORE_LEGACY_READ: 0 the resource, 1 the body */
 };
 
 static void
@@ -365,7 +368,8 @@ gcall_new(struct store *s, struct store_op *op, struct mcle_err *err)
 	c->s = s;
 	c->op = op;
 	c->seen = seen;
-	c->write = op->verb != STORE_READ && op->verb != STORE_LIST;
+	c->write = op->verb != STORE_READ && op->verb != STORE_LIST &&
+		   op->verb != STORE_LEGACY_READ;
 	if (op->verb == STORE_LIST)
 		snprintf(c->what, sizeof(c->what), "cannot list locks in '%s'", s->url);
 	else
@@ -506,6 +510,173 @@ submit_patch_or_delete(struct gcall *c, struct mcle_err *err)
 	return rc;
 }
 
+/* --- legacy locks (the Go controller's NS-lease-gsc at the bucket root) --- */
+
+#define LEGACY_FIELDS "name,bucket,generation,updated,metadata"
+
+static int
+legacy_url(const struct gcs *g, const char *ns, const char *query, char *buf, size_t size)
+{
+	char name[MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX)], *esc;
+	int n;
+
+	snprintf(name, sizeof(name), "%s" STORE_LEGACY_SUFFIX, ns);
+	if ((esc = http_escape(name)) == NULL)
+		return -1;
+	n = snprintf(buf, size, "%s/storage/v1/b/%s/o/%s?%s", g->base, g->bucket_esc, esc, query);
+	free(esc);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int submit_legacy_body(struct gcall *c, struct mcle_err *err);
+
+/* The resource (step 0), then the body of that exact generation (step 1). */
+static void
+legacy_done(void *arg, struct http_call *h)
+{
+	struct gcall *c = arg;
+	struct store_op *op = c->op;
+	struct gcs *g = priv(c->s);
+	char name[MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX)];
+	mcle_time now;
+
+	op->rc = -1;
+	snprintf(name, sizeof(name), "%s" STORE_LEGACY_SUFFIX, op->name);
+	if (h->rc < 0) {
+		mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
+	} else if (c->step == 1 && (h->resp.status == 404 || h->resp.status == 412)) {
+		mcle_err_set(&op->err, MCLE_EPRECOND, "%s: it changed while read", c->what);
+	} else if (h->resp.status < 200 || h->resp.status > 299) {
+		op->out.now = store_clock(c, &h->resp, 0, NULL);
+		status_error(c, &h->resp, &op->err);
+	} else if ((now = store_clock(c, &h->resp, 1, &op->err)) == 0) {
+		/* err set */
+	} else if (c->step == 1) {
+		gcs_legacy_body_parse(h->resp.body, h->resp.len, &op->out.legacy);
+		op->rc = 0;
+	} else if (gcs_legacy_object_parse(h->resp.body, h->resp.len, g->bucket, name, c->what,
+					   &op->out.legacy, &op->err) == 0) {
+		op->out.now = now;
+		/* mcle's own takeover: superseded, its body is not needed */
+		if (op->out.legacy.mcle_epoch > 0 || op->verb == STORE_LEGACY_TAKE) {
+			op->rc = 0;
+		} else {
+			c->step = 1;
+			if (submit_legacy_body(c, &op->err) == 0)
+				return;
+		}
+	}
+	finish(c);
+}
+
+static int
+submit_legacy_read(struct gcall *c, struct mcle_err *err)
+{
+	struct http_request req;
+	char url[URL_MAX];
+
+	if (legacy_url(priv(c->s), c->op->name, "projection=noAcl&fields=" LEGACY_FIELDS,
+		       url, sizeof(url)) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: name too long", c->what);
+	base_request(c, &req, "GET", url);
+	return http_submit(priv(c->s)->http, &req, legacy_done, c, err);
+}
+
+static int
+submit_legacy_body(struct gcall *c, struct mcle_err *err)
+{
+	struct http_request req;
+	char url[URL_MAX], query[64];
+
+	snprintf(query, sizeof(query), "alt=media&ifGenerationMatch=%s", c->op->out.legacy.gen);
+	if (legacy_url(priv(c->s), c->op->name, query, url, sizeof(url)) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "%s: name too long", c->what);
+	base_request(c, &req, "GET", url);
+	return http_submit(priv(c->s)->http, &req, legacy_done, c, err);
+}
+
+/* The original's record naming rec's holder (metav1.Time: RFC 3339, seconds). */
+static char *
+legacy_record(const struct lease_record *rec)
+{
+	json_object *o = json_object_new_object();
+	char when[32], *js = NULL;
+	time_t t = (time_t)(time_now_real() / MCLE_USEC);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		goto out;
+	if (json_add_str(o, "holderIdentity", rec->holder) == 0 &&
+	    json_add_int(o, "leaseDurationSeconds", rec->duration) == 0 &&
+	    json_add_str(o, "acquireTime", when) == 0 && json_add_str(o, "renewTime", when) == 0 &&
+	    json_add_int(o, "leaderTransitions", rec->epoch) == 0)
+		js = json_dump(o, JSON_PLAIN);
+out:
+	json_object_put(o);
+	return js;
+}
+
+/*
+ * Overwrite the legacy lock naming mcle's holder, only if it is still the
+ * generation judged expired (ifGenerationMatch): a renewal by the Go
+ * controller in between makes it fail with 412.  The custom metadata
+ * mcleEpoch marks it superseded for every mcle and keeps the epoch floor.
+ */
+static int
+submit_legacy_take(struct gcall *c, struct mcle_err *err)
+{
+	struct gcs *g = priv(c->s);
+	struct http_request req;
+	char url[URL_MAX], name[MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX)], epoch[24];
+	char *rec = NULL, *js = NULL, *body = NULL;
+	json_object *o = json_object_new_object(), *md = json_object_new_object();
+	int64_t gen;
+	int n, rc = -1;
+
+	if (gcs_canonical_int64(c->op->expect_legacy, &gen) < 0) {
+		json_object_put(o);
+		json_object_put(md);
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: invalid expected generation", c->what);
+	}
+	snprintf(name, sizeof(name), "%s" STORE_LEGACY_SUFFIX, c->op->name);
+	snprintf(epoch, sizeof(epoch), "%" PRId64, c->op->rec.epoch);
+	if (json_add_str(md, "mcleEpoch", epoch) < 0 || json_add_str(o, "name", name) < 0 ||
+	    json_add_str(o, "contentType", "application/json") < 0) {
+		json_object_put(md);
+		goto out;
+	}
+	if (json_add(o, "metadata", md) < 0 || (js = json_dump(o, JSON_PLAIN)) == NULL ||
+	    (rec = legacy_record(&c->op->rec)) == NULL)
+		goto out;
+	n = asprintf(&body, "--" BOUNDARY "\r\n"
+		     "Content-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
+		     "--" BOUNDARY "\r\nContent-Type: application/json\r\n\r\n%s"
+		     "\r\n--" BOUNDARY "--\r\n", js, rec);
+	if (n < 0 || strstr(rec, BOUNDARY) != NULL) {
+		if (n >= 0)
+			free(body);
+		body = NULL;
+		goto out;
+	}
+	if (snprintf(url, sizeof(url), "%s/upload/storage/v1/b/%s/o?uploadType=multipart"
+		     "&ifGenerationMatch=%" PRId64 "&projection=noAcl&fields=" LEGACY_FIELDS,
+		     g->base, g->bucket_esc, gen) >= (int)sizeof(url))
+		goto out;
+	base_request(c, &req, "POST", url);
+	req.body = body;
+	req.body_len = (size_t)n;
+	req.content_type = "multipart/related; boundary=" BOUNDARY;
+	rc = http_submit(g->http, &req, legacy_done, c, err);
+out:
+	if (rc < 0 && err->code == MCLE_OK)
+		mcle_err_set(err, MCLE_ENOMEM, "%s: cannot encode the upload", c->what);
+	json_object_put(o);
+	free(js);
+	free(rec);
+	free(body);
+	return rc;
+}
+
 /* --- listing ----------------------------------------------------------------- */
 
 static int list_fetch(struct gcall *c, struct mcle_err *err);
@@ -591,6 +762,27 @@ next_page(struct gcall *c, struct mcle_err *err)
 	return 1;
 }
 
+/*
+ * The prefix's listing is done: list the bucket root for legacy locks
+ * too (1), when asked for and not done by the same listing (prefix "").
+ */
+static int
+root_listing(struct gcall *c)
+{
+	struct gcs *g = priv(c->s);
+
+	if (c->root || !c->op->legacy || !store_legacy(c->s) || *g->prefix == '\0')
+		return 0;
+	c->root = 1;
+	free(c->token);
+	c->token = NULL;
+	c->seen.n = 0;
+	gcs_page_free(&c->page);
+	gcs_page_init(&c->page, g->bucket, "", c->s->url, c->what);
+	c->page.legacy = 2;
+	return 1;
+}
+
 static void
 page_done(void *arg, struct http_call *h)
 {
@@ -613,6 +805,8 @@ page_done(void *arg, struct http_call *h)
 		   (now = store_clock(c, &h->resp, 1, &op->err)) != 0 &&
 		   (op->out.now = now) != 0 &&
 		   deliver_page(c, now) == 0 && (more = next_page(c, &op->err)) >= 0) {
+		if (more == 0 && root_listing(c))
+			more = 1;
 		if (more == 0)
 			op->rc = 0;
 		else if (list_fetch(c, &op->err) == 0)
@@ -629,14 +823,18 @@ list_fetch(struct gcall *c, struct mcle_err *err)
 	char url[URL_MAX], pfx[PREFIX_MAX + 2], *pfx_esc, *tok_esc;
 	int n;
 
-	snprintf(pfx, sizeof(pfx), "%s%s", g->prefix, *g->prefix ? "/" : "");
+	snprintf(pfx, sizeof(pfx), "%s%s", c->root ? "" : g->prefix,
+		 !c->root && *g->prefix ? "/" : "");
 	pfx_esc = http_escape(pfx);
 	tok_esc = http_escape(c->token != NULL ? c->token : "");
+	/* the root's legacy locks only: GCS filters by name (matchGlob) */
 	n = pfx_esc == NULL || tok_esc == NULL ? -1 :
-	    snprintf(url, sizeof(url), "%s/storage/v1/b/%s/o?%s%s%sdelimiter=%%2F&maxResults=%d"
+	    snprintf(url, sizeof(url), "%s/storage/v1/b/%s/o?%s%s%s%s&maxResults=%d"
 		     "&projection=noAcl&fields=" LIST_FIELDS "%s%s",
 		     g->base, g->bucket_esc, *pfx ? "prefix=" : "", pfx_esc, *pfx ? "&" : "",
-		     GCS_PAGE_SIZE, *tok_esc ? "&pageToken=" : "", tok_esc);
+		     /* '*' never matches a '/': the root's objects only */
+		     c->root ? "matchGlob=%2A" STORE_LEGACY_SUFFIX : "delimiter=%2F", GCS_PAGE_SIZE,
+		     *tok_esc ? "&pageToken=" : "", tok_esc);
 	free(pfx_esc);
 	free(tok_esc);
 	if (n < 0 || (size_t)n >= sizeof(url))
@@ -667,7 +865,15 @@ gcs_submit(struct store *s, struct store_op *op, struct mcle_err *err)
 	case STORE_REMOVE:
 		rc = submit_patch_or_delete(c, err);
 		break;
+	case STORE_LEGACY_READ:
+		rc = submit_legacy_read(c, err);
+		break;
+	case STORE_LEGACY_TAKE:
+		rc = submit_legacy_take(c, err);
+		break;
 	default:
+		if (op->legacy && store_legacy(s) && *priv(s)->prefix == '\0')
+			c->page.legacy = 1;
 		c->stream.begin = stream_begin;
 		c->stream.data = stream_data;
 		c->stream.arg = c;
@@ -682,7 +888,7 @@ gcs_submit(struct store *s, struct store_op *op, struct mcle_err *err)
 const struct store_ops store_gcs_ops = {
 	.scheme = "gs",
 	.caps = STORE_CAP_SERVER_CLOCK | STORE_CAP_UPDATE_IN_PLACE | STORE_CAP_CONCURRENT |
-		STORE_CAP_REMOVE,
+		STORE_CAP_REMOVE | STORE_CAP_LEGACY,
 	.priv_size = sizeof(struct gcs),
 	.open = gcs_open,
 	.close = gcs_close,

@@ -85,11 +85,18 @@ store_caps(const struct store *s)
 	return s->ops->caps;
 }
 
+int
+store_legacy(const struct store *s)
+{
+	return (s->ops->caps & STORE_CAP_LEGACY) && !s->params.legacy_off;
+}
+
 const char *
 store_verb_name(enum store_verb v)
 {
 	static const char *const names[] = {
-		"read", "list", "create", "replace", "update", "remove"
+		"read", "list", "create", "replace", "update", "remove",
+		"read legacy lock", "take over legacy lock"
 	};
 
 	return (size_t)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";

@@ -42,6 +42,26 @@ struct store_version {
 	char v[STORE_VERSION_MAX + 1];	/* "" = none (absent) */
 };
 
+/*
+ * The original Go controller's lock of the same namespace (a "legacy
+ * lock"): an object NAMESPACE-lease-gsc at the bucket root whose body is
+ * {"holderIdentity", "leaseDurationSeconds", "acquireTime", "renewTime",
+ * "leaderTransitions"}.  Only gs:// has them (STORE_CAP_LEGACY).
+ */
+#define STORE_LEGACY_SUFFIX "-lease-gsc"
+struct store_legacy {
+	unsigned present : 1,		/* the object exists */
+		 listed : 1,		/* a listing's entry about the legacy object only */
+		 read : 1,		/* its body was read: holder, duration, transitions */
+		 bad : 1;		/* unreadable: never taken over automatically */
+	char holder[MCLE_IDENTITY_MAX + 1];	/* as written */
+	int32_t duration;		/* leaseDurationSeconds */
+	int64_t transitions;		/* leaderTransitions */
+	int64_t mcle_epoch;		/* > 0: written by mcle's takeover with this epoch */
+	char gen[24];			/* its generation */
+	mcle_time updated;		/* store clock: its last write */
+};
+
 /* One object as read, written or listed. */
 struct store_entry {
 	char name[MCLE_NAMESPACE_MAX + 1];
@@ -49,6 +69,7 @@ struct store_entry {
 	struct store_version ver;
 	mcle_time updated;		/* store clock: the last write */
 	mcle_time now;			/* store clock when this answer was made */
+	struct store_legacy legacy;	/* the legacy lock, when asked for (op->legacy) */
 };
 
 /* Capabilities. */
@@ -56,6 +77,7 @@ struct store_entry {
 #define STORE_CAP_UPDATE_IN_PLACE 0x02	/* update keeps the term's identity (no new object) */
 #define STORE_CAP_CONCURRENT	0x04	/* many operations in flight (submit) */
 #define STORE_CAP_REMOVE	0x08	/* STORE_REMOVE is supported */
+#define STORE_CAP_LEGACY	0x10	/* legacy locks (STORE_LEGACY_*, op->legacy) */
 
 enum store_verb {
 	STORE_READ,		/* name -> out (MCLE_ENOTFOUND if absent; out.now set) */
@@ -64,6 +86,10 @@ enum store_verb {
 	STORE_REPLACE,		/* name, expect, rec: a new term (new object) */
 	STORE_UPDATE,		/* name, expect, rec: in place */
 	STORE_REMOVE,		/* name, expect */
+	STORE_LEGACY_READ,	/* name: its legacy lock -> out.legacy (MCLE_ENOTFOUND if absent) */
+	STORE_LEGACY_TAKE,	/* name, expect_legacy, rec: overwrite the legacy lock
+				   naming rec.holder, only if still generation
+				   expect_legacy (MCLE_EPRECOND otherwise) */
 };
 
 struct store;
@@ -84,6 +110,9 @@ struct store_op {
 	struct store_version expect;
 	struct lease_record rec;
 	int64_t deadline;		/* monotonic usec; 0 = the store's default */
+	char expect_legacy[24];		/* STORE_LEGACY_TAKE: the generation judged expired */
+	int legacy;			/* STORE_LIST: also each legacy lock, as an entry
+					   with legacy.listed set (no body read) */
 	store_each_fn each;		/* STORE_LIST */
 	void *each_arg;
 	/* STORE_LIST, optional: 0 for names the caller does not want (a backend
@@ -121,6 +150,7 @@ struct store_params {
 	struct loop *loop;		/* where operations complete */
 	struct http_engine *http;	/* for backends that speak HTTP (may be NULL) */
 	int64_t default_timeout;	/* usec, for an op without a deadline */
+	int legacy_off;			/* --legacy-locks off: no legacy locks */
 };
 
 struct store {
@@ -139,6 +169,8 @@ struct store *store_open(const char *url, const struct store_params *params,
 			 struct mcle_err *err);
 void store_close(struct store *s);
 unsigned store_caps(const struct store *s);
+/* 1 if the store looks for legacy locks (STORE_CAP_LEGACY and not turned off). */
+int store_legacy(const struct store *s);
 
 /*
  * Start op; op->done runs from the loop (never before store_submit

@@ -94,6 +94,7 @@ bad_value_of() {
 	namespaces-file) echo "$BATS_TEST_TMPDIR/no-such-file" ;;
 	selector) echo "'env=prod;tier=web'" ;;
 	exclude) echo 'kube-system,,default' ;;
+	exclude-preset) echo gcp ;;
 	lease-name) echo Lease_Name ;;
 	lease-group) echo 'example..io' ;;
 	lease-version) echo V1 ;;
@@ -105,6 +106,7 @@ bad_value_of() {
 	listen) echo nowhere ;;
 	unhealthy-after) echo 0 ;;
 	log-format) echo xml ;;
+	legacy-locks) echo always ;;
 	*) return 1 ;;
 	esac
 }

@@ -10,7 +10,7 @@ setup() {
 }
 
 # The fields of schema version 1, in order (mcle-json(7)).
-FIELDS='schemaVersion namespace holderIdentity isLeader leaseDurationSeconds acquireTime acquireTimeSeconds renewTime renewTimeSeconds expireTime expireTimeSeconds leaseTransitions epoch storeTime storeTimeSeconds expired remainingSeconds resourceStatus'
+FIELDS='schemaVersion namespace holderIdentity isLeader leaseDurationSeconds acquireTime acquireTimeSeconds renewTime renewTimeSeconds expireTime expireTimeSeconds leaseTransitions epoch storeTime storeTimeSeconds expired remainingSeconds resourceStatus source'
 
 @test "-o json: every documented field, in order, for a held, a free and an absent lease" {
 	run "$MCLE" acquire -n team-a --identity c1 --lease-duration 1h
@@ -38,8 +38,8 @@ FIELDS='schemaVersion namespace holderIdentity isLeader leaseDurationSeconds acq
 	run --separate-stderr "$MCLE" -o json status -A
 	[ "$(json_get '" ".join(j[0])')" = "$FIELDS" ]
 	run --separate-stderr "$MCLE" -o json reconcile-all --identity c1 --namespaces team-a
-	[ "$(json_get '" ".join(list(j[0])[:18])')" = "$FIELDS" ]
-	[ "$(json_get '" ".join(list(j[0])[18:])')" = 'action status' ]
+	[ "$(json_get '" ".join(list(j[0])[:19])')" = "$FIELDS" ]
+	[ "$(json_get '" ".join(list(j[0])[19:])')" = 'action status' ]
 }
 
 @test "-o json: an expired lease says so, with 0 seconds left" {

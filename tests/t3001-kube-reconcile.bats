@@ -48,6 +48,7 @@ teardown() {
 }
 
 @test "a second pass by the holder renews and writes every status again; nothing else" {
+	export MCLE_LEGACY_LOCKS=off	# the root's listing: t6000
 	kube_start --crd "$KUBE_CRD" --namespaces team-a,team-b --no-system-namespaces
 	kube_pass cluster-a
 	assert_status 0
@@ -78,6 +79,7 @@ teardown() {
 }
 
 @test "a standby cluster's steady-state pass writes nothing, even after the holder renewed" {
+	export MCLE_LEGACY_LOCKS=off	# the root's listing: t6000
 	kube_start --instance east --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c --no-system-namespaces
 	kube_start --instance west --crd "$KUBE_CRD" --namespaces team-a,team-b,team-c --no-system-namespaces
 	kube_use east
@@ -183,7 +185,7 @@ teardown() {
 	[ "$(json_get '[j["holderIdentity"], j["isLeader"]]')" = '["cluster-a", true]' ]
 }
 
-@test "--selector goes to the server; --exclude replaces the default exclusions" {
+@test "--selector goes to the server; --exclude adds to the preset, --exclude-preset none clears it" {
 	kube_start --crd "$KUBE_CRD"
 	kube_ctl POST /_control/namespace '{"name":"team-a","labels":{"env":"prod"}}' >/dev/null
 	kube_ctl POST /_control/namespace '{"name":"team-b","labels":{"env":"prod","tier":"web"}}' >/dev/null
@@ -203,8 +205,14 @@ teardown() {
 	assert_match '^2 namespaces: '
 	assert_match '^team-a +renewed '
 	assert_match '^team-c +acquired '
-	# --exclude: these and only these; the system namespaces come back
+	# --exclude adds to the default preset: the kube-* namespaces stay out
 	kube_pass cluster-a --exclude team-a,team-b,default
+	assert_status 0
+	assert_no_match '^(team-a|team-b|default|kube-[a-z-]+) '
+	assert_match '^team-c +renewed '
+	assert_match '^1 namespace: '
+	# --exclude-preset none: these and only these; the system namespaces come back
+	kube_pass cluster-a --exclude team-a,team-b,default --exclude-preset none
 	assert_status 0
 	assert_no_match '^(team-a|team-b|default) '
 	assert_match '^kube-system +acquired '

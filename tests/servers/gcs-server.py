@@ -17,7 +17,7 @@ Implemented
   GET    /storage/v1/b/B                       bucket resource
   GET    /storage/v1/b/B/o                     list: prefix, delimiter,
          maxResults (cap 1000, --max-results-cap), pageToken, startOffset,
-         endOffset; sorted by name; items/prefixes omitted when empty;
+         endOffset, matchGlob (*, **, ?); sorted by name; items/prefixes omitted when empty;
          maxResults counts items + prefixes, as Google documents
   GET    /storage/v1/b/B/o/NAME[?alt=media]    object resource or content
          (also /download/storage/v1/...; single byte Range -> 206)
@@ -193,6 +193,25 @@ def varint(n):
         else:
             out.append(byte)
             return bytes(out)
+
+
+def glob_regex(glob):
+    """GCS's matchGlob: ** any characters, * and ? never a '/'."""
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out), re.S)
 
 
 def etag_for(generation, metageneration):
@@ -872,6 +891,9 @@ class Api:
         """prefix, startOffset/endOffset, and past the page token's key."""
         start, end = self.q.get("startOffset", ""), self.q.get("endOffset", "")
         if not name.startswith(prefix) or name < start or (end and name >= end):
+            return False
+        glob = self.q.get("matchGlob")
+        if glob is not None and not glob_regex(glob).fullmatch(name):
             return False
         if after is None:
             return True

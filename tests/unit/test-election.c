@@ -30,7 +30,7 @@ entry(const char *holder, int64_t epoch, int32_t duration, mcle_time updated,
 static void
 test_acquire(void)
 {
-	struct elect_params me = { "me", 30, 2 * S };
+	struct elect_params me = { "me", 30, 2 * S, 0 };
 	struct lease_record next;
 	struct store_entry e;
 
@@ -73,7 +73,7 @@ test_acquire(void)
 static void
 test_renew_release(void)
 {
-	struct elect_params me = { "me", 30, 2 * S };
+	struct elect_params me = { "me", 30, 2 * S, 0 };
 	struct lease_record next;
 	struct store_entry e;
 
@@ -120,7 +120,7 @@ test_time_limits(void)
 {
 	const mcle_time end = 253402300800LL * S - 1;	/* 9999-12-31T23:59:59.999999Z */
 	const mcle_time last = 253402300799LL * S;	/* 9999-12-31T23:59:59Z */
-	struct elect_params me = { "me", 30, 2 * S };
+	struct elect_params me = { "me", 30, 2 * S, 0 };
 	struct lease_record next;
 	struct store_entry e = entry("other", 4, 60, last, last);
 
@@ -135,9 +135,83 @@ test_time_limits(void)
 	ok(elect_is_live(&e, INT64_MAX), "an absurd skew saturates: live, no overflow");
 }
 
+static struct store_legacy
+legacy(const char *holder, int32_t duration, int64_t transitions, mcle_time updated)
+{
+	struct store_legacy l;
+
+	memset(&l, 0, sizeof(l));
+	l.present = l.read = 1;
+	snprintf(l.holder, sizeof(l.holder), "%s", holder);
+	l.duration = duration;
+	l.transitions = transitions;
+	l.updated = updated;
+	snprintf(l.gen, sizeof(l.gen), "17");
+	return l;
+}
+
+/* The Go controller's lock: held until updated + 3d + skew; the epoch continues. */
+static void
+test_legacy(void)
+{
+	struct elect_params me = { "me", 30, 2 * S, 0 };
+	struct lease_record next;
+	struct store_legacy l = legacy("https://34.118.224.1:443", 15, 7, T0), none;
+	struct store_entry e;
+
+	memset(&none, 0, sizeof(none));
+	is_int(elect_legacy(&none, T0, 2 * S), LEGACY_NONE, "legacy: absent is none");
+	is_int(elect_legacy(NULL, T0, 2 * S), LEGACY_NONE, "legacy: NULL is none");
+	is_int(elect_legacy(&l, T0 + 15 * S, 2 * S), LEGACY_LIVE, "legacy: live at d");
+	is_int(elect_legacy(&l, T0 + 45 * S, 2 * S), LEGACY_LIVE,
+	       "legacy: live at 3d (the original renews as late as that)");
+	is_int(elect_legacy(&l, T0 + 47 * S, 2 * S), LEGACY_LIVE,
+	       "legacy: live within the skew allowance");
+	is_int(elect_legacy(&l, T0 + 47 * S + 1, 2 * S), LEGACY_EXPIRED,
+	       "legacy: expired past 3d + skew");
+	is_int(elect_legacy_expire(&l), T0 + 45 * S, "legacy: expiry is updated + 3d");
+	l.read = 0;
+	is_int(elect_legacy(&l, T0 + 1000 * S, 2 * S), LEGACY_BAD,
+	       "legacy: body not read: never taken blindly");
+	l.read = 1;
+	l.bad = 1;
+	is_int(elect_legacy(&l, T0 + 1000 * S, 2 * S), LEGACY_BAD, "legacy: unreadable body: held");
+	l.bad = 0;
+	l.holder[0] = '\0';
+	is_int(elect_legacy(&l, T0 + 1 * S, 2 * S), LEGACY_EXPIRED, "legacy: released is free");
+	l = legacy("x", 15, 7, T0);
+	is_int(elect_legacy_epoch(&l, 0), 8, "legacy epoch: leaderTransitions + 1");
+	is_int(elect_legacy_epoch(&l, 12), 13, "legacy epoch: own epoch + 1 when larger");
+	l.mcle_epoch = 9;
+	is_int(elect_legacy(&l, T0, 2 * S), LEGACY_NONE, "legacy written by mcle: superseded");
+	is_int(elect_legacy_epoch(&l, 3), 9, "... its epoch is the floor");
+	l = legacy("x", INT32_MAX, 7, (mcle_time)253402300799LL * S);
+	is_int(elect_legacy(&l, (mcle_time)253402300800LL * S - 1, INT64_MAX), LEGACY_LIVE,
+	       "legacy: expiry saturates, no overflow");
+
+	/* the floor: a new term never starts below it */
+	me.epoch_min = 8;
+	is_int(elect_acquire(NULL, &me, &next), ELECT_CREATE, "floor: absent: create");
+	is_int(next.epoch, 8, "floor: create starts at the floor");
+	e = entry("other", 3, 60, T0, T0 + 100 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_TAKEOVER, "floor: expired: takeover");
+	is_int(next.epoch, 8, "floor: takeover at the floor, not own + 1");
+	e = entry("other", 11, 60, T0, T0 + 100 * S);
+	elect_acquire(&e, &me, &next);
+	is_int(next.epoch, 12, "floor: own + 1 when above it");
+	e = entry("me", 3, 60, T0, T0 + 10 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_TAKEOVER,
+	       "floor: our live lease below the floor: a new term, not a renewal");
+	is_int(next.epoch, 8, "... at the floor");
+	e = entry("me", 8, 60, T0, T0 + 10 * S);
+	is_int(elect_acquire(&e, &me, &next), ELECT_RENEW, "floor: ours at the floor: renew");
+	is_int(next.epoch, 8, "... keeping the epoch");
+}
+
 int
 main(void)
 {
+	test_legacy();
 	test_acquire();
 	test_renew_release();
 	test_views();

@@ -21,7 +21,7 @@ static struct store *st;
 static struct store *
 fresh(void)
 {
-	struct store_params sp = { lp, NULL, 10 * SEC };
+	struct store_params sp = { lp, NULL, 10 * SEC, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	store_close(st);
@@ -32,7 +32,7 @@ fresh(void)
 static struct elect_params
 params(const char *id)
 {
-	struct elect_params p = { id, 60, 2 * SEC };
+	struct elect_params p = { id, 60, 2 * SEC, 0 };
 
 	return p;
 }
