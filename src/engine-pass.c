@@ -58,6 +58,7 @@ struct slot {
 	struct cstatus status;
 	const char *previous;		/* interned: the holder before the pass */
 	struct mcle_err *err;		/* malloc'd when the namespace failed */
+	char lapse_msg[160];		/* lapsed: why, for status.lastError */
 };
 
 struct job;
@@ -75,6 +76,7 @@ struct pass {
 	int list_rc;
 	struct mcle_err list_err;
 	unsigned warned_dups;
+	const char *cluster;		/* this cluster's fingerprint, or "" */
 };
 
 enum job_state { J_IDLE, J_RESOURCE, J_LEASE, J_STATUS };
@@ -87,6 +89,7 @@ struct job {
 	struct kube_lease cr;
 	struct kube_status desired;
 	int tries;
+	int error_write;		/* the status write records a failure (lastError) */
 };
 
 /* --- slots ----------------------------------------------------------------- */
@@ -549,9 +552,33 @@ note_lapse(struct job *j, const struct lease_op *op)
 		return;
 	gap = o->now - elect_expire_time(o);
 	j->s->lapsed = 1;
-	log_warn("namespace '%s': our lease had lapsed %lld.%03lld s before it was renewed "
-		 "(lease %d s): the lease is too short for the cadence", j->s->ns,
-		 (long long)(gap / MCLE_USEC), (long long)(gap % MCLE_USEC / 1000), (int)o->rec.duration);
+	snprintf(j->s->lapse_msg, sizeof(j->s->lapse_msg),
+		 "our lease had lapsed %lld.%03lld s before it was renewed (lease %d s): "
+		 "the lease is too short for the cadence", (long long)(gap / MCLE_USEC),
+		 (long long)(gap % MCLE_USEC / 1000), (int)o->rec.duration);
+	log_warn("namespace '%s': %s", j->s->ns, j->s->lapse_msg);
+}
+
+/*
+ * A failure recorded in the resource's status.lastError, the rest of the
+ * status as it stands.  One write, no retry after a conflict: the status
+ * read again is someone's newer one, and this pass tells its error anyway.
+ */
+static void
+job_fail_status(struct job *j, const struct mcle_err *e)
+{
+	struct slot *s = j->s;
+
+	fail_slot_err(s, e);
+	if (j->p->pp->kube == NULL || s->rv == NULL) {
+		job_done(j);
+		return;
+	}
+	status_of(&s->status, &j->desired);
+	cluster_set_error(&j->desired, s->err != NULL ? s->err->msg : e->msg);
+	j->error_write = 1;
+	j->tries = 0;
+	job_status(j);
 }
 
 static void
@@ -559,9 +586,15 @@ on_lease(struct lease_op *op)
 {
 	struct job *j = op->arg;
 	struct slot *s = j->s;
+	struct mcle_err e = MCLE_ERR_INIT;
 
+	/* our identity, written from another cluster: never ours to act on */
+	if (op->res.found && elect_foreign_err(&op->res.entry, &op->p, s->ns, &e) < 0) {
+		job_fail_status(j, &e);
+		return;
+	}
 	if (op->rc < 0 && op->err.code != MCLE_EBUSY) {
-		job_fail(j, &op->err);
+		job_fail_status(j, &op->err);
 		return;
 	}
 	s->standby = op->rc < 0;
@@ -578,7 +611,10 @@ on_lease(struct lease_op *op)
 		return;
 	}
 	cluster_desired(&op->res, j->p->pp->p.identity, &j->desired);
+	if (s->lapsed)
+		cluster_set_error(&j->desired, s->lapse_msg);
 	j->tries = 0;
+	j->error_write = 0;
 	job_status(j);
 }
 
@@ -596,6 +632,7 @@ job_lease(struct job *j)
 		s->previous = (s->status.has & KS_HOLDER) ? s->status.holder : NULL;
 	if (s->spec_duration > 0 && !pp->duration_explicit)
 		ep.duration = s->spec_duration;
+	ep.cluster = j->p->cluster;
 	lease_op_init(&j->op, pp->store, LEASE_ACQUIRE, s->ns, &ep, pp->deadline);
 	j->op.have_observed = 1;
 	if (s->found) {
@@ -644,7 +681,7 @@ on_status(void *arg, struct kube_reply *r)
 		job_done(j);
 		return;
 	}
-	if (r->err.code != MCLE_EPRECOND) {
+	if (r->err.code != MCLE_EPRECOND || j->error_write) {
 		job_fail(j, &r->err);
 		return;
 	}
@@ -686,7 +723,7 @@ job_start(struct pass *p, struct job *j, struct slot *s)
 	j->s = s;
 	p->running++;
 	if (s->err != NULL) {			/* a lock we cannot read: never overwrite it */
-		job_done(j);
+		job_fail_status(j, s->err);
 		return;
 	}
 	if (s->listed_twice) {
@@ -899,7 +936,9 @@ engine_pass(const struct pass_params *pp, struct pass_summary *sum, struct mcle_
 	p.slots = slots;
 	if ((p.strings = strtab_new()) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	p.cluster = "";
 	if (pp->kube != NULL) {
+		p.cluster = kube_fingerprint(pp->kube, pp->deadline);
 		if (gather_cluster(&p, err) < 0)
 			goto out;
 	} else {

@@ -31,6 +31,16 @@ int kube_lease_parse(const char *body, size_t len, const char *name, const char 
 		     const char *what, const char *server, struct kube_lease *out,
 		     struct mcle_err *err);
 
+/* The JSON key of status field `bit` (one KS_* bit). */
+const char *kube_status_key(unsigned bit);
+
+/*
+ * The metadata.uid of a namespace object (GET /api/v1/namespaces/NAME):
+ * into uid (KUBE_UID_MAX + 1 bytes), or -1 with err (MCLE_ECORRUPT).
+ */
+int kube_uid_parse(const char *body, size_t len, const char *what, char *uid,
+		   struct mcle_err *err);
+
 /*
  * An error answer: "WHAT: STATUS MESSAGE" into err, the message from the
  * metav1.Status body (else the body itself), clipped; the code for the

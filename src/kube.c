@@ -34,6 +34,9 @@ struct kube_client {
 	struct http_client *http;
 	struct kube_lease_kind kind;
 	char describe[512];
+	char uid[KUBE_UID_MAX + 1];	/* kube-system's UID, "" until read */
+	int uid_failed;			/* it cannot be read in this run: said once */
+	int crd_outdated;		/* a status write lost fields: said once */
 };
 
 /* --- opening -------------------------------------------------------------- */
@@ -106,6 +109,43 @@ const char *
 kube_describe(const struct kube_client *k)
 {
 	return k->describe;
+}
+
+int
+kube_crd_outdated(const struct kube_client *k)
+{
+	return k->crd_outdated;
+}
+
+/*
+ * A status write whose answer lacks fields we sent, or carries the API
+ * server's "unknown field" warning: the CRD installed predates mcle's
+ * (the original controller's prunes epoch, observedExpireTime, ...).
+ * Consumers then never see the expiry or the fencing token: say so once.
+ */
+static void
+check_crd(struct kube_client *k, unsigned pruned, const char *warning)
+{
+	char fields[200] = "";
+	size_t used = 0;
+	unsigned bit;
+	int n;
+
+	if (k->crd_outdated || (pruned == 0 && strstr(warning, "unknown field") == NULL))
+		return;
+	k->crd_outdated = 1;
+	for (bit = 1; bit <= KS_ERROR && used < sizeof(fields); bit <<= 1) {
+		if (!(pruned & bit))
+			continue;
+		n = snprintf(fields + used, sizeof(fields) - used, "%s'%s'", used ? ", " : "",
+			     kube_status_key(bit));
+		used += n > 0 ? (size_t)n : 0;
+	}
+	log_warn("%s: the %s.%s CRD installed there drops status field%s %s that mcle writes "
+		 "(an older CRD, e.g. the original controller's): consumers cannot see them; "
+		 "apply mcle's CRD: kubectl apply -f examples/crd.yaml (a superset of the "
+		 "original's, safe to apply over it)", k->describe, k->kind.plural,
+		 k->kind.group, pruned & (pruned - 1) ? "s" : "", used ? fields : warning);
 }
 
 const struct kube_lease_kind *
@@ -221,9 +261,11 @@ call_done(void *arg, struct http_call *h)
 	if (h->resp.status >= 200 && h->resp.status <= 299) {
 		take_lease(c, &h->resp);
 		/* a field sent but not kept: the installed CRD does not declare it */
-		if (c->reply.rc == 0 && c->kind == KC_PUT &&
-		    (c->sent.has & ~(c->reply.lease.status.has | c->reply.lease.status.bad)) != 0)
-			c->reply.pruned = 1;
+		if (c->reply.rc == 0 && c->kind == KC_PUT) {
+			c->reply.pruned = c->sent.has & ~(c->reply.lease.status.has |
+							  c->reply.lease.status.bad);
+			check_crd(c->k, c->reply.pruned, c->reply.warning);
+		}
 		if (c->reply.rc == 0 && c->kind == KC_CREATE) {
 			c->reply.created = 1;
 			log_debug("created %s '%s' in namespace '%s'", c->k->kind.plural,
@@ -477,6 +519,52 @@ kube_put_status(struct kube_client *k, const struct kube_lease *l,
 	if (kube_put_status_start(k, l, st, deadline, wake, &w, &r->err) < 0)
 		return r->rc = -1;
 	return wait_for(k, &w);
+}
+
+/* --- the cluster's fingerprint ---------------------------------------------- */
+
+static int
+read_uid(struct kube_client *k, int64_t deadline, struct mcle_err *err)
+{
+	const char *what = "cannot read namespace 'kube-system' (the cluster's fingerprint)";
+	struct http_response resp;
+	struct http_request req;
+	char url[KUBE_PATH_MAX];
+	int rc = -1;
+
+	snprintf(url, sizeof(url), "%s/api/v1/namespaces/kube-system", k->cfg->url);
+	base_request(k, &req, "GET", url, deadline);
+	memset(&resp, 0, sizeof(resp));
+	if (http_do(k->http, &req, &resp, err) < 0) {
+		http_response_free(&resp);
+		return -1;
+	}
+	if (resp.status == 200)
+		rc = kube_uid_parse(resp.body != NULL ? resp.body : "", resp.len, what, k->uid,
+				    err);
+	else
+		kube_api_error(resp.status, resp.body, resp.len, what, err, &(int){ 0 });
+	/* no permission or no such namespace lasts the run; anything else is retried */
+	if (rc < 0 && (resp.status == 403 || resp.status == 404 || resp.status == 200))
+		k->uid_failed = 1;
+	http_response_free(&resp);
+	return rc;
+}
+
+const char *
+kube_fingerprint(struct kube_client *k, int64_t deadline)
+{
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (k->uid[0] != '\0' || k->uid_failed)
+		return k->uid;
+	if (read_uid(k, deadline, &e) < 0) {
+		k->uid[0] = '\0';
+		log_warn("%s: leases are written without this cluster's fingerprint, so the "
+			 "same identity in two clusters cannot be told apart (grant 'get' on "
+			 "namespaces, see examples/rbac.yaml)", e.msg);
+	}
+	return k->uid;
 }
 
 /* --- listings --------------------------------------------------------------- */
