@@ -29,6 +29,7 @@
 /* What the store says of a lock, compactly. */
 struct cobs {
 	const char *holder;		/* interned; NULL when not found */
+	const char *cluster;		/* interned fingerprint ("" none); NULL when not found */
 	int64_t epoch;
 	int32_t duration;
 	mcle_time acquired, updated, now;
@@ -148,6 +149,8 @@ obs_from(struct pass *p, struct cobs *o, const struct store_entry *e)
 	o->updated = e->updated;
 	o->now = e->now;
 	snprintf(o->ver, sizeof(o->ver), "%s", e->ver.v);
+	if (intern(p, e->rec.cluster, &o->cluster) < 0)
+		return -1;
 	return intern(p, e->rec.holder, &o->holder);
 }
 
@@ -158,6 +161,8 @@ entry_of(const struct slot *s, struct store_entry *e)
 	snprintf(e->name, sizeof(e->name), "%s", s->ns);
 	if (s->obs.holder != NULL)
 		snprintf(e->rec.holder, sizeof(e->rec.holder), "%s", s->obs.holder);
+	if (s->obs.cluster != NULL)
+		snprintf(e->rec.cluster, sizeof(e->rec.cluster), "%s", s->obs.cluster);
 	e->rec.epoch = s->obs.epoch;
 	e->rec.duration = s->obs.duration;
 	e->rec.acquired = s->obs.acquired;
@@ -761,6 +766,27 @@ job_next(struct pass *p, struct job *j)
 	}
 }
 
+/*
+ * Whether a lock listed as held by our identity carries a fingerprint.
+ * The fingerprint comes with the namespace listing at no cost; when a
+ * selector left kube-system out, it is read (one GET) only when such a
+ * lock could be another cluster's: a record without one is accepted.
+ */
+static int
+own_fingerprinted(struct pass *p)
+{
+	const struct slot *s;
+	size_t i;
+
+	for (i = 0; i < p->slots.n; i++) {
+		s = vec_at(&p->slots, i);
+		if (s->found && s->obs.holder != NULL && s->obs.cluster != NULL &&
+		    s->obs.cluster[0] != '\0' && strcmp(s->obs.holder, p->pp->p.identity) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 all_done(void *arg)
 {
@@ -938,15 +964,19 @@ engine_pass(const struct pass_params *pp, struct pass_summary *sum, struct mcle_
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 	p.cluster = "";
 	if (pp->kube != NULL) {
-		p.cluster = kube_fingerprint(pp->kube, pp->deadline);
 		if (gather_cluster(&p, err) < 0)
 			goto out;
+		p.cluster = kube_fingerprint_listed(pp->kube);
 	} else {
 		for (i = 0; i < ns_list_count(pp->names); i++)
 			if (add_slot(&p, ns_list_at(pp->names, i), err) < 0)
 				goto out;
 	}
-	if (observe(&p, &sop, err) < 0 || run_jobs(&p, err) < 0)
+	if (observe(&p, &sop, err) < 0)
+		goto out;
+	if (pp->kube != NULL && p.cluster[0] == '\0' && own_fingerprinted(&p))
+		p.cluster = kube_fingerprint(pp->kube, pp->deadline);
+	if (run_jobs(&p, err) < 0)
 		goto out;
 	rc = report(&p, sum, err);
 out:

@@ -338,6 +338,9 @@ ns_field(struct kube_page *p, const char *section, const char *key, enum jstream
 			memcpy(n->it.name, s, len + 1);
 		else
 			n->bad = "metadata.name is not a namespace name";
+	} else if (meta && strcmp(key, "uid") == 0) {
+		if (tok == JS_STRING && clean(s, len, KUBE_UID_MAX) && record_valid_cluster(s))
+			memcpy(n->uid, s, len + 1);
 	} else if (meta && strcmp(key, "deletionTimestamp") == 0) {
 		if (tok == JS_STRING && !clean(s, len, 64) && n->bad == NULL)
 			n->bad = "metadata.deletionTimestamp holds a NUL byte";
@@ -381,6 +384,9 @@ ns_end(struct kube_page *p)
 	if ((slot = vec_add(&p->page)) == NULL)
 		return mcle_err_set(&p->err, MCLE_ENOMEM, "out of memory");
 	*slot = n->it;
+	/* the cluster's fingerprint, at no extra request */
+	if (strcmp(n->it.name, "kube-system") == 0)
+		memcpy(p->system_uid, n->uid, sizeof(p->system_uid));
 	return 0;
 }
 

@@ -61,6 +61,7 @@ struct kube_ns_reading {
 	struct kube_ns_item it;
 	char shown[KUBE_CLIP];		/* the name as a warning shows it */
 	const char *bad;		/* why it is skipped, or NULL */
+	char uid[KUBE_UID_MAX + 1];	/* metadata.uid if valid, else "" */
 };
 
 /* What a Lease item says, field by field. */
@@ -101,6 +102,7 @@ struct kube_page {
 	struct kube_ns_reading ns_cur;
 	struct kube_lease_fields lease_cur;
 	char next[KUBE_CONTINUE_MAX + 1];	/* metadata.continue, "" at the end */
+	char system_uid[KUBE_UID_MAX + 1];	/* kube-system's metadata.uid if listed */
 	struct mcle_err err;		/* why the parse stopped */
 };
 

@@ -64,6 +64,12 @@ const struct kube_lease_kind *kube_kind(const struct kube_client *k);
 const char *kube_fingerprint(struct kube_client *k, int64_t deadline);
 
 /*
+ * The same without a request: known once a namespace listing showed
+ * kube-system (or kube_fingerprint read it), else "".
+ */
+const char *kube_fingerprint_listed(const struct kube_client *k);
+
+/*
  * 1 once a status write came back without fields mcle sent, or with an
  * "unknown field" warning: the installed CRD is older than mcle's (said
  * once per client with log_warn, naming the CRD to apply).
