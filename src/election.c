@@ -59,6 +59,13 @@ elect_foreign_err(const struct store_entry *cur, const struct elect_params *p,
 			    cur->rec.cluster, p->cluster);
 }
 
+int
+elect_identity_is_url(const char *identity)
+{
+	return identity != NULL && (strncmp(identity, "https://", 8) == 0 ||
+				    strncmp(identity, "http://", 7) == 0);
+}
+
 /* Our fingerprint on what we write; without one, a renewal keeps the record's. */
 static void
 stamp(struct lease_record *next, const struct store_entry *cur,

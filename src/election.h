@@ -61,6 +61,13 @@ int elect_foreign(const struct store_entry *cur, const struct elect_params *p);
 int elect_foreign_err(const struct store_entry *cur, const struct elect_params *p,
 		      const char *ns, struct mcle_err *err);
 
+/*
+ * 1 if identity looks like an API server's URL (https://HOST[:PORT]), as
+ * the original controller used: the same in many clusters (GKE's
+ * https://34.118.224.1:443), so two clusters would be one identity.
+ */
+int elect_identity_is_url(const char *identity);
+
 /* acquire: CREATE, RENEW, TAKEOVER or BUSY.  cur may be NULL (absent). */
 enum elect_action elect_acquire(const struct store_entry *cur,
 				const struct elect_params *p,

@@ -50,7 +50,7 @@ struct slot {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	unsigned listed : 1, listed_twice : 1, listed_bad : 1, cr_listed : 1, cr_twice : 1,
 		 found : 1, has_status : 1, done : 1, created : 1, written : 1, standby : 1,
-		 changed : 1, lapsed : 1,
+		 changed : 1, lapsed : 1, spec_updated : 1,
 		 unstarted : 1;		/* the deadline passed or a signal came first */
 	enum elect_action action;
 	struct cobs obs;
@@ -654,6 +654,50 @@ job_lease(struct job *j)
 static void on_status(void *arg, struct kube_reply *r);
 
 static void
+on_spec(void *arg, struct kube_reply *r)
+{
+	struct job *j = arg;
+
+	if (r->rc < 0 && r->err.code == MCLE_EPRECOND) {
+		/* changed meanwhile: the next pass sets it again */
+		log_debug("spec of '%s' changed meanwhile; left for the next pass", j->s->ns);
+		job_done(j);
+		return;
+	}
+	if (r->rc < 0) {
+		job_fail(j, &r->err);
+		return;
+	}
+	j->s->spec_updated = 1;
+	if (keep_cr(j->p, j->s, &r->lease) < 0)
+		fail_slot(j->s, MCLE_ENOMEM, "out of memory");
+	job_done(j);
+}
+
+/*
+ * An explicit --lease-duration wins over the resource's spec, and the spec
+ * says so afterwards: the duration is what the next pass (and every
+ * cluster without the option) reads.  Not a leadership write: a merge
+ * patch of that one field, conditional on the resourceVersion just seen.
+ */
+static void
+job_spec(struct job *j)
+{
+	const struct pass_params *pp = j->p->pp;
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (!pp->duration_explicit || j->s->err != NULL || j->s->rv == NULL ||
+	    j->s->spec_duration == pp->p.duration) {
+		job_done(j);
+		return;
+	}
+	cr_of(j->s, &j->cr);
+	if (kube_patch_spec_start(pp->kube, &j->cr, pp->p.duration, pp->deadline, on_spec, j,
+				  &e) < 0)
+		job_fail(j, &e);
+}
+
+static void
 on_reread(void *arg, struct kube_reply *r)
 {
 	struct job *j = arg;
@@ -683,7 +727,7 @@ on_status(void *arg, struct kube_reply *r)
 				strcmp(j->cr.status.holder, j->desired.holder) != 0;
 		if (keep_cr(j->p, j->s, &r->lease) < 0)
 			fail_slot(j->s, MCLE_ENOMEM, "out of memory");
-		job_done(j);
+		job_spec(j);
 		return;
 	}
 	if (r->err.code != MCLE_EPRECOND || j->error_write) {
@@ -705,7 +749,7 @@ job_status(struct job *j)
 	j->state = J_STATUS;
 	cr_of(j->s, &j->cr);
 	if (!cluster_needs_write(j->cr.has_status, &j->cr.status, &j->desired)) {
-		job_done(j);
+		job_spec(j);
 		return;
 	}
 	if (++j->tries > STATUS_TRIES) {

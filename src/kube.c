@@ -205,7 +205,7 @@ api_error(struct kube_reply *r, const char *what, const struct http_response *re
 	kube_api_error(resp->status, resp->body, resp->len, what, &r->err, &r->ns_missing);
 }
 
-enum kcall_kind { KC_GET, KC_CREATE, KC_PUT };
+enum kcall_kind { KC_GET, KC_CREATE, KC_PUT, KC_SPEC };
 
 /* One single-object call. */
 struct kcall {
@@ -341,7 +341,7 @@ kube_get_lease_start(struct kube_client *k, const char *ns, int64_t deadline,
 /* A POST or PUT with body o (consumed). */
 static int
 submit_body(struct kcall *c, const char *method, const char *url, json_object *o,
-	    struct mcle_err *err)
+	    const char *ctype, struct mcle_err *err)
 {
 	struct http_request req;
 	char *text = o != NULL ? json_dump(o, JSON_PLAIN) : NULL;
@@ -353,7 +353,7 @@ submit_body(struct kcall *c, const char *method, const char *url, json_object *o
 	base_request(c->k, &req, method, url, c->deadline);
 	req.body = text;
 	req.body_len = strlen(text);
-	req.content_type = "application/json";
+	req.content_type = ctype;
 	/* a retried POST that answers 409 is read back; a retried PUT carries its resourceVersion */
 	rc = http_submit(c->k->http, &req, call_done, c, err);
 	free(text);
@@ -408,7 +408,7 @@ kube_create_lease_start(struct kube_client *k, const char *ns, const char *holde
 		free(c);
 		return mcle_err_set(err, MCLE_ECONFIG, "cannot create a Lease: URL too long");
 	}
-	if (submit_body(c, "POST", url, body, err) < 0) {
+	if (submit_body(c, "POST", url, body, "application/json", err) < 0) {
 		free(c);
 		return -1;
 	}
@@ -446,7 +446,45 @@ kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
 		free(c);
 		return mcle_err_set(err, MCLE_ECONFIG, "cannot write a status: URL too long");
 	}
-	if (submit_body(c, "PUT", url, body, err) < 0) {
+	if (submit_body(c, "PUT", url, body, "application/json", err) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A JSON merge patch of spec.leaseDurationSeconds, conditional on the
+ * resourceVersion l was read at (409 when it changed): only that field
+ * changes, labels, annotations and the rest of the spec stay.
+ */
+int
+kube_patch_spec_start(struct kube_client *k, const struct kube_lease *l, int32_t duration,
+		      int64_t deadline, kube_done_fn fn, void *arg, struct mcle_err *err)
+{
+	json_object *body = json_object_new_object(), *meta = json_object_new_object(),
+		    *spec = json_object_new_object();
+	char url[KUBE_PATH_MAX];
+	struct kcall *c;
+	int bad;
+
+	bad = json_add_str(meta, "resourceVersion", l->rv) < 0;
+	bad |= json_add_int(spec, "leaseDurationSeconds", duration) < 0;
+	bad |= json_add(body, "metadata", meta) < 0;
+	bad |= json_add(body, "spec", spec) < 0;
+	if (bad || (c = kcall_new(k, KC_SPEC, l->ns, deadline, fn, arg, err)) == NULL) {
+		json_object_put(body);
+		return bad ? mcle_err_set(err, MCLE_ENOMEM, "out of memory") : -1;
+	}
+	snprintf(c->what, sizeof(c->what), "cannot update the spec of %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, l->ns);
+	if (l->rv[0] == '\0' || lease_path(k, l->ns, 1, "", url, sizeof(url)) < 0) {
+		mcle_err_set(err, MCLE_ECORRUPT, "%s: no resourceVersion or URL too long", c->what);
+		json_object_put(body);
+		free(c);
+		return -1;
+	}
+	if (submit_body(c, "PATCH", url, body, "application/merge-patch+json", err) < 0) {
 		free(c);
 		return -1;
 	}

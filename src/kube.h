@@ -116,6 +116,14 @@ int kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
 			  const struct kube_status *st, int64_t deadline,
 			  kube_done_fn fn, void *arg, struct mcle_err *err);
 
+/*
+ * Set spec.leaseDurationSeconds of l (a merge patch conditional on its
+ * resourceVersion: 409 -> MCLE_EPRECOND).  r->lease is the answer.
+ */
+int kube_patch_spec_start(struct kube_client *k, const struct kube_lease *l,
+			  int32_t duration, int64_t deadline, kube_done_fn fn, void *arg,
+			  struct mcle_err *err);
+
 /* The same, waiting: 0 or -1 (r->err). */
 int kube_get_lease(struct kube_client *k, const char *ns, int64_t deadline,
 		   struct kube_reply *r);

@@ -186,6 +186,11 @@ test_fingerprint(void)
 	is_int(elect_acquire(&e, &a, &next), ELECT_TAKEOVER, "another's expired: takeover");
 	is_str(next.cluster, "uid-a", "takeover: our fingerprint, not the old one");
 	is_int(next.epoch, 5, "takeover: epoch + 1");
+
+	ok(elect_identity_is_url("https://34.118.224.1:443"), "an API server URL as identity");
+	ok(elect_identity_is_url("http://10.0.0.1"), "... over http too");
+	ok(!elect_identity_is_url("cluster-eu-1"), "a cluster name is not a URL");
+	ok(!elect_identity_is_url(NULL), "no identity: not a URL");
 }
 
 int
