@@ -61,6 +61,7 @@ pass_as() {
 	[ "$uid_a" != "$uid_b" ]
 	pass_as a https://34.118.224.1:443 --lease-duration 2
 	assert_status 0
+	[[ $stderr == *"identity 'https://34.118.224.1:443' looks like an API server URL"* ]]
 	gen=$(gcs_object locks/team-a 'o["generation"]')
 	[ "$(gcs_object locks/team-a 'o["metadata"]["leaseTransitions"]')" = 1 ]
 	pass_as b https://34.118.224.1:443 --lease-duration 2
