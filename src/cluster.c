@@ -33,6 +33,30 @@ cluster_desired(const struct lease_result *res, const char *identity,
 	set_time(out, KS_ACQUIRE, held, e->rec.acquired, &out->acquire);
 	set_time(out, KS_RENEW, f, e->updated, &out->renew);
 	set_time(out, KS_EXPIRE, held, held ? elect_expire_time(e) : 0, &out->expire);
+	/* the duration in effect: the one the holder's record carries */
+	if (held) {
+		out->has |= KS_DURATION;
+		out->duration = e->rec.duration;
+	} else {
+		out->null |= KS_DURATION;
+	}
+	out->null |= KS_ERROR;	/* cleared: cluster_set_error sets it */
+}
+
+void
+cluster_set_error(struct kube_status *st, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (n > KUBE_ERROR_MAX)
+		n = KUBE_ERROR_MAX;
+	/* a message cut at a byte: drop a partial UTF-8 sequence at the end */
+	while (n > 0 && n < strlen(msg) && ((unsigned char)msg[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(st->error, msg, n);
+	st->error[n] = '\0';
+	st->has |= KS_ERROR;
+	st->null &= ~KS_ERROR;
 }
 
 void
@@ -88,6 +112,9 @@ cluster_needs_write(int has_status, const struct kube_status *cur,
 		return 1;
 	/* an older CRD prunes "epoch": then leaseTransitions alone decides */
 	if ((present & KS_EPOCH) && !same(cur, desired, KS_EPOCH))
+		return 1;
+	/* lastError is every cluster's own: set on a failure, cleared after */
+	if (!same(cur, desired, KS_ERROR) && ((desired->has | present) & KS_ERROR))
 		return 1;
 	if (!desired->is_leader)
 		return 0;	/* a standby keeps what it wrote when the holder changed */

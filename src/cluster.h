@@ -18,6 +18,12 @@
 void cluster_desired(const struct lease_result *res, const char *identity,
 		     struct kube_status *out);
 
+/*
+ * Set st's lastError to msg (clipped to KUBE_ERROR_MAX bytes).  mcle's
+ * messages name objects and servers, never credentials.
+ */
+void cluster_set_error(struct kube_status *st, const char *msg);
+
 /* The status to write before releasing: as it stands, but not leader. */
 void cluster_not_leader(struct kube_status *st);
 

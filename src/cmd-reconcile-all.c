@@ -104,8 +104,12 @@ reconcile_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	pp->exclude = &exclude;
 	pp->selector = ctx->opts->val[OPT_SELECTOR];
 	cmd_elect_params(ctx, &pp->p);
-	/* each resource's spec.leaseDurationSeconds is its namespace's duration */
-	pp->duration_explicit = 0;
+	/*
+	 * each resource's spec.leaseDurationSeconds is its namespace's duration,
+	 * unless --lease-duration is given (flag, variable or config file): then
+	 * it wins, and the pass sets the spec to it
+	 */
+	pp->duration_explicit = ctx->opts->src[OPT_LEASE_DURATION] != SRC_DEFAULT;
 	pp->max_in_flight = ctx->st.max_in_flight;
 	pp->deadline = ctx->deadline;
 	pp->out = &ctx->out;

@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "engine-lease.h"
+#include "log.h"
 #include "parse.h"
 
 /* Alphabetical. */
@@ -167,6 +168,10 @@ cmd_elect_params(const struct cmd_ctx *ctx, struct elect_params *p)
 	p->identity = ctx->st.identity;
 	p->duration = ctx->st.lease_duration;
 	p->skew = ctx->st.skew;
+	if (elect_identity_is_url(p->identity))
+		log_warn("identity '%s' looks like an API server URL, which many clusters share "
+			 "(the original controller's identity): give each cluster its own",
+			 p->identity);
 }
 
 void

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "election.h"
@@ -36,6 +37,47 @@ elect_is_leader(const struct store_entry *cur, const char *identity)
 	       cur->now <= elect_expire_time(cur);
 }
 
+int
+elect_foreign(const struct store_entry *cur, const struct elect_params *p)
+{
+	return cur != NULL && p->cluster != NULL && p->cluster[0] != '\0' &&
+	       cur->rec.cluster[0] != '\0' && cur->rec.holder[0] != '\0' &&
+	       strcmp(cur->rec.holder, p->identity) == 0 &&
+	       strcmp(cur->rec.cluster, p->cluster) != 0;
+}
+
+int
+elect_foreign_err(const struct store_entry *cur, const struct elect_params *p,
+		  const char *ns, struct mcle_err *err)
+{
+	if (!elect_foreign(cur, p))
+		return 0;
+	return mcle_err_set(err, MCLE_ECONFIG,
+			    "lease '%s' is held by identity '%s' from another cluster "
+			    "(fingerprint '%s'; this cluster is '%s'): two clusters share this "
+			    "identity; give each cluster its own --identity", ns, p->identity,
+			    cur->rec.cluster, p->cluster);
+}
+
+int
+elect_identity_is_url(const char *identity)
+{
+	return identity != NULL && (strncmp(identity, "https://", 8) == 0 ||
+				    strncmp(identity, "http://", 7) == 0);
+}
+
+/* Our fingerprint on what we write; without one, a renewal keeps the record's. */
+static void
+stamp(struct lease_record *next, const struct store_entry *cur,
+      const struct elect_params *p)
+{
+	const char *fp = p->cluster != NULL ? p->cluster : "";
+
+	if (*fp == '\0' && cur != NULL && strcmp(cur->rec.holder, next->holder) == 0)
+		fp = cur->rec.cluster;
+	snprintf(next->cluster, sizeof(next->cluster), "%s", fp);
+}
+
 /* acquired: kept from the current term, or 0 for a new one (lease.c sets it) */
 static void
 next_record(struct lease_record *next, const char *holder, int64_t epoch,
@@ -61,7 +103,12 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 
 	if (cur == NULL) {
 		next_record(next, p->identity, p->epoch_min > 1 ? p->epoch_min : 1, p->duration, 0);
+		stamp(next, NULL, p);
 		return ELECT_CREATE;
+	}
+	if (elect_foreign(cur, p)) {
+		*next = cur->rec;
+		return ELECT_BUSY;
 	}
 	if (elect_is_live(cur, p->skew)) {
 		if (strcmp(cur->rec.holder, p->identity) != 0) {
@@ -72,6 +119,7 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 		if (cur->now <= elect_expire_time(cur) && cur->rec.epoch >= p->epoch_min) {
 			next_record(next, p->identity, cur->rec.epoch, p->duration,
 				    cur->rec.acquired);
+			stamp(next, cur, p);
 			return ELECT_RENEW;
 		}
 		/* ours, within the skew allowance only: start a new term */
@@ -83,6 +131,7 @@ elect_acquire(const struct store_entry *cur, const struct elect_params *p,
 	if (epoch < p->epoch_min)
 		epoch = p->epoch_min;
 	next_record(next, p->identity, epoch, p->duration, 0);
+	stamp(next, NULL, p);
 	return ELECT_TAKEOVER;
 }
 
@@ -91,9 +140,10 @@ elect_renew(const struct store_entry *cur, const struct elect_params *p,
 	    struct lease_record *next)
 {
 	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0 ||
-	    cur->now > elect_expire_time(cur))
+	    cur->now > elect_expire_time(cur) || elect_foreign(cur, p))
 		return ELECT_LOST;
 	next_record(next, p->identity, cur->rec.epoch, p->duration, cur->rec.acquired);
+	stamp(next, cur, p);
 	return ELECT_RENEW;
 }
 
@@ -101,7 +151,7 @@ enum elect_action
 elect_release(const struct store_entry *cur, const struct elect_params *p,
 	      struct lease_record *next)
 {
-	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0)
+	if (cur == NULL || strcmp(cur->rec.holder, p->identity) != 0 || elect_foreign(cur, p))
 		return ELECT_LOST;
 	/* the holder becomes empty, the epoch and duration stay */
 	next_record(next, "", cur->rec.epoch, cur->rec.duration, cur->rec.acquired);

@@ -28,6 +28,7 @@ struct elect_params {
 	int32_t duration;	/* seconds, for the record we write */
 	int64_t skew;		/* microseconds added before a lease counts as expired */
 	int64_t epoch_min;	/* a new term's epoch is at least this (a legacy lock's floor) */
+	const char *cluster;	/* this cluster's fingerprint; NULL or "": none */
 };
 
 /*
@@ -70,6 +71,31 @@ int elect_is_live(const struct store_entry *cur, int64_t skew);
 
 /* 1 if cur is held by identity and not past its expiry (no skew for the holder). */
 int elect_is_leader(const struct store_entry *cur, const char *identity);
+
+/*
+ * 1 if cur is held by p->identity but was written from another cluster:
+ * both fingerprints known and different.  Such a lock is never ours to
+ * renew, release or take over (the same identity in two clusters is a
+ * misconfiguration, and a takeover by "the same" holder would not even
+ * advance the epoch): acquire answers BUSY, renew and release LOST, and
+ * the engines report it as such a collision.  A record or a caller
+ * without a fingerprint never collides.
+ */
+int elect_foreign(const struct store_entry *cur, const struct elect_params *p);
+
+/*
+ * When elect_foreign(cur, p): the error naming both clusters (MCLE_ECONFIG,
+ * lock ns), and -1.  Otherwise 0.
+ */
+int elect_foreign_err(const struct store_entry *cur, const struct elect_params *p,
+		      const char *ns, struct mcle_err *err);
+
+/*
+ * 1 if identity looks like an API server's URL (https://HOST[:PORT]), as
+ * the original controller used: the same in many clusters (GKE's
+ * https://34.118.224.1:443), so two clusters would be one identity.
+ */
+int elect_identity_is_url(const char *identity);
 
 /* acquire: CREATE, RENEW, TAKEOVER or BUSY.  cur may be NULL (absent). */
 enum elect_action elect_acquire(const struct store_entry *cur,

@@ -176,7 +176,7 @@ engine_lease_exclusive_holder(const char *identity, char out[MCLE_IDENTITY_MAX +
 int
 engine_lease(struct lease_job *j, struct mcle_err *err)
 {
-	struct mcle_err werr = MCLE_ERR_INIT;
+	struct mcle_err werr = MCLE_ERR_INIT, ferr = MCLE_ERR_INIT;
 	struct kube_status desired;
 	struct lease_op op;
 	int rc;
@@ -189,6 +189,7 @@ engine_lease(struct lease_job *j, struct mcle_err *err)
 	}
 	if (j->have_resource && !j->duration_explicit && j->resource.spec_duration > 0)
 		j->p.duration = j->resource.spec_duration;
+
 	if (j->kind == LEASE_RELEASE && j->have_resource && mark_not_leader(j, err) < 0)
 		return -1;
 	lease_op_init(&op, j->store, j->kind, j->ns, &j->p, j->deadline);
@@ -196,6 +197,11 @@ engine_lease(struct lease_job *j, struct mcle_err *err)
 	if (j->kind == LEASE_ACQUIRE && j->wait_until != 0)
 		rc = acquire_waiting(j, &op, rc);
 	j->res = op.res;
+	/* our identity, written from another cluster: a collision, not busy or lost */
+	if (op.res.found && elect_foreign_err(&op.res.entry, &j->p, j->ns, &ferr) < 0) {
+		op.err = ferr;
+		rc = -1;
+	}
 	/* busy or lost, the state is known: show it, and the resource says so too */
 	j->shown = rc == 0 || ((op.err.code == MCLE_EBUSY || op.err.code == MCLE_ELOST) &&
 			       op.res.found);

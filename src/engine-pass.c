@@ -29,6 +29,7 @@
 /* What the store says of a lock, compactly. */
 struct cobs {
 	const char *holder;		/* interned; NULL when not found */
+	const char *cluster;		/* interned fingerprint ("" none); NULL when not found */
 	int64_t epoch;
 	int32_t duration;
 	mcle_time acquired, updated, now;
@@ -49,7 +50,7 @@ struct slot {
 	char ns[MCLE_NAMESPACE_MAX + 1];
 	unsigned listed : 1, listed_twice : 1, listed_bad : 1, cr_listed : 1, cr_twice : 1,
 		 found : 1, has_status : 1, done : 1, created : 1, written : 1, standby : 1,
-		 changed : 1, lapsed : 1,
+		 changed : 1, lapsed : 1, spec_updated : 1,
 		 unstarted : 1;		/* the deadline passed or a signal came first */
 	enum elect_action action;
 	struct cobs obs;
@@ -63,6 +64,7 @@ struct slot {
 	mcle_time legacy_updated;
 	int64_t legacy_epoch;		/* mcleEpoch: taken over by mcle */
 	struct mcle_err *err;		/* malloc'd when the namespace failed */
+	char lapse_msg[160];		/* lapsed: why, for status.lastError */
 };
 
 struct job;
@@ -80,6 +82,7 @@ struct pass {
 	int list_rc;
 	struct mcle_err list_err;
 	unsigned warned_dups;
+	const char *cluster;		/* this cluster's fingerprint, or "" */
 };
 
 enum job_state { J_IDLE, J_RESOURCE, J_LEASE, J_STATUS };
@@ -92,6 +95,7 @@ struct job {
 	struct kube_lease cr;
 	struct kube_status desired;
 	int tries;
+	int error_write;		/* the status write records a failure (lastError) */
 };
 
 /* --- slots ----------------------------------------------------------------- */
@@ -150,6 +154,8 @@ obs_from(struct pass *p, struct cobs *o, const struct store_entry *e)
 	o->updated = e->updated;
 	o->now = e->now;
 	snprintf(o->ver, sizeof(o->ver), "%s", e->ver.v);
+	if (intern(p, e->rec.cluster, &o->cluster) < 0)
+		return -1;
 	return intern(p, e->rec.holder, &o->holder);
 }
 
@@ -171,6 +177,8 @@ entry_of(const struct slot *s, struct store_entry *e)
 	snprintf(e->name, sizeof(e->name), "%s", s->ns);
 	if (s->obs.holder != NULL)
 		snprintf(e->rec.holder, sizeof(e->rec.holder), "%s", s->obs.holder);
+	if (s->obs.cluster != NULL)
+		snprintf(e->rec.cluster, sizeof(e->rec.cluster), "%s", s->obs.cluster);
 	e->rec.epoch = s->obs.epoch;
 	e->rec.duration = s->obs.duration;
 	e->rec.acquired = s->obs.acquired;
@@ -578,9 +586,33 @@ note_lapse(struct job *j, const struct lease_op *op)
 		return;
 	gap = o->now - elect_expire_time(o);
 	j->s->lapsed = 1;
-	log_warn("namespace '%s': our lease had lapsed %lld.%03lld s before it was renewed "
-		 "(lease %d s): the lease is too short for the cadence", j->s->ns,
-		 (long long)(gap / MCLE_USEC), (long long)(gap % MCLE_USEC / 1000), (int)o->rec.duration);
+	snprintf(j->s->lapse_msg, sizeof(j->s->lapse_msg),
+		 "our lease had lapsed %lld.%03lld s before it was renewed (lease %d s): "
+		 "the lease is too short for the cadence", (long long)(gap / MCLE_USEC),
+		 (long long)(gap % MCLE_USEC / 1000), (int)o->rec.duration);
+	log_warn("namespace '%s': %s", j->s->ns, j->s->lapse_msg);
+}
+
+/*
+ * A failure recorded in the resource's status.lastError, the rest of the
+ * status as it stands.  One write, no retry after a conflict: the status
+ * read again is someone's newer one, and this pass tells its error anyway.
+ */
+static void
+job_fail_status(struct job *j, const struct mcle_err *e)
+{
+	struct slot *s = j->s;
+
+	fail_slot_err(s, e);
+	if (j->p->pp->kube == NULL || s->rv == NULL) {
+		job_done(j);
+		return;
+	}
+	status_of(&s->status, &j->desired);
+	cluster_set_error(&j->desired, s->err != NULL ? s->err->msg : e->msg);
+	j->error_write = 1;
+	j->tries = 0;
+	job_status(j);
 }
 
 static void
@@ -588,9 +620,15 @@ on_lease(struct lease_op *op)
 {
 	struct job *j = op->arg;
 	struct slot *s = j->s;
+	struct mcle_err e = MCLE_ERR_INIT;
 
+	/* our identity, written from another cluster: never ours to act on */
+	if (op->res.found && elect_foreign_err(&op->res.entry, &op->p, s->ns, &e) < 0) {
+		job_fail_status(j, &e);
+		return;
+	}
 	if (op->rc < 0 && op->err.code != MCLE_EBUSY) {
-		job_fail(j, &op->err);
+		job_fail_status(j, &op->err);
 		return;
 	}
 	s->standby = op->rc < 0;
@@ -607,7 +645,10 @@ on_lease(struct lease_op *op)
 		return;
 	}
 	cluster_desired(&op->res, j->p->pp->p.identity, &j->desired);
+	if (s->lapsed)
+		cluster_set_error(&j->desired, s->lapse_msg);
 	j->tries = 0;
+	j->error_write = 0;
 	job_status(j);
 }
 
@@ -625,6 +666,7 @@ job_lease(struct job *j)
 		s->previous = (s->status.has & KS_HOLDER) ? s->status.holder : NULL;
 	if (s->spec_duration > 0 && !pp->duration_explicit)
 		ep.duration = s->spec_duration;
+	ep.cluster = j->p->cluster;
 	lease_op_init(&j->op, pp->store, LEASE_ACQUIRE, s->ns, &ep, pp->deadline);
 	j->op.have_observed = 1;
 	if (s->found) {
@@ -640,6 +682,50 @@ job_lease(struct job *j)
 }
 
 static void on_status(void *arg, struct kube_reply *r);
+
+static void
+on_spec(void *arg, struct kube_reply *r)
+{
+	struct job *j = arg;
+
+	if (r->rc < 0 && r->err.code == MCLE_EPRECOND) {
+		/* changed meanwhile: the next pass sets it again */
+		log_debug("spec of '%s' changed meanwhile; left for the next pass", j->s->ns);
+		job_done(j);
+		return;
+	}
+	if (r->rc < 0) {
+		job_fail(j, &r->err);
+		return;
+	}
+	j->s->spec_updated = 1;
+	if (keep_cr(j->p, j->s, &r->lease) < 0)
+		fail_slot(j->s, MCLE_ENOMEM, "out of memory");
+	job_done(j);
+}
+
+/*
+ * An explicit --lease-duration wins over the resource's spec, and the spec
+ * says so afterwards: the duration is what the next pass (and every
+ * cluster without the option) reads.  Not a leadership write: a merge
+ * patch of that one field, conditional on the resourceVersion just seen.
+ */
+static void
+job_spec(struct job *j)
+{
+	const struct pass_params *pp = j->p->pp;
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (!pp->duration_explicit || j->s->err != NULL || j->s->rv == NULL ||
+	    j->s->spec_duration == pp->p.duration) {
+		job_done(j);
+		return;
+	}
+	cr_of(j->s, &j->cr);
+	if (kube_patch_spec_start(pp->kube, &j->cr, pp->p.duration, pp->deadline, on_spec, j,
+				  &e) < 0)
+		job_fail(j, &e);
+}
 
 static void
 on_reread(void *arg, struct kube_reply *r)
@@ -671,10 +757,10 @@ on_status(void *arg, struct kube_reply *r)
 				strcmp(j->cr.status.holder, j->desired.holder) != 0;
 		if (keep_cr(j->p, j->s, &r->lease) < 0)
 			fail_slot(j->s, MCLE_ENOMEM, "out of memory");
-		job_done(j);
+		job_spec(j);
 		return;
 	}
-	if (r->err.code != MCLE_EPRECOND) {
+	if (r->err.code != MCLE_EPRECOND || j->error_write) {
 		job_fail(j, &r->err);
 		return;
 	}
@@ -693,7 +779,7 @@ job_status(struct job *j)
 	j->state = J_STATUS;
 	cr_of(j->s, &j->cr);
 	if (!cluster_needs_write(j->cr.has_status, &j->cr.status, &j->desired)) {
-		job_done(j);
+		job_spec(j);
 		return;
 	}
 	if (++j->tries > STATUS_TRIES) {
@@ -716,7 +802,7 @@ job_start(struct pass *p, struct job *j, struct slot *s)
 	j->s = s;
 	p->running++;
 	if (s->err != NULL) {			/* a lock we cannot read: never overwrite it */
-		job_done(j);
+		job_fail_status(j, s->err);
 		return;
 	}
 	if (s->listed_twice) {
@@ -752,6 +838,27 @@ job_next(struct pass *p, struct job *j)
 		s->done = 1;
 		p->finished++;
 	}
+}
+
+/*
+ * Whether a lock listed as held by our identity carries a fingerprint.
+ * The fingerprint comes with the namespace listing at no cost; when a
+ * selector left kube-system out, it is read (one GET) only when such a
+ * lock could be another cluster's: a record without one is accepted.
+ */
+static int
+own_fingerprinted(struct pass *p)
+{
+	const struct slot *s;
+	size_t i;
+
+	for (i = 0; i < p->slots.n; i++) {
+		s = vec_at(&p->slots, i);
+		if (s->found && s->obs.holder != NULL && s->obs.cluster != NULL &&
+		    s->obs.cluster[0] != '\0' && strcmp(s->obs.holder, p->pp->p.identity) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -931,9 +1038,11 @@ engine_pass(const struct pass_params *pp, struct pass_summary *sum, struct mcle_
 	p.slots = slots;
 	if ((p.strings = strtab_new()) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+	p.cluster = "";
 	if (pp->kube != NULL) {
 		if (gather_cluster(&p, err) < 0)
 			goto out;
+		p.cluster = kube_fingerprint_listed(pp->kube);
 	} else {
 		if (vec_reserve(&p.slots, ns_list_count(pp->names)) < 0) {
 			mcle_err_set(err, MCLE_ENOMEM, "out of memory");
@@ -943,7 +1052,11 @@ engine_pass(const struct pass_params *pp, struct pass_summary *sum, struct mcle_
 			if (add_slot(&p, ns_list_at(pp->names, i), err) < 0)
 				goto out;
 	}
-	if (observe(&p, &sop, err) < 0 || run_jobs(&p, err) < 0)
+	if (observe(&p, &sop, err) < 0)
+		goto out;
+	if (pp->kube != NULL && p.cluster[0] == '\0' && own_fingerprinted(&p))
+		p.cluster = kube_fingerprint(pp->kube, pp->deadline);
+	if (run_jobs(&p, err) < 0)
 		goto out;
 	rc = report(&p, sum, err);
 out:

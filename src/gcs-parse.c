@@ -27,7 +27,7 @@ gcs_canonical_int64(const char *s, int64_t *out)
 
 static const char *const md_keys[GCS_MD_KEYS] = {
 	"mcleFormat", "holderIdentity", "leaseTransitions", "leaseDurationSeconds",
-	"acquireTime", "mcleEpoch",
+	"acquireTime", "mcleEpoch", "mcleCluster",
 };
 
 static void

@@ -38,26 +38,39 @@ int_field(enum jstream_tok tok, const char *s, size_t len, int64_t min, int64_t 
 	return tok == JS_NUMBER && clean(s, len, 24) && parse_int(s, min, max, v) == 0;
 }
 
+static const struct { const char *key; unsigned bit; } status_keys[] = {
+	{ "isLeader", KS_LEADER }, { "observedHolderIdentity", KS_HOLDER },
+	{ "observedAcquireTime", KS_ACQUIRE }, { "observedRenewTime", KS_RENEW },
+	{ "leaseTransitions", KS_TRANS }, { "observedExpireTime", KS_EXPIRE },
+	{ "epoch", KS_EPOCH }, { "leaseDurationSeconds", KS_DURATION },
+	{ "lastError", KS_ERROR },
+};
+
+const char *
+kube_status_key(unsigned bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++)
+		if (status_keys[i].bit == bit)
+			return status_keys[i].key;
+	return "?";
+}
+
 /* One status field into st; unknown keys are ignored. */
 static void
 status_field(struct kube_status *st, const char *key, enum jstream_tok tok,
 	     const char *s, size_t len)
 {
-	static const struct { const char *key; unsigned bit; } keys[] = {
-		{ "isLeader", KS_LEADER }, { "observedHolderIdentity", KS_HOLDER },
-		{ "observedAcquireTime", KS_ACQUIRE }, { "observedRenewTime", KS_RENEW },
-		{ "leaseTransitions", KS_TRANS }, { "observedExpireTime", KS_EXPIRE },
-		{ "epoch", KS_EPOCH }, { "leaseDurationSeconds", KS_DURATION },
-		{ "lastError", KS_ERROR },
-	};
+	const size_t nkeys = sizeof(status_keys) / sizeof(status_keys[0]);
 	unsigned bit = 0;
 	size_t i;
 	int64_t v = 0;
 	int ok = 0;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && bit == 0; i++)
-		if (strcmp(key, keys[i].key) == 0)
-			bit = keys[i].bit;
+	for (i = 0; i < nkeys && bit == 0; i++)
+		if (strcmp(key, status_keys[i].key) == 0)
+			bit = status_keys[i].bit;
 	if (bit == 0)
 		return;
 	if (tok == JS_NULL) {
@@ -261,6 +274,32 @@ kube_lease_parse(const char *body, size_t len, const char *name, const char *ns,
 	return 0;
 }
 
+int
+kube_uid_parse(const char *body, size_t len, const char *what, char *uid,
+	       struct mcle_err *err)
+{
+	json_object *o, *meta;
+	const char *why, *v;
+
+	if ((o = json_parse(body, len, &why)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed JSON: %s", what,
+			     o == NULL ? why : "not an object");
+		json_object_put(o);
+		return -1;
+	}
+	meta = json_obj(o, "metadata");
+	v = meta != NULL ? json_str_max(meta, "uid", KUBE_UID_MAX) : NULL;
+	if (v == NULL || !record_valid_cluster(v)) {
+		json_object_put(o);
+		return mcle_err_set(err, MCLE_ECORRUPT, "%s: no valid metadata.uid in the answer",
+				    what);
+	}
+	memcpy(uid, v, strlen(v) + 1);
+	json_object_put(o);
+	return 0;
+}
+
 /* --- a list page ---------------------------------------------------------------- */
 
 void
@@ -299,6 +338,9 @@ ns_field(struct kube_page *p, const char *section, const char *key, enum jstream
 			memcpy(n->it.name, s, len + 1);
 		else
 			n->bad = "metadata.name is not a namespace name";
+	} else if (meta && strcmp(key, "uid") == 0) {
+		if (tok == JS_STRING && clean(s, len, KUBE_UID_MAX) && record_valid_cluster(s))
+			memcpy(n->uid, s, len + 1);
 	} else if (meta && strcmp(key, "deletionTimestamp") == 0) {
 		if (tok == JS_STRING && !clean(s, len, 64) && n->bad == NULL)
 			n->bad = "metadata.deletionTimestamp holds a NUL byte";
@@ -342,6 +384,9 @@ ns_end(struct kube_page *p)
 	if ((slot = vec_add(&p->page)) == NULL)
 		return mcle_err_set(&p->err, MCLE_ENOMEM, "out of memory");
 	*slot = n->it;
+	/* the cluster's fingerprint, at no extra request */
+	if (strcmp(n->it.name, "kube-system") == 0)
+		memcpy(p->system_uid, n->uid, sizeof(p->system_uid));
 	return 0;
 }
 

@@ -31,6 +31,16 @@ int kube_lease_parse(const char *body, size_t len, const char *name, const char 
 		     const char *what, const char *server, struct kube_lease *out,
 		     struct mcle_err *err);
 
+/* The JSON key of status field `bit` (one KS_* bit). */
+const char *kube_status_key(unsigned bit);
+
+/*
+ * The metadata.uid of a namespace object (GET /api/v1/namespaces/NAME):
+ * into uid (KUBE_UID_MAX + 1 bytes), or -1 with err (MCLE_ECORRUPT).
+ */
+int kube_uid_parse(const char *body, size_t len, const char *what, char *uid,
+		   struct mcle_err *err);
+
 /*
  * An error answer: "WHAT: STATUS MESSAGE" into err, the message from the
  * metav1.Status body (else the body itself), clipped; the code for the
@@ -51,6 +61,7 @@ struct kube_ns_reading {
 	struct kube_ns_item it;
 	char shown[KUBE_CLIP];		/* the name as a warning shows it */
 	const char *bad;		/* why it is skipped, or NULL */
+	char uid[KUBE_UID_MAX + 1];	/* metadata.uid if valid, else "" */
 };
 
 /* What a Lease item says, field by field. */
@@ -91,6 +102,7 @@ struct kube_page {
 	struct kube_ns_reading ns_cur;
 	struct kube_lease_fields lease_cur;
 	char next[KUBE_CONTINUE_MAX + 1];	/* metadata.continue, "" at the end */
+	char system_uid[KUBE_UID_MAX + 1];	/* kube-system's metadata.uid if listed */
 	struct mcle_err err;		/* why the parse stopped */
 };
 

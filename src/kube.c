@@ -34,6 +34,9 @@ struct kube_client {
 	struct http_client *http;
 	struct kube_lease_kind kind;
 	char describe[512];
+	char uid[KUBE_UID_MAX + 1];	/* kube-system's UID, "" until read */
+	int uid_failed;			/* it cannot be read in this run: said once */
+	int crd_outdated;		/* a status write lost fields: said once */
 };
 
 /* --- opening -------------------------------------------------------------- */
@@ -108,6 +111,43 @@ kube_describe(const struct kube_client *k)
 	return k->describe;
 }
 
+int
+kube_crd_outdated(const struct kube_client *k)
+{
+	return k->crd_outdated;
+}
+
+/*
+ * A status write whose answer lacks fields we sent, or carries the API
+ * server's "unknown field" warning: the CRD installed predates mcle's
+ * (the original controller's prunes epoch, observedExpireTime, ...).
+ * Consumers then never see the expiry or the fencing token: say so once.
+ */
+static void
+check_crd(struct kube_client *k, unsigned pruned, const char *warning)
+{
+	char fields[200] = "";
+	size_t used = 0;
+	unsigned bit;
+	int n;
+
+	if (k->crd_outdated || (pruned == 0 && strstr(warning, "unknown field") == NULL))
+		return;
+	k->crd_outdated = 1;
+	for (bit = 1; bit <= KS_ERROR && used < sizeof(fields); bit <<= 1) {
+		if (!(pruned & bit))
+			continue;
+		n = snprintf(fields + used, sizeof(fields) - used, "%s'%s'", used ? ", " : "",
+			     kube_status_key(bit));
+		used += n > 0 ? (size_t)n : 0;
+	}
+	log_warn("%s: the %s.%s CRD installed there drops status field%s %s that mcle writes "
+		 "(an older CRD, e.g. the original controller's): consumers cannot see them; "
+		 "apply mcle's CRD: kubectl apply -f examples/crd.yaml (a superset of the "
+		 "original's, safe to apply over it)", k->describe, k->kind.plural,
+		 k->kind.group, pruned & (pruned - 1) ? "s" : "", used ? fields : warning);
+}
+
 const struct kube_lease_kind *
 kube_kind(const struct kube_client *k)
 {
@@ -165,7 +205,7 @@ api_error(struct kube_reply *r, const char *what, const struct http_response *re
 	kube_api_error(resp->status, resp->body, resp->len, what, &r->err, &r->ns_missing);
 }
 
-enum kcall_kind { KC_GET, KC_CREATE, KC_PUT };
+enum kcall_kind { KC_GET, KC_CREATE, KC_PUT, KC_SPEC };
 
 /* One single-object call. */
 struct kcall {
@@ -221,9 +261,11 @@ call_done(void *arg, struct http_call *h)
 	if (h->resp.status >= 200 && h->resp.status <= 299) {
 		take_lease(c, &h->resp);
 		/* a field sent but not kept: the installed CRD does not declare it */
-		if (c->reply.rc == 0 && c->kind == KC_PUT &&
-		    (c->sent.has & ~(c->reply.lease.status.has | c->reply.lease.status.bad)) != 0)
-			c->reply.pruned = 1;
+		if (c->reply.rc == 0 && c->kind == KC_PUT) {
+			c->reply.pruned = c->sent.has & ~(c->reply.lease.status.has |
+							  c->reply.lease.status.bad);
+			check_crd(c->k, c->reply.pruned, c->reply.warning);
+		}
 		if (c->reply.rc == 0 && c->kind == KC_CREATE) {
 			c->reply.created = 1;
 			log_debug("created %s '%s' in namespace '%s'", c->k->kind.plural,
@@ -299,7 +341,7 @@ kube_get_lease_start(struct kube_client *k, const char *ns, int64_t deadline,
 /* A POST or PUT with body o (consumed). */
 static int
 submit_body(struct kcall *c, const char *method, const char *url, json_object *o,
-	    struct mcle_err *err)
+	    const char *ctype, struct mcle_err *err)
 {
 	struct http_request req;
 	char *text = o != NULL ? json_dump(o, JSON_PLAIN) : NULL;
@@ -311,7 +353,7 @@ submit_body(struct kcall *c, const char *method, const char *url, json_object *o
 	base_request(c->k, &req, method, url, c->deadline);
 	req.body = text;
 	req.body_len = strlen(text);
-	req.content_type = "application/json";
+	req.content_type = ctype;
 	/* a retried POST that answers 409 is read back; a retried PUT carries its resourceVersion */
 	rc = http_submit(c->k->http, &req, call_done, c, err);
 	free(text);
@@ -366,7 +408,7 @@ kube_create_lease_start(struct kube_client *k, const char *ns, const char *holde
 		free(c);
 		return mcle_err_set(err, MCLE_ECONFIG, "cannot create a Lease: URL too long");
 	}
-	if (submit_body(c, "POST", url, body, err) < 0) {
+	if (submit_body(c, "POST", url, body, "application/json", err) < 0) {
 		free(c);
 		return -1;
 	}
@@ -404,7 +446,45 @@ kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
 		free(c);
 		return mcle_err_set(err, MCLE_ECONFIG, "cannot write a status: URL too long");
 	}
-	if (submit_body(c, "PUT", url, body, err) < 0) {
+	if (submit_body(c, "PUT", url, body, "application/json", err) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A JSON merge patch of spec.leaseDurationSeconds, conditional on the
+ * resourceVersion l was read at (409 when it changed): only that field
+ * changes, labels, annotations and the rest of the spec stay.
+ */
+int
+kube_patch_spec_start(struct kube_client *k, const struct kube_lease *l, int32_t duration,
+		      int64_t deadline, kube_done_fn fn, void *arg, struct mcle_err *err)
+{
+	json_object *body = json_object_new_object(), *meta = json_object_new_object(),
+		    *spec = json_object_new_object();
+	char url[KUBE_PATH_MAX];
+	struct kcall *c;
+	int bad;
+
+	bad = json_add_str(meta, "resourceVersion", l->rv) < 0;
+	bad |= json_add_int(spec, "leaseDurationSeconds", duration) < 0;
+	bad |= json_add(body, "metadata", meta) < 0;
+	bad |= json_add(body, "spec", spec) < 0;
+	if (bad || (c = kcall_new(k, KC_SPEC, l->ns, deadline, fn, arg, err)) == NULL) {
+		json_object_put(body);
+		return bad ? mcle_err_set(err, MCLE_ENOMEM, "out of memory") : -1;
+	}
+	snprintf(c->what, sizeof(c->what), "cannot update the spec of %s '%s' in namespace '%s'",
+		 k->kind.plural, k->kind.name, l->ns);
+	if (l->rv[0] == '\0' || lease_path(k, l->ns, 1, "", url, sizeof(url)) < 0) {
+		mcle_err_set(err, MCLE_ECORRUPT, "%s: no resourceVersion or URL too long", c->what);
+		json_object_put(body);
+		free(c);
+		return -1;
+	}
+	if (submit_body(c, "PATCH", url, body, "application/merge-patch+json", err) < 0) {
 		free(c);
 		return -1;
 	}
@@ -477,6 +557,63 @@ kube_put_status(struct kube_client *k, const struct kube_lease *l,
 	if (kube_put_status_start(k, l, st, deadline, wake, &w, &r->err) < 0)
 		return r->rc = -1;
 	return wait_for(k, &w);
+}
+
+/* --- the cluster's fingerprint ---------------------------------------------- */
+
+static int
+read_uid(struct kube_client *k, int64_t deadline, struct mcle_err *err)
+{
+	const char *what = "cannot read namespace 'kube-system' (the cluster's fingerprint)";
+	struct http_response resp;
+	struct http_request req;
+	char url[KUBE_PATH_MAX];
+	int rc = -1;
+
+	snprintf(url, sizeof(url), "%s/api/v1/namespaces/kube-system", k->cfg->url);
+	base_request(k, &req, "GET", url, deadline);
+	memset(&resp, 0, sizeof(resp));
+	if (http_do(k->http, &req, &resp, err) < 0) {
+		http_response_free(&resp);
+		return -1;
+	}
+	if (resp.status == 200)
+		rc = kube_uid_parse(resp.body != NULL ? resp.body : "", resp.len, what, k->uid,
+				    err);
+	else
+		kube_api_error(resp.status, resp.body, resp.len, what, err, &(int){ 0 });
+	/* no permission or no such namespace lasts the run; anything else is retried */
+	if (rc < 0 && (resp.status == 403 || resp.status == 404 || resp.status == 200))
+		k->uid_failed = 1;
+	http_response_free(&resp);
+	return rc;
+}
+
+const char *
+kube_fingerprint_listed(const struct kube_client *k)
+{
+	return k->uid;
+}
+
+const char *
+kube_fingerprint(struct kube_client *k, int64_t deadline)
+{
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (k->uid[0] != '\0' || k->uid_failed)
+		return k->uid;
+	if (read_uid(k, deadline, &e) < 0) {
+		k->uid[0] = '\0';
+		/* a cluster without kube-system is no real one (a test's stand-in) */
+		if (e.code == MCLE_ENOTFOUND) {
+			log_debug("%s: leases are written without a fingerprint", e.msg);
+			return k->uid;
+		}
+		log_warn("%s: leases are written without this cluster's fingerprint, so the "
+			 "same identity in two clusters cannot be told apart (grant 'get' on "
+			 "namespaces, see examples/rbac.yaml)", e.msg);
+	}
+	return k->uid;
 }
 
 /* --- listings --------------------------------------------------------------- */
@@ -668,6 +805,8 @@ page_done(void *arg, struct http_call *h)
 		klist_finish(kl, -1, &e);
 		return;
 	}
+	if (kl->p.system_uid[0] != '\0' && kl->k->uid[0] == '\0')
+		memcpy(kl->k->uid, kl->p.system_uid, sizeof(kl->k->uid));
 	if (more == 0) {
 		if (kl->kind == LIST_NAMESPACES && deliver_names(kl, &e) < 0)
 			klist_finish(kl, -1, &e);

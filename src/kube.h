@@ -25,6 +25,7 @@
 #define KUBE_LIST_ITEMS_MAX	100000		/* items in one listing */
 #define KUBE_LIST_RESTARTS	3		/* restarts after 410 Expired */
 #define KUBE_CONTINUE_MAX	2048		/* bytes of a continue token */
+#define KUBE_UID_MAX		MCLE_CLUSTER_MAX	/* bytes of a metadata.uid we keep */
 
 /* Where the Lease resources live (all configurable, defaults as the original controller). */
 struct kube_lease_kind {
@@ -53,6 +54,28 @@ const char *kube_describe(const struct kube_client *k);
 /* The Lease resources it reads and writes. */
 const struct kube_lease_kind *kube_kind(const struct kube_client *k);
 
+/*
+ * This cluster's fingerprint: the metadata.uid of its kube-system
+ * namespace, read once per client (GET /api/v1/namespaces/kube-system).
+ * Returns the UID, or "" when it cannot be had (no permission, no such
+ * namespace: said once with log_warn; a failure to connect is retried at
+ * the next call).  Waits on the loop: never call it from a callback.
+ */
+const char *kube_fingerprint(struct kube_client *k, int64_t deadline);
+
+/*
+ * The same without a request: known once a namespace listing showed
+ * kube-system (or kube_fingerprint read it), else "".
+ */
+const char *kube_fingerprint_listed(const struct kube_client *k);
+
+/*
+ * 1 once a status write came back without fields mcle sent, or with an
+ * "unknown field" warning: the installed CRD is older than mcle's (said
+ * once per client with log_warn, naming the CRD to apply).
+ */
+int kube_crd_outdated(const struct kube_client *k);
+
 /* Requests made and credentials fetched (for -v and tests). */
 struct http_client *kube_http(const struct kube_client *k);
 struct cred *kube_cred(const struct kube_client *k);
@@ -64,7 +87,7 @@ struct kube_reply {
 	long status;			/* HTTP status, 0 without an answer */
 	int ns_missing;			/* 404: the namespace itself does not exist */
 	int created;			/* a create made it (not: it existed and was read) */
-	int pruned;			/* the status came back without fields sent (an old CRD) */
+	unsigned pruned;		/* KS_* sent but missing from the answer (an old CRD) */
 	char warning[256];		/* a Warning header, clipped, or "" */
 	struct kube_lease lease;	/* the resource as the server answered */
 };
@@ -92,6 +115,14 @@ int kube_create_lease_start(struct kube_client *k, const char *ns, const char *h
 int kube_put_status_start(struct kube_client *k, const struct kube_lease *l,
 			  const struct kube_status *st, int64_t deadline,
 			  kube_done_fn fn, void *arg, struct mcle_err *err);
+
+/*
+ * Set spec.leaseDurationSeconds of l (a merge patch conditional on its
+ * resourceVersion: 409 -> MCLE_EPRECOND).  r->lease is the answer.
+ */
+int kube_patch_spec_start(struct kube_client *k, const struct kube_lease *l,
+			  int32_t duration, int64_t deadline, kube_done_fn fn, void *arg,
+			  struct mcle_err *err);
 
 /* The same, waiting: 0 or -1 (r->err). */
 int kube_get_lease(struct kube_client *k, const char *ns, int64_t deadline,

@@ -14,6 +14,7 @@
 #define K_EPOCH "leaseTransitions"
 #define K_DURATION "leaseDurationSeconds"
 #define K_ACQUIRED "acquireTime"
+#define K_CLUSTER "mcleCluster"
 
 int
 record_encode(const struct lease_record *rec, record_put_fn put, void *arg)
@@ -34,7 +35,18 @@ record_encode(const struct lease_record *rec, record_put_fn put, void *arg)
 		if (put(arg, K_ACQUIRED, when) < 0)
 			return -1;
 	}
+	if (rec->cluster[0] != '\0' && put(arg, K_CLUSTER, rec->cluster) < 0)
+		return -1;
 	return 0;
+}
+
+int
+record_valid_cluster(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789._:-");
+
+	return n > 0 && n <= MCLE_CLUSTER_MAX && s[n] == '\0';
 }
 
 int32_t
@@ -99,6 +111,25 @@ acquired(record_get_fn get, void *arg, const char *where, mcle_time *out,
 	return 0;
 }
 
+/* The optional cluster fingerprint: absent is "", malformed is an error. */
+static int
+cluster(record_get_fn get, void *arg, const char *where, char *out,
+	struct mcle_err *err)
+{
+	size_t len = 0;
+	const char *v = get(arg, K_CLUSTER, &len);
+
+	*out = '\0';
+	if (v == NULL)
+		return 0;
+	if (strlen(v) != len || !record_valid_cluster(v))
+		return mcle_err_set(err, MCLE_ECORRUPT,
+				    "malformed lock '%s': '%s' is not a cluster fingerprint",
+				    where, K_CLUSTER);
+	memcpy(out, v, len + 1);
+	return 0;
+}
+
 int
 record_decode(record_get_fn get, void *arg, const char *where,
 	      struct lease_record *rec, struct mcle_err *err)
@@ -128,5 +159,7 @@ record_decode(record_get_fn get, void *arg, const char *where,
 	if (number(get, arg, K_DURATION, 1, INT32_MAX, where, &n, err) < 0)
 		return -1;
 	rec->duration = (int32_t)n;
-	return acquired(get, arg, where, &rec->acquired, err);
+	if (acquired(get, arg, where, &rec->acquired, err) < 0)
+		return -1;
+	return cluster(get, arg, where, rec->cluster, err);
 }

@@ -20,6 +20,7 @@
 #define MCLE_IDENTITY_MAX 253	/* a DNS subdomain's length */
 #define MCLE_NAMESPACE_MAX 63	/* a DNS-1123 label's length */
 #define MCLE_RECORD_FORMAT "1"	/* value of the "mcleFormat" key */
+#define MCLE_CLUSTER_MAX 64	/* bytes of a cluster fingerprint (a UID is 36) */
 
 /*
  * The epoch (the fencing token) is an integer in [0, MCLE_EPOCH_MAX]:
@@ -43,6 +44,12 @@ struct lease_record {
 	 * before this field existed).  Kept by renewals and releases.
 	 */
 	mcle_time acquired;
+	/*
+	 * The fingerprint of the cluster the holder wrote from (the UID of
+	 * its kube-system namespace; key "mcleCluster"), "" when written
+	 * without a cluster or before this field existed.  Optional.
+	 */
+	char cluster[MCLE_CLUSTER_MAX + 1];
 };
 
 /* Read key of the map: its value and length (may hold NUL), or NULL if absent. */
@@ -67,5 +74,8 @@ int record_decode(record_get_fn get, void *arg, const char *where,
 
 /* The epoch as an int32 reader sees it: saturated at MCLE_TRANSITIONS_MAX. */
 int32_t record_transitions(const struct lease_record *rec);
+
+/* 1 if s is a valid fingerprint: 1..MCLE_CLUSTER_MAX of [A-Za-z0-9._:-]. */
+int record_valid_cluster(const char *s);
 
 #endif

@@ -111,8 +111,8 @@ for r in role["rules"]:
             for v in r["verbs"]:
                 check("*" not in g + res + v, "wildcard in %r" % r)
                 got.add((g, res, v))
-want = {("", "namespaces", "list")}
-want |= {("leaderelection.600lyy.io", "leases", v) for v in ("get", "list", "create")}
+want = {("", "namespaces", v) for v in ("list", "get")}
+want |= {("leaderelection.600lyy.io", "leases", v) for v in ("get", "list", "create", "patch")}
 want |= {("leaderelection.600lyy.io", "leases/status", "update")}
 want |= {("events.k8s.io", "events", "create")}
 check(got == want, "extra %s, missing %s" % (sorted(got - want), sorted(want - got)))

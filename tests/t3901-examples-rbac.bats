@@ -27,6 +27,8 @@ start_with() {
 	kube_start --instance "rbac$RANDOM" --crd "$KUBE_CRD" --namespaces team-a,team-b \
 		--no-system-namespaces --rbac "$1" --rbac-token "$RBAC_TOKEN"
 	kube_ctl POST /_control/namespace '{"name":"team-c","labels":{"team":"payments"}}' >/dev/null
+	# kube-system (excluded by default): its UID is the cluster's fingerprint
+	kube_ctl POST /_control/namespace '{"name":"kube-system"}' >/dev/null
 	# a store of its own: every run starts from no holder, so each
 	# namespace changes hands (and records an Event) once
 	RBAC_RUN=$((${RBAC_RUN:-0} + 1))
@@ -73,6 +75,7 @@ every_command() {
 		reconcile-all
 		conflict
 		reconcile-all --selector team=payments --exclude team-a
+		reconcile-all --lease-duration 61
 		release -n team-a
 		acquire -n not-a-namespace
 	EOF
@@ -81,7 +84,7 @@ every_command() {
 @test "every command runs with exactly the rules of examples/rbac.yaml, no 403" {
 	start_with "$ROLE"
 	every_command
-	[ "${STATUSES[*]}" = "acquire -n team-a=0 renew -n team-a=0 status -n team-a=0 status -n team-a --check=0 status -l team=payments=0 status -A=0 loop=143 reconcile-all=0 reconcile-all --partial-ok=0 reconcile-all --selector team=payments --exclude team-a=0 release -n team-a=0 acquire -n not-a-namespace=0" ]
+	[ "${STATUSES[*]}" = "acquire -n team-a=0 renew -n team-a=0 status -n team-a=0 status -n team-a --check=0 status -l team=payments=0 status -A=0 loop=143 reconcile-all=0 reconcile-all --partial-ok=0 reconcile-all --selector team=payments --exclude team-a=0 reconcile-all --lease-duration 61=0 release -n team-a=0 acquire -n not-a-namespace=0" ]
 	run kube_requests
 	assert_no_match ' 40[13]$'
 	# and each kind of request was made: the rules were exercised
@@ -93,6 +96,8 @@ every_command() {
 	assert_match "^PUT $KUBE_GV/namespaces/team-[abc]/leases/lease-gsc/status 409\$"
 	assert_match "^PUT $KUBE_GV/namespaces/team-[abc]/leases/lease-gsc/status 200\$"
 	assert_match '^POST /apis/events\.k8s\.io/v1/namespaces/team-[abc]/events 201$'
+	assert_match '^GET /api/v1/namespaces/kube-system 200$'
+	assert_match "^PATCH $KUBE_GV/namespaces/team-[abc]/leases/lease-gsc 200\$"
 	# status -l: the cluster's namespaces that match, free ones too
 	KUBECONFIG="$RBAC_KUBECONFIG" run --separate-stderr "$MCLE" status -l team=payments -o name
 	assert_status 0
@@ -108,7 +113,7 @@ every_command() {
 
 @test "take away any one rule of examples/rbac.yaml and some command is refused" {
 	local rule
-	for rule in 'namespaces list' 'leases get' 'leases list' 'leases create' 'leases/status update' 'events create'; do
+	for rule in 'namespaces list' 'namespaces get' 'leases get' 'leases list' 'leases create' 'leases patch' 'leases/status update' 'events create'; do
 		"$PYTHON3" - "$ROLE" "$rule" >"$BATS_TEST_TMPDIR/less.yaml" <<-'PY'
 			import sys, yaml
 			docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]

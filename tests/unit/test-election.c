@@ -1,6 +1,7 @@
 /* test-election.c - the election decisions, without I/O. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "election.h"
@@ -30,7 +31,7 @@ entry(const char *holder, int64_t epoch, int32_t duration, mcle_time updated,
 static void
 test_acquire(void)
 {
-	struct elect_params me = { "me", 30, 2 * S, 0 };
+	struct elect_params me = { "me", 30, 2 * S, 0, NULL };
 	struct lease_record next;
 	struct store_entry e;
 
@@ -73,7 +74,7 @@ test_acquire(void)
 static void
 test_renew_release(void)
 {
-	struct elect_params me = { "me", 30, 2 * S, 0 };
+	struct elect_params me = { "me", 30, 2 * S, 0, NULL };
 	struct lease_record next;
 	struct store_entry e;
 
@@ -120,7 +121,7 @@ test_time_limits(void)
 {
 	const mcle_time end = 253402300800LL * S - 1;	/* 9999-12-31T23:59:59.999999Z */
 	const mcle_time last = 253402300799LL * S;	/* 9999-12-31T23:59:59Z */
-	struct elect_params me = { "me", 30, 2 * S, 0 };
+	struct elect_params me = { "me", 30, 2 * S, 0, NULL };
 	struct lease_record next;
 	struct store_entry e = entry("other", 4, 60, last, last);
 
@@ -208,6 +209,63 @@ test_legacy(void)
 	is_int(next.epoch, 8, "... keeping the epoch");
 }
 
+/* The same identity from another cluster: never renewed, released or taken over. */
+static void
+test_fingerprint(void)
+{
+	struct elect_params a = { "me", 30, 2 * S, 0, "uid-a" };
+	struct elect_params none = { "me", 30, 2 * S, 0, NULL };
+	struct lease_record next;
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct store_entry e;
+
+	is_int(elect_acquire(NULL, &a, &next), ELECT_CREATE, "fingerprint: create");
+	is_str(next.cluster, "uid-a", "create carries our fingerprint");
+	is_int(elect_acquire(NULL, &none, &next), ELECT_CREATE, "no cluster: create");
+	is_str(next.cluster, "", "no cluster: no fingerprint written");
+
+	e = entry("me", 4, 60, T0, T0 + 10 * S);
+	snprintf(e.rec.cluster, sizeof(e.rec.cluster), "uid-b");
+	ok(elect_foreign(&e, &a), "ours from another cluster: foreign");
+	is_int(elect_acquire(&e, &a, &next), ELECT_BUSY, "foreign, live: acquire is busy");
+	is_int(elect_renew(&e, &a, &next), ELECT_LOST, "foreign: renew is lost");
+	is_int(elect_release(&e, &a, &next), ELECT_LOST, "foreign: release is lost");
+	e.now = T0 + 3600 * S;
+	is_int(elect_acquire(&e, &a, &next), ELECT_BUSY,
+	       "foreign, expired: never a takeover of our own identity");
+	is_int(elect_foreign_err(&e, &a, "team-a", &err), -1, "foreign: an error");
+	is_int(err.code, MCLE_ECONFIG, "foreign: a configuration error");
+	ok(strstr(err.msg, "'uid-b'") != NULL && strstr(err.msg, "'uid-a'") != NULL &&
+	   strstr(err.msg, "'me'") != NULL, "the error names the identity and both clusters");
+
+	e.now = T0 + 10 * S;
+	ok(!elect_foreign(&e, &none), "no cluster here: nothing changes");
+	is_int(elect_renew(&e, &none, &next), ELECT_RENEW, "no cluster: renew as before");
+	is_str(next.cluster, "uid-b", "no cluster: renewal keeps the record's fingerprint");
+
+	e.rec.cluster[0] = '\0';
+	ok(!elect_foreign(&e, &a), "a record without a fingerprint is accepted");
+	is_int(elect_renew(&e, &a, &next), ELECT_RENEW, "no fingerprint yet: renew");
+	is_str(next.cluster, "uid-a", "renewal writes our fingerprint");
+
+	snprintf(e.rec.cluster, sizeof(e.rec.cluster), "uid-a");
+	is_int(elect_acquire(&e, &a, &next), ELECT_RENEW, "same fingerprint: renew");
+	is_int(elect_foreign_err(&e, &a, "team-a", &err), 0, "same fingerprint: no error");
+
+	snprintf(e.rec.holder, sizeof(e.rec.holder), "other");
+	snprintf(e.rec.cluster, sizeof(e.rec.cluster), "uid-b");
+	ok(!elect_foreign(&e, &a), "another identity elsewhere: not a collision");
+	e.now = T0 + 3600 * S;
+	is_int(elect_acquire(&e, &a, &next), ELECT_TAKEOVER, "another's expired: takeover");
+	is_str(next.cluster, "uid-a", "takeover: our fingerprint, not the old one");
+	is_int(next.epoch, 5, "takeover: epoch + 1");
+
+	ok(elect_identity_is_url("https://34.118.224.1:443"), "an API server URL as identity");
+	ok(elect_identity_is_url("http://10.0.0.1"), "... over http too");
+	ok(!elect_identity_is_url("cluster-eu-1"), "a cluster name is not a URL");
+	ok(!elect_identity_is_url(NULL), "no identity: not a URL");
+}
+
 int
 main(void)
 {
@@ -216,5 +274,6 @@ main(void)
 	test_renew_release();
 	test_views();
 	test_time_limits();
+	test_fingerprint();
 	return done_testing();
 }

@@ -32,7 +32,7 @@ fresh(void)
 static struct elect_params
 params(const char *id)
 {
-	struct elect_params p = { id, 60, 2 * SEC, 0 };
+	struct elect_params p = { id, 60, 2 * SEC, 0, NULL };
 
 	return p;
 }

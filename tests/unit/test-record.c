@@ -128,6 +128,50 @@ test_epoch_range(struct lease_record *out, struct mcle_err *err)
 	is_int(record_transitions(&in), 5, "... small epochs unchanged");
 }
 
+/* The optional cluster fingerprint: written when set, absent is "", malformed is corrupt. */
+static void
+test_cluster(struct lease_record *out, struct mcle_err *err)
+{
+	const char *base = "{\"mcleFormat\":\"1\",\"holderIdentity\":\"a\","
+			   "\"leaseTransitions\":\"3\",\"leaseDurationSeconds\":\"60\"";
+	char text[512];
+	struct lease_record in;
+	json_object *o;
+
+	memset(&in, 0, sizeof(in));
+	snprintf(in.holder, sizeof(in.holder), "a");
+	in.epoch = 3;
+	in.duration = 60;
+	o = encode(&in);
+	ok(o != NULL && !json_object_object_get_ex(o, "mcleCluster", NULL),
+	   "no fingerprint: no mcleCluster key (nothing changes without a cluster)");
+	json_object_put(o);
+	snprintf(in.cluster, sizeof(in.cluster), "0f3c1d2e-1111-4a4b-9c9d-0123456789ab");
+	o = encode(&in);
+	is_str(json_object_get_string(json_object_object_get(o, "mcleCluster")),
+	       "0f3c1d2e-1111-4a4b-9c9d-0123456789ab", "the fingerprint is written as mcleCluster");
+	json_object_put(o);
+
+	snprintf(text, sizeof(text), "%s}", base);
+	ok(decode_text(text, out, err) == 0 && out->cluster[0] == '\0',
+	   "a record without mcleCluster is accepted (fingerprint \"\")");
+	snprintf(text, sizeof(text), "%s,\"mcleCluster\":\"0f3c1d2e-1111\"}", base);
+	ok(decode_text(text, out, err) == 0 && strcmp(out->cluster, "0f3c1d2e-1111") == 0,
+	   "mcleCluster decodes");
+	snprintf(text, sizeof(text), "%s,\"mcleCluster\":\"\"}", base);
+	ok(decode_text(text, out, err) < 0 && strstr(err->msg, "mcleCluster") != NULL,
+	   "mcleCluster empty: corrupt");
+	snprintf(text, sizeof(text), "%s,\"mcleCluster\":\"a b\"}", base);
+	ok(decode_text(text, out, err) < 0 && err->code == MCLE_ECORRUPT,
+	   "mcleCluster with a space: corrupt");
+	snprintf(text, sizeof(text), "%s,\"mcleCluster\":\"%065d\"}", base, 0);
+	ok(decode_text(text, out, err) < 0 && err->code == MCLE_ECORRUPT,
+	   "mcleCluster over 64 bytes: corrupt");
+	snprintf(text, sizeof(text), "%s,\"mcleCluster\":\"%064d\"}", base, 0);
+	ok(decode_text(text, out, err) == 0 && strlen(out->cluster) == 64,
+	   "mcleCluster of 64 bytes decodes");
+}
+
 int
 main(void)
 {
@@ -188,6 +232,7 @@ main(void)
 	ok(decode_text("[1,2]", &out, &err) < 0, "not an object");
 	test_strict(&out, &err);
 	test_epoch_range(&out, &err);
+	test_cluster(&out, &err);
 	mcle_err_clear(&err);
 	ok(record_decode(json_record_get, NULL, "team-a", &out, &err) < 0, "no metadata");
 
