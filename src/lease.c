@@ -19,6 +19,7 @@ typedef enum elect_action (*decide_fn)(const struct store_entry *cur,
 
 static void read_now(struct lease_op *op);
 static void decide(struct lease_op *op);
+static void floor_read_now(struct lease_op *op);
 
 void
 lease_op_init(struct lease_op *op, struct store *s, enum lease_kind kind,
@@ -194,6 +195,12 @@ decide(struct lease_op *op)
 		finish(op, -1);
 		return;
 	}
+	if (a == ELECT_CREATE && !op->floor_known) {
+		floor_read_now(op);
+		return;
+	}
+	if (a == ELECT_CREATE && op->next.epoch <= op->floor)
+		op->next.epoch = op->floor < MCLE_EPOCH_MAX ? op->floor + 1 : MCLE_EPOCH_MAX + 1;
 	/* a new term starts now, by the store's clock as last observed */
 	if (a == ELECT_CREATE || a == ELECT_TAKEOVER)
 		op->next.acquired = res->entry.now;
@@ -205,6 +212,37 @@ decide(struct lease_op *op)
 		return;
 	}
 	write_now(op);
+}
+
+/*
+ * Creating an absent lock: its epoch must exceed every epoch ever issued
+ * for the name, and a lock that existed before was removed only after the
+ * floor was raised to its epoch (engine-gc.c).  So the floor is read AFTER
+ * the absence was observed (any newer read forgets it) and the new term
+ * starts above it.  One extra read per create; a pass reads it once.
+ */
+static void
+floor_done(struct store_op *sop)
+{
+	struct lease_op *op = sop->arg;
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (store_floor_of(sop, &op->floor, &e) < 0) {
+		fail(op, &e);
+		return;
+	}
+	op->floor_known = 1;
+	decide(op);
+}
+
+static void
+floor_read_now(struct lease_op *op)
+{
+	store_floor_op(&op->sop, op->deadline);
+	op->sop.done = floor_done;
+	op->sop.arg = op;
+	if (store_submit(op->store, &op->sop) < 0)
+		fail(op, &op->sop.err);
 }
 
 /* After the settling read: ours, decide again, or lost. */
@@ -245,6 +283,7 @@ read_done(struct store_op *sop)
 	struct lease_op *op = sop->arg;
 	struct lease_result *res = &op->res;
 
+	op->floor_known = 0;	/* a newer observation: a floor read before it no longer counts */
 	if (sop->rc == 0) {
 		res->entry = sop->out;
 		res->found = 1;
@@ -302,6 +341,9 @@ lease_start(struct lease_op *op)
 	memset(&op->res, 0, sizeof(op->res));
 	op->round = 0;
 	op->settling = 0;
+	op->floor_known = op->have_observed && op->have_floor;
+	if (!op->floor_known)
+		op->floor = 0;
 	if (!op->have_observed) {
 		read_now(op);
 		return;
