@@ -86,6 +86,10 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "print only the summary and errors", 1, 0, NULL },
 	[OPT_PARTIAL_OK] = { OPT_PARTIAL_OK, "partial-ok", 0, NULL, NULL,
 	  "exit 0, not 6, when the pass finished but some namespaces failed", 0, 0, NULL },
+	[OPT_DRY_RUN] = { OPT_DRY_RUN, "dry-run", 0, NULL, NULL,
+	  "print what would be done, change nothing", 0, 0, NULL },
+	[OPT_MIN_EPOCH] = { OPT_MIN_EPOCH, "min-epoch", 0, NULL, "N",
+	  "the repaired lock's epoch is above N (when none can be salvaged)", 0, 0, NULL },
 };
 
 const struct opt_def *

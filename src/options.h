@@ -51,6 +51,8 @@ enum opt_id {
 	OPT_LOG_FORMAT,
 	OPT_QUIET,
 	OPT_PARTIAL_OK,
+	OPT_DRY_RUN,
+	OPT_MIN_EPOCH,
 	OPT__COUNT
 };
 
