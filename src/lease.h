@@ -55,6 +55,8 @@ struct lease_op {
 	/* private */
 	int round, settling;
 	int floor_known;		/* `floor` was read after the absence decided on */
+	int checking;			/* a create landed: reading the floor again */
+	int bumping;			/* raising our new lock's epoch above the floor */
 	struct mcle_err write_err;
 	struct lease_record next;
 	struct store_op sop;
