@@ -13,7 +13,10 @@
  *   - whoever creates an absent lock (lease.c, a pass) reads F AFTER it saw
  *     the absence, and creates with an epoch > F.  The absence it saw came
  *     after the remove, which came after the raise, so the F it reads is
- *     >= every epoch the removed lock ever had;
+ *     >= every epoch the removed lock ever had - except when a rival's
+ *     lock came and went between that read and the create: so after the
+ *     create lands the floor is read again and our new lock, not used
+ *     yet, is raised above it (lease.c, floor_done);
  *   - a lock is removed only when released, or expired by the store's
  *     clock beyond the skew allowance: no holder may still count on it, and
  *     a holder's renewal after the removal fails (its version is gone).
