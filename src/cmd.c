@@ -13,11 +13,13 @@
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_acquire_entry,
 	&cmd_completion_entry,
+	&cmd_gc_entry,
 	&cmd_help_entry,
 	&cmd_reconcile_all_entry,
 	&cmd_release_entry,
 	&cmd_renew_entry,
 	&cmd_run_entry,
+	&cmd_repair_entry,
 	&cmd_status_entry,
 };
 

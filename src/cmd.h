@@ -58,11 +58,13 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_acquire_entry;
 extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_gc_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_reconcile_all_entry;
 extern const struct cmd_entry cmd_release_entry;
 extern const struct cmd_entry cmd_renew_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_repair_entry;
 extern const struct cmd_entry cmd_status_entry;
 
 /* Exact names only: no prefixes, no aliases. */

@@ -83,6 +83,8 @@ struct pass {
 	struct mcle_err list_err;
 	unsigned warned_dups;
 	const char *cluster;		/* this cluster's fingerprint, or "" */
+	int have_floor;			/* the epoch floor, read after the listing */
+	int64_t floor;
 };
 
 enum job_state { J_IDLE, J_RESOURCE, J_LEASE, J_STATUS };
@@ -478,6 +480,34 @@ wait_listing(struct pass *p, struct mcle_err *err)
 }
 
 /*
+ * Creates need the epoch floor read after the absence was seen (lease.c):
+ * the listing saw it, so one read now serves every create of the pass.  If
+ * it fails, each create reads it on its own.
+ */
+static void
+read_floor(struct pass *p)
+{
+	struct mcle_err e = MCLE_ERR_INIT;
+	struct store_op op;
+	struct slot *s;
+	size_t i;
+
+	for (i = 0; i < p->slots.n; i++) {
+		s = vec_at(&p->slots, i);
+		if (!s->found && !s->listed_bad)
+			break;
+	}
+	if (i == p->slots.n)
+		return;
+	store_floor_op(&op, p->pp->deadline);
+	store_run(p->pp->store, &op);
+	if (store_floor_of(&op, &p->floor, &e) == 0)
+		p->have_floor = 1;
+	else
+		log_debug("pass: %s", e.msg);
+}
+
+/*
  * The cluster's Lease resources, then the store: the store is never
  * touched when the cluster side cannot work (no CRD, no permission).
  */
@@ -505,7 +535,10 @@ observe(struct pass *p, struct store_op *sop, struct mcle_err *err)
 	if (store_submit(p->pp->store, sop) < 0)
 		return mcle_err_set(err, sop->err.code, "%s", sop->err.msg);
 	p->lists_pending = 1;
-	return wait_listing(p, err);
+	if (wait_listing(p, err) < 0)
+		return -1;
+	read_floor(p);
+	return 0;
 }
 
 /* --- the jobs --------------------------------------------------------------- */
@@ -675,6 +708,8 @@ job_lease(struct job *j)
 		j->op.observed_absent = 1;
 		j->op.observed.now = j->p->store_now;
 		legacy_of(s, &j->op.observed.legacy);
+		j->op.have_floor = j->p->have_floor;
+		j->op.floor = j->p->floor;
 	}
 	j->op.done = on_lease;
 	j->op.arg = j;

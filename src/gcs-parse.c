@@ -348,6 +348,20 @@ is_folder(const char *prefix, const char *name)
 	return n > 0 && strncmp(name, prefix, n) == 0 && strcmp(name + n, "/") == 0;
 }
 
+/* PREFIX/.mcle-epoch-floor: the epoch floor (store.h), no lock. */
+static int
+is_floor(const char *prefix, const char *name)
+{
+	size_t n = strlen(prefix);
+
+	if (n > 0) {
+		if (strncmp(name, prefix, n) != 0 || name[n] != '/')
+			return 0;
+		name += n + 1;
+	}
+	return strcmp(name, STORE_FLOOR_NAME) == 0;
+}
+
 static void
 warn_skip(const struct gcs_page *p, const char *name, const char *why)
 {
@@ -404,7 +418,7 @@ item_end(struct gcs_page *p)
 	if (p->legacy == 2)
 		return 0;	/* the root's other objects */
 	if ((ns = name_to_ns(p->prefix, f->name)) == NULL) {
-		if (!is_folder(p->prefix, f->name)) {
+		if (!is_folder(p->prefix, f->name) && !is_floor(p->prefix, f->name)) {
 			char cl[GCS_NAME_CLIP];
 
 			http_clip_n(f->name, strlen(f->name), cl, sizeof(cl));

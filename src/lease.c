@@ -21,6 +21,7 @@ static void read_now(struct lease_op *op);
 static void decide(struct lease_op *op);
 static void legacy_read(struct lease_op *op);
 static void after_read(struct lease_op *op);
+static void floor_read_now(struct lease_op *op);
 
 void
 lease_op_init(struct lease_op *op, struct store *s, enum lease_kind kind,
@@ -161,6 +162,11 @@ write_done(struct store_op *sop)
 	if (sop->rc == 0) {
 		op->res.entry = sop->out;
 		op->res.found = 1;
+		if (op->res.action == ELECT_CREATE && !op->bumping) {
+			op->checking = 1;
+			floor_read_now(op);
+			return;
+		}
 		finish(op, 0);
 		return;
 	}
@@ -180,7 +186,7 @@ write_now(struct lease_op *op)
 	struct store_op *sop = &op->sop;
 
 	memset(sop, 0, sizeof(*sop));
-	sop->verb = verb_of(op->res.action);
+	sop->verb = op->bumping ? STORE_REPLACE : verb_of(op->res.action);
 	snprintf(sop->name, sizeof(sop->name), "%s", op->ns);
 	sop->expect = op->res.entry.ver;
 	sop->rec = op->next;
@@ -293,6 +299,12 @@ decide(struct lease_op *op)
 		finish(op, -1);
 		return;
 	}
+	if (a == ELECT_CREATE && !op->floor_known) {
+		floor_read_now(op);
+		return;
+	}
+	if (a == ELECT_CREATE && op->next.epoch <= op->floor)
+		op->next.epoch = op->floor < MCLE_EPOCH_MAX ? op->floor + 1 : MCLE_EPOCH_MAX + 1;
 	/* a new term starts now, by the store's clock as last observed */
 	if (a == ELECT_CREATE || a == ELECT_TAKEOVER)
 		op->next.acquired = res->entry.now;
@@ -306,6 +318,67 @@ decide(struct lease_op *op)
 	write_now(op);
 }
 
+/*
+ * Creating an absent lock: its epoch must exceed every epoch ever issued
+ * for the name, and a lock that existed before was removed only after the
+ * floor was raised to its epoch (engine-gc.c).  So the floor is read AFTER
+ * the absence was observed (any newer read forgets it) and the new term
+ * starts above it; a pass reads it once after its listing.
+ *
+ * That alone is not enough: between our floor read and our create, a
+ * rival may create the lock, use it, and gc may raise the floor and remove
+ * it again - our create ("only if absent") then succeeds with an epoch the
+ * rival already had.  So once the create has landed, the floor is read
+ * again: every lock of this name before ours was removed before our create,
+ * each after its raise, so this read covers every epoch issued before ours.
+ * If ours is not above it, we have not used it yet: our own lock is
+ * replaced, on condition of the version just created, with an epoch above
+ * the floor before the operation reports success.  Two extra reads per
+ * create, none per renewal.
+ */
+static void
+floor_done(struct store_op *sop)
+{
+	struct lease_op *op = sop->arg;
+	struct mcle_err e = MCLE_ERR_INIT;
+
+	if (store_floor_of(sop, &op->floor, &e) < 0) {
+		fail(op, &e);
+		return;
+	}
+	op->floor_known = 1;
+	if (!op->checking) {
+		decide(op);
+		return;
+	}
+	op->checking = 0;
+	if (op->res.entry.rec.epoch > op->floor) {
+		finish(op, 0);
+		return;
+	}
+	log_debug("lease '%s': epoch %lld was issued before (floor %lld): raising ours", op->ns,
+		  (long long)op->res.entry.rec.epoch, (long long)op->floor);
+	if (op->floor >= MCLE_EPOCH_MAX) {
+		mcle_err_set(&op->err, MCLE_ECORRUPT, "lease '%s': no epoch left above %lld",
+			     op->ns, (long long)op->floor);
+		finish(op, -1);
+		return;
+	}
+	op->next.epoch = op->floor + 1;
+	op->bumping = 1;
+	write_now(op);
+}
+
+static void
+floor_read_now(struct lease_op *op)
+{
+	store_floor_op(&op->sop, op->deadline);
+	op->sop.done = floor_done;
+	op->sop.arg = op;
+	if (store_submit(op->store, &op->sop) < 0)
+		fail(op, &op->sop.err);
+}
+
 /* After the settling read: ours, decide again, or lost. */
 static void
 settle(struct lease_op *op)
@@ -316,6 +389,14 @@ settle(struct lease_op *op)
 			  elect_action_name(op->res.action));
 		op->res.settled = 1;
 		finish(op, 0);
+		return;
+	}
+	if (op->bumping) {
+		/* our fresh lock changed under us: never decide from its old epoch */
+		mcle_err_set(&op->err, MCLE_EUNAVAIL,
+			     "lease '%s' changed while its epoch was raised above the floor; try again",
+			     op->ns);
+		finish(op, -1);
 		return;
 	}
 	if (op->write_err.code != MCLE_EPRECOND) {
@@ -345,6 +426,7 @@ read_done(struct store_op *sop)
 	struct lease_result *res = &op->res;
 	struct store_legacy keep = res->entry.legacy;
 
+	op->floor_known = 0;	/* a newer observation: a floor read before it no longer counts */
 	if (sop->rc == 0) {
 		res->entry = sop->out;
 		res->entry.legacy = keep;
@@ -457,6 +539,10 @@ lease_start(struct lease_op *op)
 	memset(&op->res, 0, sizeof(op->res));
 	op->round = 0;
 	op->settling = 0;
+	op->checking = op->bumping = 0;
+	op->floor_known = op->have_observed && op->have_floor;
+	if (!op->floor_known)
+		op->floor = 0;
 	if (!op->have_observed) {
 		read_now(op);
 		return;

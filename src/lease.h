@@ -46,6 +46,9 @@ struct lease_op {
 	struct store_entry observed;	/* a listing's state (absent: observed_absent) */
 	int observed_absent;		/* the listing had no object: observed.now is its clock */
 	int64_t deadline;		/* monotonic usec */
+	/* the epoch floor (store.h), read after `observed` saw the absence (a pass) */
+	int have_floor;
+	int64_t floor;
 	void (*done)(struct lease_op *op);
 	void *arg;
 	/* out */
@@ -54,6 +57,9 @@ struct lease_op {
 	struct lease_result res;
 	/* private */
 	int round, settling;
+	int floor_known;		/* `floor` was read after the absence decided on */
+	int checking;			/* a create landed: reading the floor again */
+	int bumping;			/* raising our new lock's epoch above the floor */
 	struct mcle_err write_err;
 	struct lease_record next;
 	struct store_op sop;

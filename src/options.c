@@ -106,6 +106,10 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_EXCLUDE_PRESET] = { OPT_EXCLUDE_PRESET, "exclude-preset", 0, "MCLE_EXCLUDE_PRESET",
 	  "PRESET", "namespaces always left alone: kube (default: the kube-* three), "
 	  "gke (the Go controller's list) or none", 0, 1, "kube" },
+	[OPT_DRY_RUN] = { OPT_DRY_RUN, "dry-run", 0, NULL, NULL,
+	  "print what would be done, change nothing", 0, 0, NULL },
+	[OPT_MIN_EPOCH] = { OPT_MIN_EPOCH, "min-epoch", 0, NULL, "N",
+	  "the repaired lock's epoch is above N (when none can be salvaged)", 0, 0, NULL },
 };
 
 const struct opt_def *

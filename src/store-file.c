@@ -588,6 +588,19 @@ next_version(const struct name_lock *l, enum store_verb verb, const char *name,
 	return 0;
 }
 
+/*
+ * A lock whose record does not decode but whose generation does may be
+ * replaced or removed on condition of that exact version (mcle repair,
+ * mcle gc); nothing else writes over what it cannot read.
+ */
+static int
+corrupt_but_versioned(const struct store_op *op, const struct fobj *cur,
+		      const struct mcle_err *rerr)
+{
+	return rerr->code == MCLE_ECORRUPT && cur->e.ver.v[0] != '\0' &&
+	       (op->verb == STORE_REPLACE || op->verb == STORE_REMOVE);
+}
+
 /* Under the lock: read, check the precondition, then write or remove. */
 static void
 mutate(struct store *s, struct store_op *op)
@@ -605,7 +618,7 @@ mutate(struct store *s, struct store_op *op)
 	if (lock_name(s, op->name, op->deadline, &l, err) < 0)
 		goto out_free;
 	drop_temporary(fs, op->name);
-	found = read_entry(fs, op->name, cur, &rerr) == 0;
+	found = read_entry(fs, op->name, cur, &rerr) == 0 || corrupt_but_versioned(op, cur, &rerr);
 	if (!found && rerr.code != MCLE_ENOTFOUND) {
 		mcle_err_set(err, rerr.code, "%s", rerr.msg);	/* never overwrite what we cannot read */
 		goto out;

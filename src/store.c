@@ -205,3 +205,79 @@ store_list(struct store *s, int64_t deadline, store_each_fn each, void *arg,
 		return mcle_err_set(err, op.err.code, "%s", op.err.msg);
 	return 0;
 }
+
+/* --- the epoch floor (store.h) ----------------------------------------------- */
+
+#define FLOOR_ROUNDS 16	/* raises lost to rival raises before giving up */
+
+int
+store_is_floor(const char *name)
+{
+	return strcmp(name, STORE_FLOOR_NAME) == 0;
+}
+
+void
+store_floor_op(struct store_op *op, int64_t deadline)
+{
+	memset(op, 0, sizeof(*op));
+	op->verb = STORE_READ;
+	snprintf(op->name, sizeof(op->name), "%s", STORE_FLOOR_NAME);
+	op->deadline = deadline;
+}
+
+int
+store_floor_of(const struct store_op *op, int64_t *floor, struct mcle_err *err)
+{
+	*floor = 0;
+	if (op->rc == 0) {
+		*floor = op->out.rec.epoch;
+		return 0;
+	}
+	if (op->err.code == MCLE_ENOTFOUND)
+		return 0;
+	return mcle_err_set(err, op->err.code, "cannot read the epoch floor: %s", op->err.msg);
+}
+
+int
+store_floor_read(struct store *s, int64_t deadline, int64_t *floor,
+		 struct store_entry *e, struct mcle_err *err)
+{
+	struct store_op op;
+
+	store_floor_op(&op, deadline);
+	store_run(s, &op);
+	*e = op.out;
+	if (op.rc < 0)
+		memset(&e->ver, 0, sizeof(e->ver));
+	return store_floor_of(&op, floor, err);
+}
+
+int
+store_floor_raise(struct store *s, int64_t epoch, int64_t deadline,
+		  struct mcle_err *err)
+{
+	struct store_entry cur;
+	struct store_op op;
+	int64_t floor;
+	int round;
+
+	for (round = 0; round < FLOOR_ROUNDS; round++) {
+		if (store_floor_read(s, deadline, &floor, &cur, err) < 0)
+			return -1;
+		if (floor >= epoch)
+			return 0;
+		memset(&op, 0, sizeof(op));
+		op.verb = cur.ver.v[0] == '\0' ? STORE_CREATE : STORE_UPDATE;
+		snprintf(op.name, sizeof(op.name), "%s", STORE_FLOOR_NAME);
+		op.expect = cur.ver;
+		op.rec.epoch = epoch;
+		op.rec.duration = 1;
+		op.deadline = deadline;
+		/* a 412 (a rival raised it, or our retried write landed): read again */
+		if (store_run(s, &op) == 0 || op.err.code == MCLE_EPRECOND)
+			continue;
+		return mcle_err_set(err, op.err.code, "cannot raise the epoch floor: %s",
+				    op.err.msg);
+	}
+	return mcle_err_set(err, MCLE_EUNAVAIL, "the epoch floor kept changing; try again");
+}

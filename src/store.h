@@ -191,6 +191,41 @@ int store_read(struct store *s, const char *name, int64_t deadline,
 int store_list(struct store *s, int64_t deadline, store_each_fn each, void *arg,
 	       struct mcle_err *err);
 
+/*
+ * The epoch floor: one object per store (per gs:// prefix, per file://
+ * directory) under a name no namespace can have (namespaces are DNS-1123
+ * labels: no dots), holding a record whose epoch is >= every epoch ever
+ * issued for a name whose lock is now absent.  `mcle gc` and `mcle repair`
+ * raise it (conditionally on its exact version) BEFORE removing or
+ * replacing a lock; every create of an absent lock reads it AFTER it saw
+ * the absence and creates above it, so epochs never go backwards across a
+ * removal.  Listings skip it.  It is an ordinary object to the backends.
+ */
+#define STORE_FLOOR_NAME ".mcle-epoch-floor"
+
+/* Is name the floor object's? */
+int store_is_floor(const char *name);
+
+/*
+ * Read the floor: *floor (0 when there is none yet) and the object's state
+ * in *e (e->ver.v "" when absent), to raise it from.
+ */
+int store_floor_read(struct store *s, int64_t deadline, int64_t *floor,
+		     struct store_entry *e, struct mcle_err *err);
+
+/*
+ * Make the floor >= epoch: a create (when absent) or an update conditioned
+ * on the exact version read; a failed precondition reads again (bounded).
+ */
+int store_floor_raise(struct store *s, int64_t epoch, int64_t deadline,
+		      struct mcle_err *err);
+
+/* An op that reads the floor (STORE_READ of STORE_FLOOR_NAME), for the async callers. */
+void store_floor_op(struct store_op *op, int64_t deadline);
+
+/* The floor from a finished floor read op: 0 and *floor, or -1 with err. */
+int store_floor_of(const struct store_op *op, int64_t *floor, struct mcle_err *err);
+
 /* "create", "read", ... for messages. */
 const char *store_verb_name(enum store_verb v);
 

@@ -114,7 +114,8 @@ complete_words() {
 	bash -n <("$MCLE" completion bash)
 	[ "$(complete_words mcle re)" = "reconcile-all
 release
-renew" ]
+renew
+repair" ]
 	[ "$(complete_words mcle st)" = status ]
 	[ "$(complete_words mcle status --a)" = --all ]
 	[ "$(complete_words mcle -v status --ch)" = --check ]

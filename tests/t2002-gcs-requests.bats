@@ -63,21 +63,25 @@ for line in sys.stdin:
 	assert_status 0
 	run partial_params
 	obj="name,bucket,generation,metageneration,updated,timeCreated,metadata"
-	[ "${#lines[@]}" -eq 5 ]
+	[ "${#lines[@]}" -eq 7 ]
 	[ "${lines[0]}" = "GET storage noAcl $obj" ]		# the read before the create
-	[ "${lines[1]}" = "POST upload noAcl $obj" ]		# the create
-	[ "${lines[2]}" = "GET storage noAcl $obj" ]		# the read before the renewal
-	[ "${lines[3]}" = "PATCH storage noAcl $obj" ]		# the renewal
-	[ "${lines[4]}" = "GET storage noAcl nextPageToken,prefixes,items($obj)" ]
+	[ "${lines[1]}" = "GET storage noAcl $obj" ]		# the epoch floor's
+	[ "${lines[2]}" = "POST upload noAcl $obj" ]		# the create
+	[ "${lines[3]}" = "GET storage noAcl $obj" ]		# the floor again
+	[ "${lines[4]}" = "GET storage noAcl $obj" ]		# the read before the renewal
+	[ "${lines[5]}" = "PATCH storage noAcl $obj" ]		# the renewal
+	[ "${lines[6]}" = "GET storage noAcl nextPageToken,prefixes,items($obj)" ]
 }
 
-@test "acquire of a free lease: one read, one create with ifGenerationMatch=0" {
+@test "acquire of a free lease: one read, the epoch floor's, one create with ifGenerationMatch=0, the floor again" {
 	run "$MCLE" --identity a acquire -n team-a
 	assert_status 0
 	run requests
-	[ "${#lines[@]}" -eq 2 ]
+	[ "${#lines[@]}" -eq 4 ]
 	[[ ${lines[0]} == "GET /storage/v1/b/bkt/o/locks%2Fteam-a 404" ]]
-	[[ ${lines[1]} == "POST /upload/storage/v1/b/bkt/o?uploadType=multipart&ifGenerationMatch=0 200" ]]
+	[[ ${lines[1]} == "GET /storage/v1/b/bkt/o/locks%2F.mcle-epoch-floor 404" ]]
+	[[ ${lines[2]} == "POST /upload/storage/v1/b/bkt/o?uploadType=multipart&ifGenerationMatch=0 200" ]]
+	[[ ${lines[3]} == "GET /storage/v1/b/bkt/o/locks%2F.mcle-epoch-floor 404" ]]
 }
 
 @test "renew: one read, one metadata PATCH with both preconditions" {

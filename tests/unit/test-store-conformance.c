@@ -87,6 +87,29 @@ distinct(char v[][STORE_VERSION_MAX + 1], int n)
 	return 1;
 }
 
+/* The epoch floor: absent is 0, it only grows, listings skip it. */
+static void
+floor_checks(struct store *s)
+{
+	struct mcle_err err = MCLE_ERR_INIT;
+	struct store_entry e, first;
+	struct store_op op;
+	int64_t f = -1;
+
+	ok(store_floor_read(s, 0, &f, &e, &err) == 0 && f == 0 && e.ver.v[0] == '\0',
+	   "no epoch floor yet: 0");
+	ok(store_floor_raise(s, 5, 0, &err) == 0, "raise the floor to 5");
+	ok(store_floor_read(s, 0, &f, &first, &err) == 0 && f == 5, "it reads 5");
+	ok(store_floor_raise(s, 3, 0, &err) == 0 && store_floor_read(s, 0, &f, &e, &err) == 0 &&
+	   f == 5 && strcmp(e.ver.v, first.ver.v) == 0, "raising it to 3 leaves 5, unwritten");
+	ok(store_floor_raise(s, 9, 0, &err) == 0 && store_floor_read(s, 0, &f, &e, &err) == 0 &&
+	   f == 9, "raising it to 9 makes 9");
+	ok(write_op(s, STORE_UPDATE, STORE_FLOOR_NAME, &first.ver, &first.rec, &op) < 0 &&
+	   op.err.code == MCLE_EPRECOND, "a write at the floor's old version fails");
+	if (err.code != MCLE_OK)
+		printf("#   %s\n", err.msg);
+}
+
 static void
 conform(const char *url)
 {
@@ -152,6 +175,7 @@ conform(const char *url)
 	ok(store_read(s, "team-a", 0, &e, &err) == 0 && strcmp(e.rec.holder, "c2") == 0 &&
 	   e.rec.epoch == 2, "the last write is what is read");
 
+	ok(store_caps(s) & STORE_CAP_REMOVE, "the store can remove (mcle gc needs it)");
 	if (store_caps(s) & STORE_CAP_REMOVE) {
 		ok(write_op(s, STORE_REMOVE, "team-a", &stale, NULL, &op) < 0 &&
 		   op.err.code == MCLE_EPRECOND, "remove at a stale version fails");
@@ -164,6 +188,7 @@ conform(const char *url)
 	}
 	ok(distinct(versions, nv), "a version never repeats for a name");
 
+	floor_checks(s);
 	ok(write_op(s, STORE_CREATE, "team-b", NULL, &r2, &op) == 0, "a second object");
 	memset(&seen, 0, sizeof(seen));
 	ok(store_list(s, 0, each, &seen, &err) == 0, "list");
