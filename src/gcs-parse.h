@@ -28,7 +28,7 @@
 #define GCS_NAME_CLIP		96		/* a server's object name, in messages */
 #define GCS_VALUE_MAX		512		/* one metadata value kept */
 #define GCS_STRING_MAX		(64 * 1024)	/* one string of a list page */
-#define GCS_MD_KEYS		6
+#define GCS_MD_KEYS		7
 #define GCS_LEGACY_BODY_MAX	4096		/* a legacy lock's body (the original reads 200 bytes) */
 
 /* What an object resource says, reduced to the fields mcle reads. */
