@@ -118,7 +118,8 @@ cmd_print_main_help(FILE *f)
 	      "3 lease lost, 4 temporarily unavailable, 5 configuration, credential,\n"
 	      "permission or data error, 6 reconcile-all: some namespaces failed,\n"
 	      "122 run: the command was stopped, its lease lost or not confirmed in\n"
-	      "time (else run exits with the command's status).\n"
+	      "time (else run exits with the command's status), 128+N ended by\n"
+	      "signal N (143 SIGTERM, 130 SIGINT).\n"
 	      "\nSee mcle(1) and 'mcle help COMMAND'.\n", f);
 }
 

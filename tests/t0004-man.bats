@@ -135,13 +135,13 @@ $own"
 	done
 }
 
-@test "EXIT STATUS of mcle(1) lists exactly the statuses 0-6 and 122 of --help" {
+@test "EXIT STATUS of mcle(1) lists exactly the statuses 0-6, 122 and 128+N of --help" {
 	local help man
 	help=$("$MCLE" --help | awk '/^Exit status:/ { on = 1 } on && /^$/ { exit } on' |
-	       tr '\n' ' ' | grep -oE '(^|[ :,])[0-9]+ [a-z]' | grep -oE '[0-9]+' | sort -n | xargs)
-	[ "$help" = "0 1 2 3 4 5 6 122" ] || { echo "--help lists exit statuses: $help" >&2; return 1; }
+	       tr '\n' ' ' | grep -oE '(^|[ :,])[0-9]+(\+N)? [a-z]' | grep -oE '[0-9]+(\+N)?' | sort -n | xargs)
+	[ "$help" = "0 1 2 3 4 5 6 122 128+N" ] || { echo "--help lists exit statuses: $help" >&2; return 1; }
 	man=$(render "$MAN_DIR/mcle.1" | section "EXIT STATUS" |
-	      sed -n 's/^ \{1,8\}\([0-9][0-9]*\)  *[^ ].*/\1/p' | sort -n | xargs)
+	      sed -n 's/^ \{1,8\}\([0-9][0-9]*\(+N\)\{0,1\}\)  *[^ ].*/\1/p' | sort -n | xargs)
 	if [ "$man" != "$help" ]; then
 		printf 'mcle(1) EXIT STATUS: %s\n--help: %s\n' "$man" "$help" >&2
 		return 1

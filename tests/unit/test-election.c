@@ -155,7 +155,7 @@ legacy(const char *holder, int32_t duration, int64_t transitions, mcle_time upda
 static void
 test_legacy(void)
 {
-	struct elect_params me = { "me", 30, 2 * S, 0 };
+	struct elect_params me = { "me", 30, 2 * S, 0, NULL };
 	struct lease_record next;
 	struct store_legacy l = legacy("https://34.118.224.1:443", 15, 7, T0), none;
 	struct store_entry e;

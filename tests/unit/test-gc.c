@@ -34,7 +34,7 @@ static int violations, checks;
 static void
 fresh(void)
 {
-	struct store_params sp = { lp, NULL, 10 * SEC };
+	struct store_params sp = { lp, NULL, 10 * SEC, 0 };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	store_close(st);
@@ -47,7 +47,7 @@ fresh(void)
 static struct elect_params
 params(const char *id)
 {
-	struct elect_params p = { id, 60, 2 * SEC };
+	struct elect_params p = { id, 60, 2 * SEC, 0, NULL };
 
 	return p;
 }
