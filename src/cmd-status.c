@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "engine-lease.h"
 #include "engine-locks.h"
+#include "kube-namespaces.h"
 #include "namespaces.h"
 
 struct all_ctx {
@@ -59,75 +60,22 @@ row_view(void *arg, size_t i, struct lease_view *v, struct lease_result *res)
 	v->unreadable = r->bad != NULL;
 }
 
-struct ns_gather {
-	struct ns_list names;
-	int done, rc;
-	struct mcle_err err;
-};
-
-static int
-on_namespace(void *arg, const char *name, int terminating, struct mcle_err *err)
-{
-	struct ns_gather *g = arg;
-
-	(void)terminating;	/* shown like any other: status only reads */
-	return ns_list_add(&g->names, name, strlen(name), "the cluster's listing", err);
-}
-
-static void
-on_reset(void *arg)
-{
-	((struct ns_gather *)arg)->names.v.n = 0;
-}
-
-static void
-on_done(void *arg, int rc, const struct mcle_err *err)
-{
-	struct ns_gather *g = arg;
-
-	g->done = 1;
-	g->rc = rc;
-	if (rc < 0)
-		g->err = *err;
-}
-
-static int
-gathered(void *arg)
-{
-	return ((struct ns_gather *)arg)->done;
-}
-
-/* -l: the cluster's namespaces matching the selector, sorted. */
-static int
-selected(struct cmd_ctx *ctx, const char *selector, struct ns_gather *g, struct mcle_err *err)
-{
-	struct kube_list_cb cb = { on_namespace, NULL, on_reset, on_done, g };
-
-	if (kube_list_namespaces_start(ctx->kube, selector, ctx->deadline, &cb, err) < 0)
-		return -1;
-	if (loop_wait(ctx->loop, gathered, g) < 0)
-		return mcle_err_set(err, MCLE_ECONFIG, "internal error: a listing stalled");
-	if (g->rc < 0)
-		return mcle_err_set(err, g->err.code, "%s", g->err.msg);
-	ns_list_sort(&g->names);
-	return 0;
-}
-
 static int
 status_all(struct cmd_ctx *ctx, const char *selector, struct mcle_err *err)
 {
 	struct lock_table t;
-	struct ns_gather g;
+	struct ns_list sel;
 	struct all_ctx a = { ctx, &t, NULL };
 	const struct lock_row *r;
 	size_t i, n;
 	int rc = 0;
 
 	memset(&t, 0, sizeof(t));
-	memset(&g, 0, sizeof(g));
-	ns_list_init(&g.names);
-	if (selector != NULL && (rc = selected(ctx, selector, &g, err)) == 0)
-		a.names = &g.names;
+	ns_list_init(&sel);
+	/* -l: the cluster's namespaces matching the selector, free ones too */
+	if (selector != NULL &&
+	    (rc = kube_namespaces(ctx->kube, ctx->loop, selector, ctx->deadline, &sel, err)) == 0)
+		a.names = &sel;
 	if (rc == 0 && (rc = engine_locks(ctx->store, ctx->deadline, &t, err)) == 0) {
 		n = a.names != NULL ? ns_list_count(a.names) : t.rows.n;
 		rc = output_leases(&ctx->out, row_view, &a, n, OUT_ARRAY, err);
@@ -138,7 +86,7 @@ status_all(struct cmd_ctx *ctx, const char *selector, struct mcle_err *err)
 			rc = mcle_err_set(err, r->bad->code, "%s", r->bad->msg);
 	}
 	lock_table_free(&t);
-	ns_list_free(&g.names);
+	ns_list_free(&sel);
 	return rc;
 }
 

@@ -11,7 +11,7 @@
 #include "election.h"
 #include "engine-gc.h"
 #include "engine-locks.h"
-#include "kube.h"
+#include "kube-namespaces.h"
 #include "log.h"
 
 /* One lock of a name that does not exist, and what gc did with it. */
@@ -26,59 +26,18 @@ struct gc_run {
 	const struct gc_params *gp;
 	struct vec rows;		/* struct gc_row */
 	struct ns_list exist;		/* the cluster's namespaces */
-	int done, rc;
-	struct mcle_err list_err;
 };
 
 /* --- the names that exist ----------------------------------------------------- */
-
-static int
-on_namespace(void *arg, const char *name, int terminating, struct mcle_err *err)
-{
-	struct gc_run *r = arg;
-
-	(void)terminating;	/* still there: its lock stays */
-	return ns_list_add(&r->exist, name, strlen(name), "namespace list", err);
-}
-
-static void
-on_ns_reset(void *arg)
-{
-	((struct gc_run *)arg)->exist.v.n = 0;
-}
-
-static void
-on_ns_done(void *arg, int rc, const struct mcle_err *err)
-{
-	struct gc_run *r = arg;
-
-	r->done = 1;
-	r->rc = rc;
-	if (rc < 0)
-		r->list_err = *err;
-}
-
-static int
-ns_listed(void *arg)
-{
-	return ((struct gc_run *)arg)->done;
-}
 
 /* Every namespace of the cluster (no selector: a lock outside it still has a name). */
 static int
 cluster_names(struct gc_run *r, struct mcle_err *err)
 {
-	struct kube_list_cb cb = { on_namespace, NULL, on_ns_reset, on_ns_done, r };
 	const struct gc_params *gp = r->gp;
 
-	if (kube_list_namespaces_start(gp->kube, NULL, gp->deadline, &cb, err) < 0)
-		return -1;
-	if (loop_wait(gp->store->params.loop, ns_listed, r) < 0)
-		return mcle_err_set(err, MCLE_ECONFIG, "internal error: a listing stalled");
-	if (r->rc < 0)
-		return mcle_err_set(err, r->list_err.code, "%s", r->list_err.msg);
-	ns_list_sort(&r->exist);
-	return 0;
+	return kube_namespaces(gp->kube, gp->store->params.loop, NULL, gp->deadline, &r->exist,
+			       err);
 }
 
 static int
