@@ -14,22 +14,13 @@ static int
 given_names(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
 {
 	const struct opts *o = ctx->opts;
-	char origin[300];
 
 	if (o->val[OPT_NAMESPACES] == NULL && o->val[OPT_NAMESPACES_FILE] == NULL)
 		return mcle_err_set(err, MCLE_EUSAGE,
 				    "which namespaces exist? give --namespaces or --namespaces-file "
 				    "(or use a cluster)");
-	if (o->val[OPT_NAMESPACES] != NULL) {
-		opts_origin(o, OPT_NAMESPACES, origin, sizeof(origin));
-		if (ns_list_csv(l, o->val[OPT_NAMESPACES], origin, err) < 0)
-			return -1;
-	}
-	if (o->val[OPT_NAMESPACES_FILE] != NULL &&
-	    ns_list_file(l, o->val[OPT_NAMESPACES_FILE], err) < 0) {
-		opts_blame(o, OPT_NAMESPACES_FILE, err);
+	if (cmd_given_namespaces(ctx, l, err) < 0)
 		return -1;
-	}
 	ns_list_sort(l);
 	return 0;
 }

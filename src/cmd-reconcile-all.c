@@ -15,21 +15,12 @@ static int
 given_namespaces(struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
 {
 	const struct opts *o = ctx->opts;
-	char origin[300];
 
 	if (ctx->st.namespace != NULL &&
 	    ns_list_add(l, ctx->st.namespace, strlen(ctx->st.namespace), "-n", err) < 0)
 		return -1;
-	if (o->val[OPT_NAMESPACES] != NULL) {
-		opts_origin(o, OPT_NAMESPACES, origin, sizeof(origin));
-		if (ns_list_csv(l, o->val[OPT_NAMESPACES], origin, err) < 0)
-			return -1;
-	}
-	if (o->val[OPT_NAMESPACES_FILE] != NULL &&
-	    ns_list_file(l, o->val[OPT_NAMESPACES_FILE], err) < 0) {
-		opts_blame(o, OPT_NAMESPACES_FILE, err);
+	if (cmd_given_namespaces(ctx, l, err) < 0)
 		return -1;
-	}
 	if (ns_list_count(l) == 0 && o->val[OPT_NAMESPACES] == NULL &&
 	    o->val[OPT_NAMESPACES_FILE] == NULL)
 		return mcle_err_set(err, MCLE_EUSAGE,

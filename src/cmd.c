@@ -1,10 +1,11 @@
-/* cmd.c - the command table and the help it generates. */
+/* cmd.c - the command table, the help it generates, and what commands share. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "namespaces.h"
 #include "parse.h"
 
 /* Alphabetical. */
@@ -162,3 +163,22 @@ const struct cmd_entry cmd_help_entry = {
 	.options = { OPT__COUNT },
 	.exec = help_exec,
 };
+
+int
+cmd_given_namespaces(const struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
+{
+	const struct opts *o = ctx->opts;
+	char origin[300];
+
+	if (o->val[OPT_NAMESPACES] != NULL) {
+		opts_origin(o, OPT_NAMESPACES, origin, sizeof(origin));
+		if (ns_list_csv(l, o->val[OPT_NAMESPACES], origin, err) < 0)
+			return -1;
+	}
+	if (o->val[OPT_NAMESPACES_FILE] != NULL &&
+	    ns_list_file(l, o->val[OPT_NAMESPACES_FILE], err) < 0) {
+		opts_blame(o, OPT_NAMESPACES_FILE, err);
+		return -1;
+	}
+	return 0;
+}

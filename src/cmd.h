@@ -98,4 +98,8 @@ void cmd_lease_job(const struct cmd_ctx *ctx, enum lease_kind kind, struct lease
  */
 int cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err);
 
+struct ns_list;
+/* Add the names of --namespaces and --namespaces-file to l (errors name where). */
+int cmd_given_namespaces(const struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err);
+
 #endif

@@ -203,12 +203,11 @@ check_object(const struct gcs_obj *f, const char *bucket, const char *name,
 	return 0;
 }
 
-int
-gcs_object_parse(const char *body, size_t len, const char *bucket, const char *name,
-		 const char *ns, mcle_time now, const char *what,
-		 struct store_entry *e, struct mcle_err *err)
+/* An object resource's body into f: JSON, an object, about bucket/name. */
+static int
+object_fields(const char *body, size_t len, const char *bucket, const char *name,
+	      const char *what, struct gcs_obj *f, struct mcle_err *err)
 {
-	struct gcs_obj f;
 	const char *why;
 	json_object *o;
 
@@ -219,9 +218,19 @@ gcs_object_parse(const char *body, size_t len, const char *bucket, const char *n
 		json_object_put(o);
 		return -1;
 	}
-	fields_from_tree(o, &f);
+	fields_from_tree(o, f);
 	json_object_put(o);
-	if (check_object(&f, bucket, name, what, err) < 0)
+	return check_object(f, bucket, name, what, err);
+}
+
+int
+gcs_object_parse(const char *body, size_t len, const char *bucket, const char *name,
+		 const char *ns, mcle_time now, const char *what,
+		 struct store_entry *e, struct mcle_err *err)
+{
+	struct gcs_obj f;
+
+	if (object_fields(body, len, bucket, name, what, &f, err) < 0)
 		return -1;
 	return entry_from(&f, ns, now, e, err);
 }
@@ -251,19 +260,8 @@ gcs_legacy_object_parse(const char *body, size_t len, const char *bucket, const 
 			const char *what, struct store_legacy *l, struct mcle_err *err)
 {
 	struct gcs_obj f;
-	const char *why;
-	json_object *o;
 
-	if ((o = json_parse(body, len, &why)) == NULL ||
-	    !json_object_is_type(o, json_type_object)) {
-		mcle_err_set(err, MCLE_ECORRUPT, "%s: malformed response: %s", what,
-			     o == NULL ? why : "not a JSON object");
-		json_object_put(o);
-		return -1;
-	}
-	fields_from_tree(o, &f);
-	json_object_put(o);
-	if (check_object(&f, bucket, name, what, err) < 0)
+	if (object_fields(body, len, bucket, name, what, &f, err) < 0)
 		return -1;
 	legacy_from(&f, l);
 	if (l->bad)
