@@ -127,7 +127,6 @@ value_starts(struct jstream *js)
 		l->index++;
 		l->key[0] = '\0';
 		l->key_len = 0;
-		l->key_ok = 0;
 	}
 }
 
@@ -256,7 +255,6 @@ end_string(struct jstream *js)
 			memcpy(l->key, js->tok, n);
 		l->key[n] = '\0';
 		l->key_len = total;
-		l->key_ok = total <= JSTREAM_KEY_MAX && memchr(l->key, '\0', n) == NULL;
 		js->tok_over = 0;
 		js->state = S_COLON;
 		return 0;
@@ -515,7 +513,9 @@ jstream_key(const struct jstream *js, int d)
 	if (d < 1 || d > js->depth)
 		return NULL;
 	l = &js->lv[d];
-	return l->is_array || !l->key_ok ? NULL : l->key;
+	if (l->is_array || l->key_len > JSTREAM_KEY_MAX || strlen(l->key) != l->key_len)
+		return NULL;
+	return l->key;
 }
 
 int

@@ -37,7 +37,6 @@ struct jstream_level {
 	size_t key_len;			/* its real length (> JSTREAM_KEY_MAX: cut) */
 	long index;			/* in an array: the element's index; else -1 */
 	int is_array;
-	int key_ok;			/* key is whole and holds no NUL: it may match */
 };
 
 struct jstream;
