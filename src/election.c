@@ -59,11 +59,36 @@ elect_foreign_err(const struct store_entry *cur, const struct elect_params *p,
 			    cur->rec.cluster, p->cluster);
 }
 
+/* HOST:PORT: a host name or address, one colon, a port of digits only. */
+static int
+is_host_port(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	size_t i, host = colon != NULL ? (size_t)(colon - s) : 0;
+
+	if (colon == NULL || host == 0 || colon[1] == '\0' || strlen(colon + 1) > 5 ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return 0;
+	for (i = 0; i < host; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:",
+			   s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 int
 elect_identity_is_url(const char *identity)
 {
-	return identity != NULL && (strncmp(identity, "https://", 8) == 0 ||
-				    strncmp(identity, "http://", 7) == 0);
+	return identity != NULL && (strstr(identity, "://") != NULL || is_host_port(identity));
+}
+
+int32_t
+elect_cadence_min(int64_t cadence, int64_t timeout)
+{
+	int64_t us = cadence + cadence / 10 + 2 * timeout;
+	int64_t s = us / MCLE_USEC + (us % MCLE_USEC != 0);
+
+	return s > INT32_MAX ? INT32_MAX : (int32_t)s;
 }
 
 /* Our fingerprint on what we write; without one, a renewal keeps the record's. */

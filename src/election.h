@@ -91,11 +91,21 @@ int elect_foreign_err(const struct store_entry *cur, const struct elect_params *
 		      const char *ns, struct mcle_err *err);
 
 /*
- * 1 if identity looks like an API server's URL (https://HOST[:PORT]), as
- * the original controller used: the same in many clusters (GKE's
+ * 1 if identity looks like an API server's URL (SCHEME://..., or HOST:PORT),
+ * as the original controller used: the same in many clusters (GKE's
  * https://34.118.224.1:443), so two clusters would be one identity.
  */
 int elect_identity_is_url(const char *identity);
+
+/*
+ * The shortest lease (seconds, rounded up) that outlasts the longest gap
+ * between two renewals of a namespace when passes start every `cadence`
+ * (usec; --interval moves each start by up to a tenth) and each pass may
+ * take its whole deadline `timeout` (usec), a pass that runs over starting
+ * the next at once: cadence x 1.1 + 2 x timeout (examples/deployment.yaml,
+ * mcle-migrate(1)).  A shorter lease lapses between passes.
+ */
+int32_t elect_cadence_min(int64_t cadence, int64_t timeout);
 
 /* acquire: CREATE, RENEW, TAKEOVER or BUSY.  cur may be NULL (absent). */
 enum elect_action elect_acquire(const struct store_entry *cur,

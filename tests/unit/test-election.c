@@ -264,6 +264,16 @@ test_fingerprint(void)
 	ok(elect_identity_is_url("http://10.0.0.1"), "... over http too");
 	ok(!elect_identity_is_url("cluster-eu-1"), "a cluster name is not a URL");
 	ok(!elect_identity_is_url(NULL), "no identity: not a URL");
+	ok(elect_identity_is_url("34.118.224.1:443"), "HOST:PORT as identity");
+	ok(elect_identity_is_url("kubernetes.default.svc:443"), "... a host name too");
+	ok(elect_identity_is_url("[fd00::1]:6443"), "... an IPv6 address too");
+	ok(!elect_identity_is_url("gke_proj_europe-west1_prod"), "a GKE context name is not");
+	ok(!elect_identity_is_url("team:a"), "a colon without a port is not");
+
+	/* the cadence rule: cadence x 1.1 + 2 x timeout, rounded up */
+	is_int(elect_cadence_min(10 * S, 8 * S), 27, "--interval 10s, --timeout 8: 27 s");
+	is_int(elect_cadence_min(60 * S, 30 * S), 126, "a one-minute CronJob, --timeout 30: 126 s");
+	is_int(elect_cadence_min(S + 1, 0), 2, "rounded up");
 }
 
 int
