@@ -47,9 +47,19 @@ json_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned 
 	return rc;
 }
 
+static int
+json_document(struct output *o, json_object *doc)
+{
+	int rc = print_object(o->out, doc, "");
+
+	fputc('\n', o->out);
+	return rc;
+}
+
 const struct output_format output_json = {
 	.name = "json",
 	.leases = json_leases,
 	.summary = NULL,	/* the rows say it all */
 	.ns_error = output_ns_error_line,	/* and in the row: "error", "errorReason" */
+	.document = json_document,
 };

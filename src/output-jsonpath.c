@@ -67,6 +67,17 @@ jp_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned fl
 	return rc;
 }
 
+static int
+jp_document(struct output *o, json_object *doc)
+{
+	struct jsonpath_root root;
+	char why[200];
+
+	memset(&root, 0, sizeof(root));
+	root.value = doc;	/* borrowed */
+	return jsonpath_execute(o->priv, &root, o->out, why, sizeof(why));
+}
+
 const struct output_format output_jsonpath = {
 	.name = "jsonpath",
 	.takes_arg = 1,
@@ -75,4 +86,5 @@ const struct output_format output_jsonpath = {
 	.leases = jp_leases,
 	.summary = NULL,
 	.ns_error = output_ns_error_line,
+	.document = jp_document,
 };

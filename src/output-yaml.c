@@ -128,8 +128,10 @@ emit_rows(yaml_emitter_t *em, output_view_fn get, void *arg, size_t n, unsigned 
 	return rc;
 }
 
+/* One document: rows (doc NULL) or a report (doc). */
 static int
-yaml_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags)
+yaml_emit(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags,
+	  json_object *doc)
 {
 	yaml_emitter_t em;
 	yaml_event_t ev;
@@ -144,7 +146,8 @@ yaml_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned 
 	if (rc == 0)
 		rc = emit(&em, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	if (rc == 0)
-		rc = emit_rows(&em, get, arg, n, flags, n != 1 || (flags & OUT_ARRAY));
+		rc = doc != NULL ? emit_object(&em, doc, 1) :
+		     emit_rows(&em, get, arg, n, flags, n != 1 || (flags & OUT_ARRAY));
 	if (rc == 0)
 		rc = emit(&em, &ev, yaml_document_end_event_initialize(&ev, 1));
 	if (rc == 0)
@@ -155,9 +158,22 @@ yaml_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned 
 	return rc;
 }
 
+static int
+yaml_leases(struct output *o, output_view_fn get, void *arg, size_t n, unsigned flags)
+{
+	return yaml_emit(o, get, arg, n, flags, NULL);
+}
+
+static int
+yaml_document(struct output *o, json_object *doc)
+{
+	return yaml_emit(o, NULL, NULL, 0, 0, doc);
+}
+
 const struct output_format output_yaml = {
 	.name = "yaml",
 	.leases = yaml_leases,
 	.summary = NULL,	/* the rows say it all */
 	.ns_error = output_ns_error_line,
+	.document = yaml_document,
 };

@@ -151,6 +151,81 @@ output_ns_error(struct output *o, const char *ns, const struct mcle_err *e,
 	return 0;
 }
 
+static const char *const severity_names[] = { "ok", "problem", "unchecked" };
+
+static json_object *
+findings_json(const struct output_finding *f, size_t n, size_t problems, size_t unchecked)
+{
+	json_object *doc = json_object_new_object(), *arr = json_object_new_array(), *row;
+	size_t i;
+	int rc = doc == NULL || arr == NULL;
+
+	rc |= json_add_int(doc, "schemaVersion", OUTPUT_SCHEMA_VERSION);
+	rc |= json_add_str(doc, "kind", "MigrateCheck");
+	rc |= json_add_int(doc, "problems", (int64_t)problems);
+	rc |= json_add_int(doc, "unchecked", (int64_t)unchecked);
+	for (i = 0; i < n && rc == 0; i++) {
+		row = json_object_new_object();
+		rc |= json_add_str(row, "check", f[i].check);
+		rc |= json_add_str(row, "subject", f[i].subject);
+		rc |= json_add_str(row, "severity", severity_names[f[i].severity]);
+		rc |= json_add_str(row, "message", f[i].message);
+		rc |= json_add_str(row, "fix", f[i].fix);
+		rc |= json_push(arr, row);	/* takes row, also on failure */
+	}
+	rc |= json_add(doc, "findings", arr);	/* takes arr */
+	if (rc != 0) {
+		json_object_put(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static void
+findings_text(struct output *o, const struct output_finding *f, size_t n, size_t problems,
+	      size_t unchecked)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(o->out, "%s %s: %s%s%s\n", f[i].check, f[i].subject, f[i].message,
+			f[i].fix != NULL ? "; fix: " : "", f[i].fix != NULL ? f[i].fix : "");
+	if (problems == 0)
+		fputs("no problems found", o->out);
+	else
+		fprintf(o->out, "%zu problem%s found", problems, problems == 1 ? "" : "s");
+	if (unchecked > 0)
+		fprintf(o->out, " (%zu check%s could not run)", unchecked,
+			unchecked == 1 ? "" : "s");
+	fputc('\n', o->out);
+}
+
+int
+output_findings(struct output *o, const struct output_finding *f, size_t n,
+		struct mcle_err *err)
+{
+	size_t i, problems = 0, unchecked = 0;
+	json_object *doc;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		problems += f[i].severity == OUT_PROBLEM;
+		unchecked += f[i].severity == OUT_UNCHECKED;
+	}
+	errno = 0;
+	if (o->fmt->document == NULL) {
+		findings_text(o, f, n, problems, unchecked);
+	} else {
+		if ((doc = findings_json(f, n, problems, unchecked)) == NULL)
+			return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
+		rc = o->fmt->document(o, doc);
+		json_object_put(doc);
+	}
+	if (rc < 0 || ferror(o->out))
+		return io_error(err);
+	return 0;
+}
+
 int
 output_ns_error_line(struct output *o, const char *ns, const struct mcle_err *e)
 {

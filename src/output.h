@@ -62,6 +62,8 @@ struct output_format {
 	int (*summary)(struct output *o, const struct pass_summary *s);
 	/* one namespace's failure, beside its row */
 	int (*ns_error)(struct output *o, const char *ns, const struct mcle_err *e);
+	/* a whole report as one JSON document (json, yaml, jsonpath); NULL: text lines */
+	int (*document)(struct output *o, json_object *doc);
 };
 
 struct output {
@@ -96,6 +98,27 @@ int output_views(struct output *o, const struct lease_view *v, size_t n, unsigne
 		 struct mcle_err *err);
 int output_summary(struct output *o, const struct pass_summary *s, struct mcle_err *err);
 int output_ns_error(struct output *o, const char *ns, const struct mcle_err *e,
+		    struct mcle_err *err);
+
+/* One finding of a check (mcle migrate --check). */
+struct output_finding {
+	const char *check;	/* "legacy-lock", "lease-duration", "crd", "identity", "scope" */
+	const char *subject;	/* what it is about: a namespace, the CRD, an identity */
+	int severity;		/* OUT_PROBLEM, OUT_OK or OUT_UNCHECKED */
+	const char *message;	/* what was found, one line */
+	const char *fix;	/* the command or step that fixes it, or NULL */
+};
+
+#define OUT_OK		0	/* found, nothing to do */
+#define OUT_PROBLEM	1	/* to fix before the cut-over */
+#define OUT_UNCHECKED	2	/* the check could not run: message says why */
+
+/*
+ * The findings: text, wide and name print one line each ("CHECK SUBJECT:
+ * MESSAGE; fix: FIX") and a last line counting the problems; json, yaml
+ * and jsonpath one document (mcle-json(7), "MigrateCheck").
+ */
+int output_findings(struct output *o, const struct output_finding *f, size_t n,
 		    struct mcle_err *err);
 
 /* Flush f and report a write error (e.g. >/dev/full) as MCLE_EIO. */
