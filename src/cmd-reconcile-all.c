@@ -33,20 +33,12 @@ static int
 cluster_options(struct cmd_ctx *ctx, struct ns_list *exclude, struct mcle_err *err)
 {
 	const struct opts *o = ctx->opts;
-	char origin[300];
 
 	if (o->src[OPT_NAMESPACES] != SRC_DEFAULT || o->src[OPT_NAMESPACES_FILE] != SRC_DEFAULT ||
 	    ctx->st.namespace != NULL)
 		return mcle_err_set(err, MCLE_EUSAGE,
 				    "with a cluster the namespaces come from it: use --selector or --exclude, or --no-cluster");
-	/* --exclude adds to the preset's (kube: the three kube-* namespaces) */
-	if (ns_list_preset(exclude, o->val[OPT_EXCLUDE_PRESET], err) < 0)
-		return -1;
-	opts_origin(o, OPT_EXCLUDE, origin, sizeof(origin));
-	if (*o->val[OPT_EXCLUDE] != '\0' && ns_list_csv(exclude, o->val[OPT_EXCLUDE], origin, err) < 0)
-		return -1;
-	ns_list_sort(exclude);
-	return 0;
+	return cmd_excluded(ctx, exclude, err);
 }
 
 /* The loop's own options: only with --interval. */

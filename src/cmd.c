@@ -14,6 +14,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_completion_entry,
 	&cmd_gc_entry,
 	&cmd_help_entry,
+	&cmd_migrate_entry,
 	&cmd_reconcile_all_entry,
 	&cmd_release_entry,
 	&cmd_renew_entry,
@@ -113,7 +114,8 @@ cmd_print_main_help(FILE *f)
 	print_globals(f);
 	fputs("\nOutput formats (-o): text, wide, json, yaml, name, jsonpath=TEMPLATE\n"
 	      "(kubectl's templates: -o 'jsonpath={range [*]}{.namespace}{\"\\n\"}{end}').\n", f);
-	fputs("\nExit status: 0 ok, 1 held by another identity, 2 usage error,\n"
+	fputs("\nExit status: 0 ok, 1 held by another identity (migrate --check:\n"
+	      "problems found), 2 usage error,\n"
 	      "3 lease lost, 4 temporarily unavailable, 5 configuration, credential,\n"
 	      "permission or data error, 6 reconcile-all: some namespaces failed,\n"
 	      "122 run: the command was stopped, its lease lost or not confirmed in\n"
@@ -180,5 +182,21 @@ cmd_given_namespaces(const struct cmd_ctx *ctx, struct ns_list *l, struct mcle_e
 		opts_blame(o, OPT_NAMESPACES_FILE, err);
 		return -1;
 	}
+	return 0;
+}
+
+int
+cmd_excluded(const struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err)
+{
+	const struct opts *o = ctx->opts;
+	char origin[300];
+
+	/* --exclude adds to the preset's (kube: the three kube-* namespaces) */
+	if (ns_list_preset(l, o->val[OPT_EXCLUDE_PRESET], err) < 0)
+		return -1;
+	opts_origin(o, OPT_EXCLUDE, origin, sizeof(origin));
+	if (*o->val[OPT_EXCLUDE] != '\0' && ns_list_csv(l, o->val[OPT_EXCLUDE], origin, err) < 0)
+		return -1;
+	ns_list_sort(l);
 	return 0;
 }

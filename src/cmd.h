@@ -60,6 +60,7 @@ extern const struct cmd_entry cmd_acquire_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_gc_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_migrate_entry;
 extern const struct cmd_entry cmd_reconcile_all_entry;
 extern const struct cmd_entry cmd_release_entry;
 extern const struct cmd_entry cmd_renew_entry;
@@ -101,5 +102,7 @@ int cmd_lease(struct cmd_ctx *ctx, enum lease_kind kind, struct mcle_err *err);
 struct ns_list;
 /* Add the names of --namespaces and --namespaces-file to l (errors name where). */
 int cmd_given_namespaces(const struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err);
+/* Add the names --exclude-preset and --exclude leave alone to l, sorted. */
+int cmd_excluded(const struct cmd_ctx *ctx, struct ns_list *l, struct mcle_err *err);
 
 #endif

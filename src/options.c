@@ -47,7 +47,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_ALL] = { OPT_ALL, "all", 'A', NULL, NULL,
 	  "every lease in the store", 0, 0, NULL },
 	[OPT_CHECK] = { OPT_CHECK, "check", 0, NULL, NULL,
-	  "exit 0 if --identity holds the lease, 1 if not", 0, 0, NULL },
+	  "status: exit 0 if --identity holds the lease, 1 if not; migrate: check, exit 1 "
+	  "on problems", 0, 0, NULL },
 	[OPT_NAMESPACES] = { OPT_NAMESPACES, "namespaces", 0, NULL, "NS,NS,...",
 	  "namespaces to reconcile when no cluster is configured", 0, 1, NULL },
 	[OPT_NAMESPACES_FILE] = { OPT_NAMESPACES_FILE, "namespaces-file", 0, NULL, "FILE",
@@ -110,6 +111,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "print what would be done, change nothing", 0, 0, NULL },
 	[OPT_MIN_EPOCH] = { OPT_MIN_EPOCH, "min-epoch", 0, NULL, "N",
 	  "the repaired lock's epoch is above N (when none can be salvaged)", 0, 0, NULL },
+	[OPT_CADENCE] = { OPT_CADENCE, "cadence", 0, NULL, "DURATION",
+	  "the time between passes when they are not a loop's (a CronJob's schedule)", 0, 0,
+	  NULL },
 };
 
 const struct opt_def *
@@ -452,6 +456,11 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 		if (duration_value(o, OPT_INTERVAL, 1, 86400, &v, err) < 0)
 			return -1;
 		st->interval = v * 1000000;
+	}
+	if (o->val[OPT_CADENCE] != NULL) {
+		if (duration_value(o, OPT_CADENCE, 1, 31 * 86400, &v, err) < 0)
+			return -1;
+		st->cadence = v * 1000000;
 	}
 	if (parse_int(o->val[OPT_UNHEALTHY_AFTER], 1, 1000, &v) < 0)
 		return bad_value(o, OPT_UNHEALTHY_AFTER, "expected a number from 1 to 1000", err);

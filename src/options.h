@@ -60,6 +60,7 @@ enum opt_id {
 	OPT_EXCLUDE_PRESET,
 	OPT_DRY_RUN,
 	OPT_MIN_EPOCH,
+	OPT_CADENCE,
 	OPT__COUNT
 };
 
@@ -125,6 +126,7 @@ struct settings {
 	int exclusive;			/* acquire --exclusive */
 	int64_t renew_every;		/* run: microseconds; 0: a third of the lease */
 	int64_t kill_grace;		/* run: microseconds; -1: the default */
+	int64_t cadence;		/* migrate: --cadence, microseconds; 0: not given */
 };
 
 const struct opt_def *opt_find_long(const char *name, size_t len);
