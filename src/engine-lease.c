@@ -189,6 +189,9 @@ engine_lease(struct lease_job *j, struct mcle_err *err)
 	}
 	if (j->have_resource && !j->duration_explicit && j->resource.spec_duration > 0)
 		j->p.duration = j->resource.spec_duration;
+	/* the lock records this cluster's fingerprint: our identity from another is refused */
+	if (j->kube != NULL && j->kind != LEASE_READ)
+		j->p.cluster = kube_fingerprint(j->kube, j->deadline);
 
 	if (j->kind == LEASE_RELEASE && j->have_resource && mark_not_leader(j, err) < 0)
 		return -1;

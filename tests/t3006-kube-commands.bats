@@ -54,8 +54,10 @@ clear_kube_log() {
 	run kube_requests
 	[ "${lines[0]}" = "GET $KUBE_GV/namespaces/team-a/leases/lease-gsc 404" ]
 	[ "${lines[1]}" = "POST $KUBE_GV/namespaces/team-a/leases 201" ]
-	[ "${lines[2]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
-	[ "${#lines[@]}" -eq 3 ]
+	# the cluster's fingerprint for the lock record (kube-system's UID)
+	[ "${lines[2]}" = "GET /api/v1/namespaces/kube-system 404" ]	# none in this stand-in
+	[ "${lines[3]}" = "PUT $KUBE_GV/namespaces/team-a/leases/lease-gsc/status 200" ]
+	[ "${#lines[@]}" -eq 4 ]
 	[ "$(lease east team-a 'j["spec"]')" = '{"holderIdentity": "east", "leaseDurationSeconds": 40}' ]
 	[ "$(lease east team-a '[j["status"][k] for k in ("isLeader", "observedHolderIdentity", "leaseTransitions", "epoch")]')" = '[true, "east", 1, 1]' ]
 	[ "$(lease east team-a 'T(j["status"]["observedExpireTime"]) - T(j["status"]["observedRenewTime"])')" = 40.0 ]
@@ -100,9 +102,9 @@ clear_kube_log() {
 	clear_kube_log east
 	as east renew -n team-a
 	assert_status 0
-	[ "$(kube_count GET .)" -eq 1 ]
+	[ "$(kube_count GET .)" -eq 2 ]	# the resource, kube-system (the fingerprint)
 	[ "$(kube_count PUT '/status$')" -eq 1 ]
-	[ "$(kube_count '*' .)" -eq 2 ]
+	[ "$(kube_count '*' .)" -eq 3 ]
 	[ "$(lease east team-a "T(j['status']['observedRenewTime']) > $first")" = true ]
 	[ "$(lease east team-a 'j["status"]["observedAcquireTime"]')" = "$acq" ]
 	[ "$(lease east team-a 'j["status"]["isLeader"]')" = true ]
