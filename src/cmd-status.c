@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "election.h"
 #include "engine-lease.h"
 #include "engine-locks.h"
 #include "kube-namespaces.h"
@@ -90,6 +91,34 @@ status_all(struct cmd_ctx *ctx, const char *selector, struct mcle_err *err)
 	return rc;
 }
 
+/*
+ * The Go controller's lock of the namespace, shown as status --all shows it
+ * (source legacy, held for 3 x its duration), when it is what decides:
+ * mcle's own lock is absent, or not live while the legacy one is live.
+ * Unreadable: the error status --all gives it.
+ */
+static int
+legacy_row(struct lease_result *res, int64_t skew, struct mcle_err *err)
+{
+	struct store_entry *e = &res->entry;
+	const struct store_legacy l = e->legacy;
+	enum legacy_verdict v = elect_legacy(&l, e->now, skew);
+
+	if (v == LEGACY_NONE || (res->found && (v == LEGACY_EXPIRED || elect_is_live(e, skew))))
+		return 0;
+	if (v == LEGACY_BAD)
+		return mcle_err_set(err, MCLE_ECORRUPT, "legacy lock '%s" STORE_LEGACY_SUFFIX
+				    "' is unreadable", e->name);
+	memset(&e->rec, 0, sizeof(e->rec));
+	snprintf(e->rec.holder, sizeof(e->rec.holder), "%s", l.holder);
+	e->rec.epoch = l.transitions;
+	e->rec.duration = l.duration > INT32_MAX / 3 ? INT32_MAX : 3 * l.duration;
+	e->updated = l.updated;
+	e->legacy.listed = 1;
+	res->found = 1;
+	return 0;
+}
+
 static int
 status_one(struct cmd_ctx *ctx, int check, struct mcle_err *err)
 {
@@ -100,6 +129,9 @@ status_one(struct cmd_ctx *ctx, int check, struct mcle_err *err)
 	if (check)
 		j.kube = NULL;	/* the answer is the store's: no need of the cluster */
 	if (engine_lease(&j, err) < 0)
+		return -1;
+	snprintf(j.res.entry.name, sizeof(j.res.entry.name), "%s", j.ns);
+	if (!check && legacy_row(&j.res, ctx->st.skew, err) < 0)
 		return -1;
 	memset(&v, 0, sizeof(v));
 	v.ns = j.ns;
