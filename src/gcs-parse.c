@@ -382,6 +382,17 @@ item_entry(const struct gcs_obj *f, const char *ns, struct gcs_item *it)
 	}
 }
 
+/* A legacy-only listing under a prefix (--legacy-locks gs://B/P): the name under it. */
+static const char *
+legacy_rel(const struct gcs_page *p, const char *name)
+{
+	size_t n = strlen(p->prefix);
+
+	if (p->legacy != 2 || n == 0)
+		return name;
+	return strncmp(name, p->prefix, n) == 0 && name[n] == '/' ? name + n + 1 : "";
+}
+
 /* An item is complete: keep its entry for the page, or skip it. */
 static int
 item_end(struct gcs_page *p)
@@ -402,7 +413,7 @@ item_end(struct gcs_page *p)
 			  "its name holds a NUL byte");
 		return 0;
 	}
-	if (gcs_legacy_name(f->name, lns) && (p->legacy || *p->prefix == '\0')) {
+	if (gcs_legacy_name(legacy_rel(p, f->name), lns) && (p->legacy || *p->prefix == '\0')) {
 		if (!p->legacy)
 			return 0;	/* not a lock of mcle's: a legacy lock, not asked for */
 		if ((it = vec_add(&p->items)) == NULL)

@@ -97,7 +97,8 @@ struct gcs_item {
 struct gcs_page {
 	/* the listing (borrowed, set by gcs_page_init) */
 	const char *bucket, *prefix, *url, *what;
-	int legacy;			/* 1: also legacy locks at the root (prefix ""); 2: only them */
+	int legacy;			/* 1: also legacy locks at the root (prefix ""); 2: only them
+					   (right under prefix: --legacy-locks gs://B/P) */
 	/* the page */
 	struct jstream js;
 	struct vec items;		/* struct gcs_item */

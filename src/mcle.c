@@ -177,6 +177,7 @@ setup(struct cmd_ctx *ctx, struct mcle_err *err)
 		sp.http = ctx->http;
 		sp.default_timeout = ctx->st.timeout;
 		sp.legacy_off = ctx->st.legacy_off;
+		sp.legacy_url = ctx->st.legacy_url;
 		if ((ctx->store = store_open(ctx->st.store, &sp, err)) == NULL) {
 			opts_blame(ctx->opts, OPT_STORE, err);	/* "invalid store" */
 			return -1;

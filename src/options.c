@@ -102,7 +102,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  "SIGTERM this long before SIGKILL (default 10s, at most a quarter of the lease)", 0,
 	  0, NULL },
 	[OPT_LEGACY_LOCKS] = { OPT_LEGACY_LOCKS, "legacy-locks", 0, "MCLE_LEGACY_LOCKS", "MODE",
-	  "the Go controller's locks at a gs:// bucket's root: auto (default) or off", 1, 1,
+	  "the Go controller's locks: auto (default: the gs:// store bucket's root), off, "
+	  "or where they are, gs://BUCKET[/PREFIX]", 1, 1,
 	  "auto" },
 	[OPT_EXCLUDE_PRESET] = { OPT_EXCLUDE_PRESET, "exclude-preset", 0, "MCLE_EXCLUDE_PRESET",
 	  "PRESET", "namespaces always left alone: kube (default: the kube-* three), "
@@ -466,8 +467,12 @@ command_settings(const struct opts *o, struct settings *st, struct mcle_err *err
 		return bad_value(o, OPT_UNHEALTHY_AFTER, "expected a number from 1 to 1000", err);
 	st->unhealthy_after = (int)v;
 	if (strcmp(o->val[OPT_LEGACY_LOCKS], "auto") != 0 &&
-	    strcmp(o->val[OPT_LEGACY_LOCKS], "off") != 0)
-		return bad_value(o, OPT_LEGACY_LOCKS, "expected 'auto' or 'off'", err);
+	    strcmp(o->val[OPT_LEGACY_LOCKS], "off") != 0 &&
+	    strncmp(o->val[OPT_LEGACY_LOCKS], "gs://", 5) != 0)
+		return bad_value(o, OPT_LEGACY_LOCKS,
+				 "expected 'auto', 'off' or gs://BUCKET[/PREFIX]", err);
+	if (strncmp(o->val[OPT_LEGACY_LOCKS], "gs://", 5) == 0)
+		st->legacy_url = o->val[OPT_LEGACY_LOCKS];
 	st->legacy_off = strcmp(o->val[OPT_LEGACY_LOCKS], "off") == 0;
 	st->log_format = o->val[OPT_LOG_FORMAT];
 	if (strcmp(st->log_format, "text") != 0 && strcmp(st->log_format, "json") != 0)

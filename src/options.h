@@ -121,6 +121,7 @@ struct settings {
 	int no_events;			/* --no-events */
 	const char *log_format;		/* --log-format: text or json */
 	int legacy_off;			/* --legacy-locks off */
+	const char *legacy_url;		/* --legacy-locks gs://BUCKET[/PREFIX], or NULL */
 	int quiet;			/* -q */
 	int64_t wait;			/* acquire, run: --wait, microseconds (0: try once) */
 	int exclusive;			/* acquire --exclusive */

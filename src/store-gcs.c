@@ -47,6 +47,11 @@ struct gcs {
 	char prefix[PREFIX_MAX + 1];	/* "" or "a/b", no slash at either end */
 	char base[BASE_MAX];		/* API base URL, no trailing slash */
 	char *bucket_esc;
+	/* where the legacy locks are: the bucket's root, or --legacy-locks gs://B[/P] */
+	char lbucket[BUCKET_MAX + 1];
+	char lprefix[PREFIX_MAX + 1];	/* "" or "a/b" */
+	char *lbucket_esc;
+	int lelsewhere;			/* not the store's bucket root */
 	struct cred *cred;		/* NULL: an emulator, no credentials */
 	struct http_client *http;
 };
@@ -86,25 +91,45 @@ valid_prefix(const char *p)
 	return 1;
 }
 
+/* BUCKET[/PREFIX] of url (what: "store", "legacy locks' location") into bucket, prefix. */
 static int
-parse_url(struct store *s, struct gcs *g, const char *rest, struct mcle_err *err)
+parse_location(const char *url, const char *rest, const char *what, char *bucket,
+	       char *prefix, struct mcle_err *err)
 {
 	size_t n = strcspn(rest, "/"), len;
 	const char *p = rest + n;
 
 	if (!valid_bucket(rest, n))
 		return mcle_err_set(err, MCLE_EUSAGE,
-				    "invalid store '%s': expected gs://BUCKET[/PREFIX] with a valid bucket name",
-				    s->url);
-	memcpy(g->bucket, rest, n);
+				    "invalid %s '%s': expected gs://BUCKET[/PREFIX] with a valid bucket name",
+				    what, url);
+	memcpy(bucket, rest, n);
+	bucket[n] = '\0';
 	if (*p == '/')
 		p++;
 	if (!valid_prefix(p) || *p == '/')
-		return mcle_err_set(err, MCLE_EUSAGE, "invalid store '%s': bad prefix", s->url);
-	snprintf(g->prefix, sizeof(g->prefix), "%s", p);
-	len = strlen(g->prefix);
-	while (len > 0 && g->prefix[len - 1] == '/')
-		g->prefix[--len] = '\0';
+		return mcle_err_set(err, MCLE_EUSAGE, "invalid %s '%s': bad prefix", what, url);
+	snprintf(prefix, PREFIX_MAX + 1, "%s", p);
+	len = strlen(prefix);
+	while (len > 0 && prefix[len - 1] == '/')
+		prefix[--len] = '\0';
+	return 0;
+}
+
+static int
+parse_url(struct store *s, struct gcs *g, const char *rest, struct mcle_err *err)
+{
+	const char *l = s->params.legacy_url;
+
+	if (parse_location(s->url, rest, "store", g->bucket, g->prefix, err) < 0)
+		return -1;
+	if (l == NULL)
+		return parse_location(s->url, g->bucket, "store", g->lbucket, g->lprefix, err);
+	if (strncmp(l, "gs://", 5) != 0 ||
+	    parse_location(l, l + 5, "legacy locks' location", g->lbucket, g->lprefix, err) < 0)
+		return mcle_err_set(err, MCLE_EUSAGE, "invalid legacy locks' location '%s': "
+				    "expected gs://BUCKET[/PREFIX]", l);
+	g->lelsewhere = strcmp(g->lbucket, g->bucket) != 0 || *g->lprefix != '\0';
 	return 0;
 }
 
@@ -156,6 +181,7 @@ gcs_close(struct store *s)
 	http_client_free(g->http);
 	cred_free(g->cred);
 	free(g->bucket_esc);
+	free(g->lbucket_esc);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -168,7 +194,8 @@ gcs_open(struct store *s, const char *rest, struct mcle_err *err)
 		return -1;
 	if (s->params.http == NULL)
 		return mcle_err_set(err, MCLE_ECONFIG, "internal error: gs:// needs an HTTP engine");
-	if ((g->bucket_esc = http_escape(g->bucket)) == NULL) {
+	if ((g->bucket_esc = http_escape(g->bucket)) == NULL ||
+	    (g->lbucket_esc = http_escape(g->lbucket)) == NULL) {
 		mcle_err_set(err, MCLE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -513,17 +540,25 @@ submit_patch_or_delete(struct gcall *c, struct mcle_err *err)
 /* --- legacy locks (the Go controller's NS-lease-gsc at the bucket root) --- */
 
 #define LEGACY_FIELDS "name,bucket,generation,updated,metadata"
+#define LEGACY_NAME_MAX (PREFIX_MAX + 1 + MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX))
+
+/* [LPREFIX/]NS-lease-gsc */
+static void
+legacy_name(const struct gcs *g, const char *ns, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s" STORE_LEGACY_SUFFIX, g->lprefix, *g->lprefix ? "/" : "", ns);
+}
 
 static int
 legacy_url(const struct gcs *g, const char *ns, const char *query, char *buf, size_t size)
 {
-	char name[MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX)], *esc;
+	char name[LEGACY_NAME_MAX], *esc;
 	int n;
 
-	snprintf(name, sizeof(name), "%s" STORE_LEGACY_SUFFIX, ns);
+	legacy_name(g, ns, name, sizeof(name));
 	if ((esc = http_escape(name)) == NULL)
 		return -1;
-	n = snprintf(buf, size, "%s/storage/v1/b/%s/o/%s?%s", g->base, g->bucket_esc, esc, query);
+	n = snprintf(buf, size, "%s/storage/v1/b/%s/o/%s?%s", g->base, g->lbucket_esc, esc, query);
 	free(esc);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
@@ -537,11 +572,11 @@ legacy_done(void *arg, struct http_call *h)
 	struct gcall *c = arg;
 	struct store_op *op = c->op;
 	struct gcs *g = priv(c->s);
-	char name[MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX)];
+	char name[LEGACY_NAME_MAX];
 	mcle_time now;
 
 	op->rc = -1;
-	snprintf(name, sizeof(name), "%s" STORE_LEGACY_SUFFIX, op->name);
+	legacy_name(g, op->name, name, sizeof(name));
 	if (h->rc < 0) {
 		mcle_err_set(&op->err, h->err.code, "%s: %s", c->what, h->err.msg);
 	} else if (c->step == 1 && (h->resp.status == 404 || h->resp.status == 412)) {
@@ -554,7 +589,7 @@ legacy_done(void *arg, struct http_call *h)
 	} else if (c->step == 1) {
 		gcs_legacy_body_parse(h->resp.body, h->resp.len, &op->out.legacy);
 		op->rc = 0;
-	} else if (gcs_legacy_object_parse(h->resp.body, h->resp.len, g->bucket, name, c->what,
+	} else if (gcs_legacy_object_parse(h->resp.body, h->resp.len, g->lbucket, name, c->what,
 					   &op->out.legacy, &op->err) == 0) {
 		op->out.now = now;
 		/* mcle's own takeover: superseded, its body is not needed */
@@ -627,7 +662,7 @@ submit_legacy_take(struct gcall *c, struct mcle_err *err)
 {
 	struct gcs *g = priv(c->s);
 	struct http_request req;
-	char url[URL_MAX], name[MCLE_NAMESPACE_MAX + sizeof(STORE_LEGACY_SUFFIX)], epoch[24];
+	char url[URL_MAX], name[LEGACY_NAME_MAX], epoch[24];
 	char *rec = NULL, *js = NULL, *body = NULL;
 	json_object *o = json_object_new_object(), *md = json_object_new_object();
 	int64_t gen;
@@ -638,7 +673,7 @@ submit_legacy_take(struct gcall *c, struct mcle_err *err)
 		json_object_put(md);
 		return mcle_err_set(err, MCLE_ECORRUPT, "%s: invalid expected generation", c->what);
 	}
-	snprintf(name, sizeof(name), "%s" STORE_LEGACY_SUFFIX, c->op->name);
+	legacy_name(g, c->op->name, name, sizeof(name));
 	snprintf(epoch, sizeof(epoch), "%" PRId64, c->op->rec.epoch);
 	if (json_add_str(md, "mcleEpoch", epoch) < 0 || json_add_str(o, "name", name) < 0 ||
 	    json_add_str(o, "contentType", "application/json") < 0) {
@@ -660,7 +695,7 @@ submit_legacy_take(struct gcall *c, struct mcle_err *err)
 	}
 	if (snprintf(url, sizeof(url), "%s/upload/storage/v1/b/%s/o?uploadType=multipart"
 		     "&ifGenerationMatch=%" PRId64 "&projection=noAcl&fields=" LEGACY_FIELDS,
-		     g->base, g->bucket_esc, gen) >= (int)sizeof(url))
+		     g->base, g->lbucket_esc, gen) >= (int)sizeof(url))
 		goto out;
 	base_request(c, &req, "POST", url);
 	req.body = body;
@@ -771,14 +806,15 @@ root_listing(struct gcall *c)
 {
 	struct gcs *g = priv(c->s);
 
-	if (c->root || !c->op->legacy || !store_legacy(c->s) || *g->prefix == '\0')
+	if (c->root || !c->op->legacy || !store_legacy(c->s) ||
+	    (*g->prefix == '\0' && !g->lelsewhere))
 		return 0;
 	c->root = 1;
 	free(c->token);
 	c->token = NULL;
 	c->seen.n = 0;
 	gcs_page_free(&c->page);
-	gcs_page_init(&c->page, g->bucket, "", c->s->url, c->what);
+	gcs_page_init(&c->page, g->lbucket, g->lprefix, c->s->url, c->what);
 	c->page.legacy = 2;
 	return 1;
 }
@@ -823,17 +859,20 @@ list_fetch(struct gcall *c, struct mcle_err *err)
 	char url[URL_MAX], pfx[PREFIX_MAX + 2], *pfx_esc, *tok_esc;
 	int n;
 
-	snprintf(pfx, sizeof(pfx), "%s%s", c->root ? "" : g->prefix,
-		 !c->root && *g->prefix ? "/" : "");
+	/* the root (or the legacy locks' prefix), or the store's prefix */
+	snprintf(pfx, sizeof(pfx), "%s%s", c->root ? g->lprefix : g->prefix,
+		 *(c->root ? g->lprefix : g->prefix) ? "/" : "");
 	pfx_esc = http_escape(pfx);
 	tok_esc = http_escape(c->token != NULL ? c->token : "");
-	/* the root's legacy locks only: GCS filters by name (matchGlob) */
+	/* the legacy locks only: GCS filters by name (matchGlob) */
 	n = pfx_esc == NULL || tok_esc == NULL ? -1 :
-	    snprintf(url, sizeof(url), "%s/storage/v1/b/%s/o?%s%s%s%s&maxResults=%d"
+	    snprintf(url, sizeof(url), "%s/storage/v1/b/%s/o?%s%s%s%s%s%s&maxResults=%d"
 		     "&projection=noAcl&fields=" LIST_FIELDS "%s%s",
-		     g->base, g->bucket_esc, *pfx ? "prefix=" : "", pfx_esc, *pfx ? "&" : "",
-		     /* '*' never matches a '/': the root's objects only */
-		     c->root ? "matchGlob=%2A" STORE_LEGACY_SUFFIX : "delimiter=%2F", GCS_PAGE_SIZE,
+		     g->base, c->root ? g->lbucket_esc : g->bucket_esc, *pfx ? "prefix=" : "",
+		     pfx_esc, *pfx ? "&" : "", c->root ? "matchGlob=" : "",
+		     c->root ? pfx_esc : "",
+		     /* '*' never matches a '/': the objects right under it only */
+		     c->root ? "%2A" STORE_LEGACY_SUFFIX : "delimiter=%2F", GCS_PAGE_SIZE,
 		     *tok_esc ? "&pageToken=" : "", tok_esc);
 	free(pfx_esc);
 	free(tok_esc);
@@ -872,7 +911,8 @@ gcs_submit(struct store *s, struct store_op *op, struct mcle_err *err)
 		rc = submit_legacy_take(c, err);
 		break;
 	default:
-		if (op->legacy && store_legacy(s) && *priv(s)->prefix == '\0')
+		if (op->legacy && store_legacy(s) && *priv(s)->prefix == '\0' &&
+		    !priv(s)->lelsewhere)
 			c->page.legacy = 1;
 		c->stream.begin = stream_begin;
 		c->stream.data = stream_data;

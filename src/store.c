@@ -47,6 +47,11 @@ store_open(const char *url, const struct store_params *params,
 			     url);
 		return NULL;
 	}
+	if (params->legacy_url != NULL && !(ops->caps & STORE_CAP_LEGACY)) {
+		mcle_err_set(err, MCLE_EUSAGE, "legacy locks at '%s' need a gs:// store, not '%s'",
+			     params->legacy_url, url);
+		return NULL;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->url = strdup(url)) == NULL ||
 	    (ops->priv_size > 0 && (s->priv = calloc(1, ops->priv_size)) == NULL)) {

@@ -151,6 +151,7 @@ struct store_params {
 	struct http_engine *http;	/* for backends that speak HTTP (may be NULL) */
 	int64_t default_timeout;	/* usec, for an op without a deadline */
 	int legacy_off;			/* --legacy-locks off: no legacy locks */
+	const char *legacy_url;		/* --legacy-locks gs://B[/P]: there; NULL: the root */
 };
 
 struct store {

@@ -34,7 +34,7 @@ static int violations, checks;
 static void
 fresh(void)
 {
-	struct store_params sp = { lp, NULL, 10 * SEC, 0 };
+	struct store_params sp = { lp, NULL, 10 * SEC, 0, NULL };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	store_close(st);

@@ -21,7 +21,7 @@ static struct store *st;
 static struct store *
 fresh(void)
 {
-	struct store_params sp = { lp, NULL, 10 * SEC, 0 };
+	struct store_params sp = { lp, NULL, 10 * SEC, 0, NULL };
 	struct mcle_err err = MCLE_ERR_INIT;
 
 	store_close(st);

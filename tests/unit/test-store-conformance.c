@@ -113,7 +113,7 @@ floor_checks(struct store *s)
 static void
 conform(const char *url)
 {
-	struct store_params sp = { lp, he, 20 * MCLE_USEC, 0 };
+	struct store_params sp = { lp, he, 20 * MCLE_USEC, 0, NULL };
 	struct mcle_err err = MCLE_ERR_INIT;
 	char versions[VERSIONS_MAX][STORE_VERSION_MAX + 1], name[80];
 	struct lease_record r1 = rec("c1", 1), r2 = rec("c2", 2);
