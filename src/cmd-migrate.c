@@ -48,6 +48,7 @@ migrate_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	mp.kube = ctx->kube;
 	mp.loop = ctx->loop;
 	mp.identity = ctx->st.identity;
+	mp.legacy_at = ctx->st.legacy_url;
 	mp.duration = ctx->st.lease_duration;
 	mp.duration_explicit = ctx->opts->src[OPT_LEASE_DURATION] != SRC_DEFAULT;
 	mp.cadence_what = what;

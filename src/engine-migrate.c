@@ -154,9 +154,17 @@ scan_store(struct mig *m, struct mcle_err *err)
 static void
 legacy_url(const struct mig *m, const char *ns, char *buf, size_t len)
 {
-	const char *url = m->mp->store->url, *b = strncmp(url, "gs://", 5) == 0 ? url + 5 : url;
+	const char *at = m->mp->legacy_at, *url = m->mp->store->url;
+	const char *b = strncmp(url, "gs://", 5) == 0 ? url + 5 : url;
 	size_t n = strcspn(b, "/");
 
+	if (at != NULL) {	/* --legacy-locks gs://BUCKET[/PREFIX] */
+		n = strlen(at);
+		while (n > 5 && at[n - 1] == '/')
+			n--;
+		snprintf(buf, len, "%.*s/%s" STORE_LEGACY_SUFFIX, (int)n, at, ns);
+		return;
+	}
 	snprintf(buf, len, "gs://%.*s/%s" STORE_LEGACY_SUFFIX, (int)n, b, ns);
 }
 
@@ -168,6 +176,13 @@ legacy_finding(struct mig *m, const char *ns, const struct store_legacy *l, mcle
 
 	time_format(elect_legacy_expire(l), when);
 	legacy_url(m, ns, url, sizeof(url));
+	if (m->mp->identity != NULL && l->read && !l->bad &&
+	    strcmp(l->holder, m->mp->identity) == 0) {
+		f = add(m, C_IDENTITY, OUT_PROBLEM, l->holder);
+		SAY(f, message, "this identity is the Go controller's holder of %s: mcle and it "
+		    "would be one holder", url);
+		SAY(f, fix, "--identity NAME unique to this cluster");
+	}
 	switch (elect_legacy(l, now, m->mp->skew)) {
 	case LEGACY_LIVE:
 		f = add(m, C_LEGACY, OUT_PROBLEM, ns);
@@ -614,7 +629,7 @@ report(struct mig *m, size_t *problems, struct mcle_err *err)
 {
 	struct output_finding *of;
 	const struct finding *f;
-	size_t i;
+	size_t c, i, n;
 	int rc;
 
 	add_more(m);
@@ -622,16 +637,22 @@ report(struct mig *m, size_t *problems, struct mcle_err *err)
 		return mcle_err_set(err, m->err.code, "%s", m->err.msg);
 	if ((of = calloc(m->findings.n + 1, sizeof(*of))) == NULL)
 		return mcle_err_set(err, MCLE_ENOMEM, "out of memory");
-	for (i = 0; i < m->findings.n; i++) {
-		f = vec_at(&m->findings, i);
-		of[i].check = f->check;
-		of[i].subject = f->subject;
-		of[i].severity = f->severity;
-		of[i].message = f->message;
-		of[i].fix = f->fix[0] != '\0' ? f->fix : NULL;
-		*problems += f->severity == OUT_PROBLEM;
+	/* in the order of the checks, each check's in the order found */
+	for (c = 0, n = 0; c < sizeof(checks) / sizeof(checks[0]); c++) {
+		for (i = 0; i < m->findings.n; i++) {
+			f = vec_at(&m->findings, i);
+			if (f->check != checks[c])
+				continue;
+			of[n].check = f->check;
+			of[n].subject = f->subject;
+			of[n].severity = f->severity;
+			of[n].message = f->message;
+			of[n].fix = f->fix[0] != '\0' ? f->fix : NULL;
+			*problems += f->severity == OUT_PROBLEM;
+			n++;
+		}
 	}
-	rc = output_findings(m->mp->out, of, m->findings.n, err);
+	rc = output_findings(m->mp->out, of, n, err);
 	free(of);
 	return rc;
 }

@@ -37,6 +37,7 @@ struct migrate_params {
 	struct kube_client *kube;	/* NULL: no cluster */
 	struct loop *loop;
 	const char *identity;		/* --identity, or NULL */
+	const char *legacy_at;		/* --legacy-locks gs://BUCKET[/PREFIX], or NULL */
 	int32_t duration;		/* --lease-duration */
 	int duration_explicit;		/* given explicitly: it wins over each spec */
 	int64_t cadence;		/* usec between passes; 0: unknown */

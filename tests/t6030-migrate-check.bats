@@ -25,17 +25,18 @@ teardown() {
 	kube_test_teardown
 }
 
-# seed_legacy NS HOLDER DURATION TRANSITIONS: the original's exact format
-# (json.Marshal of its LeaderElectionRecord, RFC 3339 in seconds), uploaded
-# without preconditions or custom metadata, at the bucket root.
+# seed_legacy NS HOLDER DURATION TRANSITIONS [PREFIX/]: the original's exact
+# format (json.Marshal of its LeaderElectionRecord, RFC 3339 in seconds),
+# uploaded without preconditions or custom metadata, at the bucket root.
 seed_legacy() {
 	"$PYTHON3" - "$GCS_URL" "$@" <<'EOP'
 import json, sys, time, urllib.request
-base, ns, holder, duration, transitions = sys.argv[1:]
+base, ns, holder, duration, transitions = sys.argv[1:6]
+prefix = sys.argv[6] if len(sys.argv) > 6 else ""
 now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 rec = '{"holderIdentity":%s,"leaseDurationSeconds":%d,"acquireTime":"%s","renewTime":"%s","leaderTransitions":%d}' % (
     json.dumps(holder), int(duration), now, now, int(transitions))
-res = json.dumps({"name": ns + "-lease-gsc"})
+res = json.dumps({"name": prefix + ns + "-lease-gsc"})
 body = ("--b\r\nContent-Type: application/json\r\n\r\n%s\r\n"
         "--b\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n" % (res, rec)).encode()
 req = urllib.request.Request(base + "/upload/storage/v1/b/bkt/o?uploadType=multipart",
@@ -214,6 +215,21 @@ check() {
 	check --identity 34.118.224.1:443 --cadence 1m --lease-duration 150 --exclude-preset gke
 	assert_status 1
 	assert_match '^identity 34.118.224.1:443: --identity looks like an API server URL .*; fix: --identity NAME unique to this cluster'
+}
+
+@test "d. this identity as a legacy lock's holder, the legacy locks elsewhere (--legacy-locks)" {
+	kube_start --crd "$KUBE_CRD" --namespaces team-a
+	seed_legacy team-a cluster-a 15 7 old/
+	kube_clear_logs
+	check --identity cluster-a --cadence 1m --lease-duration 150 --exclude-preset gke \
+		--legacy-locks gs://bkt/old
+	assert_status 1
+	assert_match "^legacy-lock team-a: gs://bkt/old/team-a-lease-gsc is live: held by 'cluster-a' "
+	assert_match "^identity cluster-a: this identity is the Go controller's holder of gs://bkt/old/team-a-lease-gsc: .*; fix: --identity NAME unique to this cluster"
+	# the legacy lines first, then the identity's, whatever order they were found in
+	[ "$(printf '%s\n' "$output" | grep -n '^legacy-lock' | cut -d: -f1)" -lt \
+	  "$(printf '%s\n' "$output" | grep -n '^identity' | cut -d: -f1)" ]
+	only_reads
 }
 
 @test "e. scope: the namespaces the Go controller left alone, counted and listed; --exclude-preset gke" {
