@@ -173,3 +173,26 @@ gcs_test_setup() {
 	gcs_test_env || return 1
 	gcs_store_start "$@"
 }
+
+# gcs_seed_legacy NS HOLDER DURATION TRANSITIONS [BUCKET [PREFIX/]]: a lock
+# of the Go controller in its exact format (json.Marshal of its
+# LeaderElectionRecord; metav1.Time is RFC 3339 in seconds), uploaded as its
+# Writer does (no preconditions, no custom metadata) as NS-lease-gsc at the
+# root of BUCKET (default bkt) or under PREFIX/.
+gcs_seed_legacy() {
+	"${PYTHON3:-/usr/bin/python3}" - "$GCS_URL" "$@" <<'EOP'
+import json, sys, time, urllib.request
+base, ns, holder, duration, transitions = sys.argv[1:6]
+bucket = sys.argv[6] if len(sys.argv) > 6 else "bkt"
+prefix = sys.argv[7] if len(sys.argv) > 7 else ""
+now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+rec = '{"holderIdentity":%s,"leaseDurationSeconds":%d,"acquireTime":"%s","renewTime":"%s","leaderTransitions":%d}' % (
+    json.dumps(holder), int(duration), now, now, int(transitions))
+res = json.dumps({"name": prefix + ns + "-lease-gsc"})
+body = ("--b\r\nContent-Type: application/json\r\n\r\n%s\r\n"
+        "--b\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n" % (res, rec)).encode()
+req = urllib.request.Request(base + "/upload/storage/v1/b/%s/o?uploadType=multipart" % bucket,
+    data=body, headers={"Content-Type": "multipart/related; boundary=b"})
+urllib.request.urlopen(req).read()
+EOP
+}

@@ -16,23 +16,10 @@ teardown() {
 	gcs_stop
 }
 
-# seed_legacy NS HOLDER DURATION TRANSITIONS: the original's exact format,
-# as its Writer uploads it (json.Marshal of LeaderElectionRecord; metav1.Time
-# is RFC 3339 in seconds), no preconditions, no custom metadata.
+# seed_legacy NS HOLDER DURATION TRANSITIONS: the original's exact format
+# (gcs-helpers.bash)
 seed_legacy() {
-	"$PYTHON3" - "$GCS_URL" "$@" <<'EOP'
-import json, sys, time, urllib.request
-base, ns, holder, duration, transitions = sys.argv[1:]
-now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-rec = '{"holderIdentity":%s,"leaseDurationSeconds":%d,"acquireTime":"%s","renewTime":"%s","leaderTransitions":%d}' % (
-    json.dumps(holder), int(duration), now, now, int(transitions))
-res = json.dumps({"name": ns + "-lease-gsc"})
-body = ("--b\r\nContent-Type: application/json\r\n\r\n%s\r\n"
-        "--b\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n" % (res, rec)).encode()
-req = urllib.request.Request(base + "/upload/storage/v1/b/bkt/o?uploadType=multipart",
-    data=body, headers={"Content-Type": "multipart/related; boundary=b"})
-urllib.request.urlopen(req).read()
-EOP
+	gcs_seed_legacy "$@"
 }
 
 GO_ID=https://34.118.224.1:443

@@ -25,24 +25,8 @@ teardown() {
 	kube_test_teardown
 }
 
-# seed_legacy NS HOLDER DURATION TRANSITIONS [PREFIX/]: the original's exact
-# format (json.Marshal of its LeaderElectionRecord, RFC 3339 in seconds),
-# uploaded without preconditions or custom metadata, at the bucket root.
-seed_legacy() {
-	"$PYTHON3" - "$GCS_URL" "$@" <<'EOP'
-import json, sys, time, urllib.request
-base, ns, holder, duration, transitions = sys.argv[1:6]
-prefix = sys.argv[6] if len(sys.argv) > 6 else ""
-now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-rec = '{"holderIdentity":%s,"leaseDurationSeconds":%d,"acquireTime":"%s","renewTime":"%s","leaderTransitions":%d}' % (
-    json.dumps(holder), int(duration), now, now, int(transitions))
-res = json.dumps({"name": prefix + ns + "-lease-gsc"})
-body = ("--b\r\nContent-Type: application/json\r\n\r\n%s\r\n"
-        "--b\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n" % (res, rec)).encode()
-req = urllib.request.Request(base + "/upload/storage/v1/b/bkt/o?uploadType=multipart",
-    data=body, headers={"Content-Type": "multipart/related; boundary=b"})
-urllib.request.urlopen(req).read()
-EOP
+seed_legacy() {	# NS HOLDER DURATION TRANSITIONS [PREFIX/]: at the root of bkt
+	gcs_seed_legacy "$1" "$2" "$3" "$4" bkt "${5-}"
 }
 
 # a Lease resource as the original controller created it (spec 15 s)
@@ -74,6 +58,15 @@ check() {
 	[ "${lines[-1]}" = "no problems found" ]
 	assert_no_match 'fix:'
 	only_reads
+	# one document in the structured formats
+	check --identity cluster-a --cadence 1m --lease-duration 150 --exclude-preset gke \
+		-o jsonpath='{.kind} {.problems} {.findings[0].check} {.findings[0].severity}'
+	assert_status 0
+	[ "$output" = "MigrateCheck 0 crd ok" ]
+	check --identity cluster-a --cadence 1m --lease-duration 150 --exclude-preset gke -o yaml
+	assert_status 0
+	assert_match '^kind: MigrateCheck$'
+	assert_match '^  severity: ok$'
 }
 
 @test "a. legacy locks: live, expired and taken over, the holder as written, exit 1" {

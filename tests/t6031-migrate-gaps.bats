@@ -23,24 +23,8 @@ teardown() {
 	kube_test_teardown
 }
 
-# seed_legacy NS HOLDER DURATION TRANSITIONS [BUCKET [PREFIX/]]: the
-# original's exact format, at the bucket's root or under PREFIX/
-seed_legacy() {
-	"$PYTHON3" - "$GCS_URL" "$@" <<'EOP'
-import json, sys, time, urllib.request
-base, ns, holder, duration, transitions = sys.argv[1:6]
-bucket = sys.argv[6] if len(sys.argv) > 6 else "bkt"
-prefix = sys.argv[7] if len(sys.argv) > 7 else ""
-now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-rec = '{"holderIdentity":%s,"leaseDurationSeconds":%d,"acquireTime":"%s","renewTime":"%s","leaderTransitions":%d}' % (
-    json.dumps(holder), int(duration), now, now, int(transitions))
-res = json.dumps({"name": prefix + ns + "-lease-gsc"})
-body = ("--b\r\nContent-Type: application/json\r\n\r\n%s\r\n"
-        "--b\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n" % (res, rec)).encode()
-req = urllib.request.Request(base + "/upload/storage/v1/b/%s/o?uploadType=multipart" % bucket,
-    data=body, headers={"Content-Type": "multipart/related; boundary=b"})
-urllib.request.urlopen(req).read()
-EOP
+seed_legacy() {	# NS HOLDER DURATION TRANSITIONS [BUCKET [PREFIX/]]
+	gcs_seed_legacy "$@"
 }
 
 # gcs_object_in BUCKET NAME EXPR: gcs_object in another bucket
