@@ -55,6 +55,7 @@ migrate_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 	mp.timeout = ctx->st.timeout;
 	mp.skew = ctx->st.skew;
 	mp.preset = ctx->opts->val[OPT_EXCLUDE_PRESET];
+	mp.selector = ctx->opts->val[OPT_SELECTOR];
 	mp.exclude = &exclude;
 	mp.names = &names;
 	mp.deadline = ctx->deadline;
@@ -76,7 +77,7 @@ migrate_exec(struct cmd_ctx *ctx, struct mcle_err *err)
 
 const struct cmd_entry cmd_migrate_entry = {
 	.name = "migrate",
-	.usage = "--check [--interval DURATION | --cadence DURATION] [--exclude NS,...] [--exclude-preset PRESET] [--namespaces NS,... | --namespaces-file FILE] [options]",
+	.usage = "--check [--interval DURATION | --cadence DURATION] [--selector SELECTOR] [--exclude NS,...] [--exclude-preset PRESET] [--namespaces NS,... | --namespaces-file FILE] [options]",
 	.summary = "check what stands in the way of replacing the Go controller",
 	.help = "Check, reading only, what stands in the way of replacing the Go\n"
 		"controller (leaderelection.600lyy.io): its lock objects (live,\n"
@@ -88,7 +89,7 @@ const struct cmd_entry cmd_migrate_entry = {
 		"finding with the command that fixes it.  Exits 0 when there is\n"
 		"nothing to fix, 1 when there is.",
 	.flags = CMD_NEEDS_STORE | CMD_NEEDS_CLUSTER,
-	.options = { OPT_CHECK, OPT_INTERVAL, OPT_CADENCE, OPT_EXCLUDE, OPT_EXCLUDE_PRESET,
-		     OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT__COUNT },
+	.options = { OPT_CHECK, OPT_INTERVAL, OPT_CADENCE, OPT_SELECTOR, OPT_EXCLUDE,
+		     OPT_EXCLUDE_PRESET, OPT_NAMESPACES, OPT_NAMESPACES_FILE, OPT__COUNT },
 	.exec = migrate_exec,
 };

@@ -594,7 +594,7 @@ check_scope(struct mig *m, struct mcle_err *err)
 		goto out;
 	ns_list_sort(&gke);
 	if (mp->kube != NULL) {
-		if (kube_namespaces(mp->kube, mp->loop, NULL, mp->deadline, &have, err) < 0)
+		if (kube_namespaces(mp->kube, mp->loop, mp->selector, mp->deadline, &have, err) < 0)
 			goto out;
 		names = &have;
 	}

@@ -45,6 +45,7 @@ struct migrate_params {
 	int64_t timeout;		/* a pass's deadline (usec) */
 	int64_t skew;
 	const char *preset;		/* --exclude-preset */
+	const char *selector;		/* with a cluster: --selector, or NULL */
 	const struct ns_list *exclude;	/* with a cluster: the preset's and --exclude */
 	const struct ns_list *names;	/* without one: --namespaces (may be empty) */
 	int64_t deadline;

@@ -237,6 +237,11 @@ check() {
 	check --identity cluster-a --cadence 1m --lease-duration 150 --exclude-preset gke
 	assert_status 0
 	assert_no_match '^scope'
+	# --selector: only the namespaces it selects count, as for reconcile-all
+	kube_ctl POST /_control/namespace '{"name":"team-b","labels":{"mcle":"on"}}' >/dev/null
+	check --identity cluster-a --cadence 1m --lease-duration 150 --selector mcle=on
+	assert_status 0
+	assert_no_match '^scope'
 	# without a cluster: the namespaces given
 	run --separate-stderr "$MCLE" --no-cluster migrate --check --cadence 1m \
 		--lease-duration 150 --namespaces default,team-a
