@@ -148,6 +148,12 @@ EOP
 	[ "$(json_get '[[r["namespace"], r["source"], r["leaseTransitions"]] for r in j if r["source"] == "legacy"]')" = \
 		'[["team-b", "legacy", 3]]' ]
 	gcs_log | grep -q 'prefix=old%2F&matchGlob=old%2F%2A-lease-gsc'
+	# a pass takes the expired one over there, the epoch continuing above it
+	run --separate-stderr "$MCLE" --config "$BATS_TEST_TMPDIR/c.yaml" --no-cluster \
+		--identity cluster-a reconcile-all --namespaces team-b -o json
+	assert_status 0
+	[ "$(json_get '[j[0]["namespace"], j[0]["epoch"], j[0]["action"]]')" = '["team-b", 4, "acquired"]' ]
+	[ "$(gcs_object old/team-b-lease-gsc 'o["metadata"]["mcleEpoch"]')" = 4 ]
 	# a file:// store has none: refused, not ignored
 	run --separate-stderr "$MCLE" --no-cluster --store "file://$BATS_TEST_TMPDIR/s" \
 		--legacy-locks gs://old-bkt status --all
