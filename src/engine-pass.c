@@ -64,8 +64,11 @@ struct slot {
 	mcle_time legacy_updated;
 	int64_t legacy_epoch;		/* mcleEpoch: taken over by mcle */
 	struct mcle_err *err;		/* malloc'd when the namespace failed */
-	char lapse_msg[160];		/* lapsed: why, for status.lastError */
+	int64_t lapse_gap;		/* lapsed: by how long (usec), */
+	int32_t lapse_duration;		/* under a lease of this many seconds */
 };
+
+#define LAPSE_MSG_MAX 160		/* bytes of the lapse's status.lastError */
 
 struct job;
 
@@ -607,11 +610,22 @@ job_resource(struct job *j)
 		job_fail(j, &e);
 }
 
+/* Why a slot lapsed, made when needed: slots stay small. */
+static void
+lapse_text(const struct slot *s, char *buf, size_t size)
+{
+	snprintf(buf, size, "our lease had lapsed %lld.%03lld s before it was renewed "
+		 "(lease %d s): the lease is too short for the cadence",
+		 (long long)(s->lapse_gap / MCLE_USEC),
+		 (long long)(s->lapse_gap % MCLE_USEC / 1000), (int)s->lapse_duration);
+}
+
 /* Our own lease had expired when we renewed it: the lease is too short for the cadence. */
 static void
 note_lapse(struct job *j, const struct lease_op *op)
 {
 	const struct store_entry *o = &j->op.observed;
+	char msg[LAPSE_MSG_MAX];
 	int64_t gap;
 
 	if (op->res.action != ELECT_TAKEOVER || !j->s->found || j->s->obs.holder == NULL ||
@@ -619,11 +633,10 @@ note_lapse(struct job *j, const struct lease_op *op)
 		return;
 	gap = o->now - elect_expire_time(o);
 	j->s->lapsed = 1;
-	snprintf(j->s->lapse_msg, sizeof(j->s->lapse_msg),
-		 "our lease had lapsed %lld.%03lld s before it was renewed (lease %d s): "
-		 "the lease is too short for the cadence", (long long)(gap / MCLE_USEC),
-		 (long long)(gap % MCLE_USEC / 1000), (int)o->rec.duration);
-	log_warn("namespace '%s': %s", j->s->ns, j->s->lapse_msg);
+	j->s->lapse_gap = gap;
+	j->s->lapse_duration = o->rec.duration;
+	lapse_text(j->s, msg, sizeof(msg));
+	log_warn("namespace '%s': %s", j->s->ns, msg);
 }
 
 /*
@@ -654,6 +667,7 @@ on_lease(struct lease_op *op)
 	struct job *j = op->arg;
 	struct slot *s = j->s;
 	struct mcle_err e = MCLE_ERR_INIT;
+	char msg[LAPSE_MSG_MAX];
 
 	/* our identity, written from another cluster: never ours to act on */
 	if (op->res.found && elect_foreign_err(&op->res.entry, &op->p, s->ns, &e) < 0) {
@@ -678,8 +692,10 @@ on_lease(struct lease_op *op)
 		return;
 	}
 	cluster_desired(&op->res, j->p->pp->p.identity, &j->desired);
-	if (s->lapsed)
-		cluster_set_error(&j->desired, s->lapse_msg);
+	if (s->lapsed) {
+		lapse_text(s, msg, sizeof(msg));
+		cluster_set_error(&j->desired, msg);
+	}
 	j->tries = 0;
 	j->error_write = 0;
 	job_status(j);

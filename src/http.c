@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -34,6 +35,7 @@
 #define HEADER_VALUE_MAX	1024
 #define LOG_URL_MAX		512
 #define IDLE_HANDLES_MAX	256
+#define OWNED_FDS_MAX		65536	/* sockets above stay unwatched between requests */
 
 struct http_engine {
 	struct loop *loop;
@@ -48,6 +50,8 @@ struct http_engine {
 	CURL *idle[IDLE_HANDLES_MAX];	/* easy handles to reuse */
 	size_t nidle;
 	struct http_client *clients;	/* for http_engine_each_client */
+	/* the sockets curl opened through open_socket, by fd (bits) */
+	unsigned char owned[OWNED_FDS_MAX / 8];
 };
 
 struct http_client {
@@ -251,6 +255,8 @@ http_response_free(struct http_response *resp)
 /* --- engine and clients -------------------------------------------------- */
 
 static int socket_cb(CURL *h, curl_socket_t s, int what, void *userp, void *sockp);
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a);
+static int close_socket(void *arg, curl_socket_t s);
 static int timer_cb(CURLM *m, long ms, void *userp);
 static void on_timer(void *arg);
 
@@ -717,8 +723,13 @@ set_common(struct xfer *x, int64_t timeout_us)
 	 * it refuses a new size once the handle has one.
 	 */
 	SETOPT(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
-	if (x->c->e != NULL)
+	if (x->c->e != NULL) {
 		SETOPT(h, CURLOPT_SHARE, x->c->e->share);
+		SETOPT(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		SETOPT(h, CURLOPT_OPENSOCKETDATA, x->c->e);
+		SETOPT(h, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+		SETOPT(h, CURLOPT_CLOSESOCKETDATA, x->c->e);
+	}
 	SETOPT(h, CURLOPT_TIMEOUT_MS, ms);
 	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, ms < CONNECT_TIMEOUT_MS ? ms : CONNECT_TIMEOUT_MS);
 	SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -1267,6 +1278,43 @@ on_timer(void *arg)
 }
 
 static int
+is_owned(const struct http_engine *e, curl_socket_t s)
+{
+	return s >= 0 && s < OWNED_FDS_MAX && (e->owned[s / 8] & (1u << (s % 8)));
+}
+
+/*
+ * curl's connection sockets, opened and closed here: a socket of ours is
+ * known to stay open until close_socket, so between two requests on a
+ * pooled connection it stays registered with the loop (loop_park) instead
+ * of leaving epoll and coming back - two system calls a request.
+ */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_engine *e = arg;
+	int s;
+
+	(void)purpose;
+	if ((s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) < 0)
+		return CURL_SOCKET_BAD;
+	if (s < OWNED_FDS_MAX)
+		e->owned[s / 8] |= (unsigned char)(1u << (s % 8));
+	return s;
+}
+
+static int
+close_socket(void *arg, curl_socket_t s)
+{
+	struct http_engine *e = arg;
+
+	loop_unwatch(e->loop, s);
+	if (is_owned(e, s))
+		e->owned[s / 8] &= (unsigned char)~(1u << (s % 8));
+	return close(s);
+}
+
+static int
 socket_cb(CURL *h, curl_socket_t s, int what, void *userp, void *sockp)
 {
 	struct http_engine *e = userp;
@@ -1276,7 +1324,10 @@ socket_cb(CURL *h, curl_socket_t s, int what, void *userp, void *sockp)
 	(void)h;
 	(void)sockp;
 	if (what == CURL_POLL_REMOVE) {
-		loop_unwatch(e->loop, s);
+		if (is_owned(e, s))
+			loop_park(e->loop, s);
+		else
+			loop_unwatch(e->loop, s);
 		return 0;
 	}
 	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)

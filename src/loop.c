@@ -19,7 +19,8 @@
 
 struct watch {
 	int fd;
-	unsigned events;
+	unsigned events;		/* as registered with epoll */
+	int parked;			/* loop_park: registered, not dispatched */
 	loop_io_fn fn;
 	void *arg;
 };
@@ -31,6 +32,7 @@ struct loop {
 	size_t ntimers, cap;
 	struct watch *watches;		/* sorted by fd */
 	size_t nwatches, wcap;
+	size_t nparked;			/* of nwatches */
 	loop_fn on_signal;		/* loop_on_signal */
 	void *on_signal_arg;
 };
@@ -208,12 +210,25 @@ loop_watch(struct loop *l, int fd, unsigned events, loop_io_fn fn, void *arg,
 	memset(&ev, 0, sizeof(ev));
 	ev.events = ep_events(events);
 	ev.data.fd = fd;
-	if ((w = find_watch(l, fd, &pos)) == NULL) {
+	if ((w = find_watch(l, fd, &pos)) != NULL && w->parked) {
+		w->parked = 0;
+		l->nparked--;
+	}
+	if (w != NULL && w->events == events) {
+		/* registered as asked already: no system call */
+		w->fn = fn;
+		w->arg = arg;
+		return 0;
+	}
+	if (w == NULL) {
 		if ((w = insert_watch(l, pos, err)) == NULL)
 			return -1;
 		op = EPOLL_CTL_ADD;
 	}
-	if (epoll_ctl(l->ep, op, fd, &ev) < 0) {
+	/* ENOENT: the fd was closed and its number came back, unregistered */
+	if (epoll_ctl(l->ep, op, fd, &ev) < 0 &&
+	    (op == EPOLL_CTL_ADD || errno != ENOENT ||
+	     epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0)) {
 		int e = errno;
 
 		if (op == EPOLL_CTL_ADD) {
@@ -224,6 +239,7 @@ loop_watch(struct loop *l, int fd, unsigned events, loop_io_fn fn, void *arg,
 	}
 	w->fd = fd;
 	w->events = events;
+	w->parked = 0;
 	w->fn = fn;
 	w->arg = arg;
 	return 0;
@@ -239,8 +255,22 @@ loop_unwatch(struct loop *l, int fd)
 		return;
 	/* the fd may be closed already: then the kernel dropped it itself */
 	epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+	if (w->parked)
+		l->nparked--;
 	memmove(w, w + 1, (l->nwatches - pos - 1) * sizeof(*w));
 	l->nwatches--;
+}
+
+void
+loop_park(struct loop *l, int fd)
+{
+	struct watch *w;
+	size_t pos;
+
+	if ((w = find_watch(l, fd, &pos)) == NULL || w->parked)
+		return;
+	w->parked = 1;
+	l->nparked++;
 }
 
 /* --- the loop ----------------------------------------------------------- */
@@ -285,7 +315,7 @@ loop_free(struct loop *l)
 size_t
 loop_pending(const struct loop *l)
 {
-	return l->ntimers + l->nwatches;
+	return l->ntimers + l->nwatches - l->nparked;
 }
 
 static int
@@ -326,6 +356,11 @@ poll_once(struct loop *l, int64_t deadline)
 		/* an earlier callback may have removed this fd */
 		if ((w = find_watch(l, evs[i].data.fd, &pos)) == NULL)
 			continue;
+		/* a parked fd stirred (its peer closed): out of epoll for real */
+		if (w->parked) {
+			loop_unwatch(l, w->fd);
+			continue;
+		}
 		what = (evs[i].events & EPOLLIN ? LOOP_IN : 0) |
 		       (evs[i].events & EPOLLOUT ? LOOP_OUT : 0) |
 		       (evs[i].events & (EPOLLERR | EPOLLHUP) ? LOOP_ERR : 0);
@@ -341,7 +376,7 @@ loop_run(struct loop *l, int (*done)(void *arg), void *arg, int64_t deadline)
 		run_timers(l);
 		if (done != NULL && done(arg))
 			return LOOP_DONE;
-		if (l->ntimers == 0 && l->nwatches == 0 && deadline == 0)
+		if (l->ntimers == 0 && l->nwatches == l->nparked && deadline == 0)
 			return LOOP_IDLE;
 		if (deadline != 0 && time_now_mono() >= deadline)
 			return LOOP_DEADLINE;

@@ -53,6 +53,16 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_io_fn fn,
 	       void *arg, struct mcle_err *err);
 void loop_unwatch(struct loop *l, int fd);
 
+/*
+ * Stop dispatching fd's events but keep it registered, so that a later
+ * loop_watch with the same events costs no system call (an idle pooled
+ * connection between two requests).  If it stirs meanwhile (its peer
+ * closed it) it leaves epoll then.  A parked fd is not pending (it keeps
+ * no loop_run going).  The caller must loop_unwatch it before closing it:
+ * a closed fd leaves epoll by itself, and its number comes back.
+ */
+void loop_park(struct loop *l, int fd);
+
 void loop_timer_init(struct loop_timer *t, loop_fn fn, void *arg);
 
 /*

@@ -111,6 +111,43 @@ main(void)
 	loop_unwatch(l, p[0]);
 	is_int(loop_pending(l), 0, "unwatched");
 
+	/* parked: registered but not dispatched, not pending */
+	ok(loop_watch(l, p[0], LOOP_IN, on_read, NULL, &err) == 0, "watch it again");
+	loop_park(l, p[0]);
+	is_int(loop_pending(l), 0, "a parked fd is not pending");
+	is_int(loop_run(l, NULL, NULL, 0), LOOP_IDLE, "nor keeps the loop running");
+	ok(loop_watch(l, p[0], LOOP_IN, on_read, NULL, &err) == 0, "watched again, as it was");
+	is_int(loop_pending(l), 1, "pending again");
+	ok(write(p[1], "y", 1) == 1, "write a byte");
+	loop_run(l, NULL, NULL, time_now_mono() + 200000);
+	is_int(readable, 2, "the watcher saw it");
+	loop_park(l, p[0]);
+	ok(write(p[1], "z", 1) == 1, "a byte while parked");
+	loop_run(l, NULL, NULL, time_now_mono() + 50000);
+	is_int(readable, 2, "not dispatched while parked");
+	is_int(loop_run(l, NULL, NULL, 0), LOOP_IDLE, "the stirred fd left the loop");
+	ok(loop_watch(l, p[0], LOOP_IN, on_read, NULL, &err) == 0, "and is watched anew");
+	loop_run(l, NULL, NULL, time_now_mono() + 200000);
+	is_int(readable, 3, "the byte is seen then");
+	loop_unwatch(l, p[0]);
+	{
+		int q[2], fd = p[0];
+
+		/* closed behind the loop's back: its number comes back unregistered */
+		ok(loop_watch(l, fd, LOOP_OUT, on_read, NULL, &err) == 0, "watch for output");
+		close(p[0]);
+		ok(pipe(q) == 0 && q[0] == fd, "a new pipe reuses the number");
+		ok(loop_watch(l, fd, LOOP_IN, on_read, NULL, &err) == 0,
+		   "watching the new fd registers it anew");
+		ok(write(q[1], "w", 1) == 1, "write a byte");
+		loop_run(l, NULL, NULL, time_now_mono() + 200000);
+		is_int(readable, 4, "the new fd is seen");
+		loop_unwatch(l, fd);
+		close(q[1]);
+		p[0] = q[0];
+	}
+	is_int(loop_pending(l), 0, "unwatched");
+
 	/* a signal wakes a long wait */
 	t0 = time_now_mono();
 	loop_timer_at(l, &a, t0 + 5 * MCLE_USEC);
