@@ -82,7 +82,7 @@ if [ "$rc" -ne 0 ]; then
 fi
 echo "make check: ${pass:-0} passed, $failed failed; now make distcheck"
 set +e
-make --quiet distcheck >distcheck.log 2>&1
+make -j"$(nproc)" --quiet distcheck >distcheck.log 2>&1
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then

@@ -93,6 +93,22 @@ kube_certs() {
 	chmod 0600 "$d"/*.key
 }
 
+# kube_start_certs NAME DIR: the certificates of instance NAME in DIR; made
+# once per test file and instance name (each name has its own CA).
+kube_start_certs() {
+	local name=$1 dir=$2 cache=
+	[[ -n ${BATS_FILE_TMPDIR-} ]] && cache="$BATS_FILE_TMPDIR/kube-certs.$name"
+	if [[ -z $cache || ! -s $cache/client.key ]]; then
+		kube_certs "$dir" || { echo "kube_start: openssl failed" >&2; return 1; }
+		[[ -n $cache ]] || return 0
+		mkdir -p "$cache" &&
+			cp -p "$dir"/ca.crt "$dir"/ca.key "$dir"/server.crt "$dir"/server.key \
+				"$dir"/client.crt "$dir"/client.key "$cache"/
+		return
+	fi
+	cp -p "$cache"/*.crt "$cache"/*.key "$dir"/
+}
+
 kube_start() {
 	local name=kube base dir i token
 	if [[ ${1-} == --instance ]]; then
@@ -101,7 +117,7 @@ kube_start() {
 	fi
 	base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
 	dir=$(mktemp -d "$base/$name.XXXXXX") || return 1
-	kube_certs "$dir" || { echo "kube_start: openssl failed" >&2; return 1; }
+	kube_start_certs "$name" "$dir" || return 1
 	token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	"${PYTHON3:-/usr/bin/python3}" "$KUBE_SERVER" --port-file "$dir/port" \
 		--tls-cert "$dir/server.crt" --tls-key "$dir/server.key" \
