@@ -82,7 +82,7 @@ const struct cmd_entry cmd_migrate_entry = {
 	.help = "Check, reading only, what stands in the way of replacing the Go\n"
 		"controller (leaderelection.600lyy.io): its lock objects (live,\n"
 		"expired, unreadable, taken over), leases too short for the time\n"
-		"between passes (--interval or --cadence; x 1.1 + 2 x --timeout),\n"
+		"between passes (--interval or --cadence: max(x 1.1, --timeout) + --timeout),\n"
 		"an installed CRD that lacks mcle's fields, identities that look like\n"
 		"API server URLs or are written from two clusters, and namespaces the\n"
 		"Go controller left alone that mcle would contend for.  One line per\n"

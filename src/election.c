@@ -85,7 +85,8 @@ elect_identity_is_url(const char *identity)
 int32_t
 elect_cadence_min(int64_t cadence, int64_t timeout)
 {
-	int64_t us = cadence + cadence / 10 + 2 * timeout;
+	int64_t start = cadence + cadence / 10;
+	int64_t us = (start > timeout ? start : timeout) + timeout;
 	int64_t s = us / MCLE_USEC + (us % MCLE_USEC != 0);
 
 	return s > INT32_MAX ? INT32_MAX : (int32_t)s;

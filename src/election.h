@@ -102,8 +102,11 @@ int elect_identity_is_url(const char *identity);
  * between two renewals of a namespace when passes start every `cadence`
  * (usec; --interval moves each start by up to a tenth) and each pass may
  * take its whole deadline `timeout` (usec), a pass that runs over starting
- * the next at once: cadence x 1.1 + 2 x timeout (examples/deployment.yaml,
- * mcle-migrate(1)).  A shorter lease lapses between passes.
+ * the next at once: a namespace renewed at the start of one pass is renewed
+ * again at the latest by the deadline of the next, which starts at most
+ * max(cadence x 1.1, timeout) later: max(cadence x 1.1, timeout) + timeout
+ * (examples/deployment.yaml, mcle-migrate(1)).  A shorter lease lapses
+ * between passes.
  */
 int32_t elect_cadence_min(int64_t cadence, int64_t timeout);
 

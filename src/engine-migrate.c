@@ -348,8 +348,8 @@ check_durations(struct mig *m, struct mcle_err *err)
 	duration_format(mp->timeout / MCLE_USEC, t);
 	if (mp->duration < min) {
 		f = add(m, C_DURATION, OUT_PROBLEM, "--lease-duration");
-		SAY(f, message, "%d s is shorter than the %d s %s needs with --timeout %s (x 1.1 "
-		    "+ 2 x the timeout): %s", (int)mp->duration, (int)min, mp->cadence_what, t,
+		SAY(f, message, "%d s is shorter than the %d s %s needs with --timeout %s (the "
+		    "larger of x 1.1 and the timeout, + the timeout): %s", (int)mp->duration, (int)min, mp->cadence_what, t,
 		    mp->duration_explicit || mp->kube == NULL ? "every lease lapses between passes" :
 		    "each new Lease resource gets it");
 		SAY(f, fix, "--lease-duration %d (or a longer cadence, or a shorter --timeout)",

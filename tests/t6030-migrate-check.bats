@@ -99,19 +99,19 @@ check() {
 	kube_clear_logs
 	check --identity cluster-a --cadence 1m --exclude-preset gke
 	assert_status 1
-	assert_match "^lease-duration team-a: spec.leaseDurationSeconds 15 is shorter than the 126 s --cadence 1m needs: .*; fix: kubectl patch leases.leaderelection.600lyy.io lease-gsc -n team-a --type merge -p '\\{\"spec\":\\{\"leaseDurationSeconds\":126\\}\\}' \\(or every one: mcle reconcile-all --lease-duration 126\\)"
+	assert_match "^lease-duration team-a: spec.leaseDurationSeconds 15 is shorter than the 96 s --cadence 1m needs: .*; fix: kubectl patch leases.leaderelection.600lyy.io lease-gsc -n team-a --type merge -p '\\{\"spec\":\\{\"leaseDurationSeconds\":96\\}\\}' \\(or every one: mcle reconcile-all --lease-duration 96\\)"
 	assert_no_match '^lease-duration team-b'
 	# the default --lease-duration, which new resources get, is too short too
-	assert_match '^lease-duration --lease-duration: 60 s is shorter than the 126 s --cadence 1m needs with --timeout 30s .*: each new Lease resource gets it; fix: --lease-duration 126'
+	assert_match '^lease-duration --lease-duration: 60 s is shorter than the 96 s --cadence 1m needs with --timeout 30s .*: each new Lease resource gets it; fix: --lease-duration 96'
 	only_reads
-	# --interval 10s with --timeout 8: 27 s; the default 60 is enough, 20 is not
+	# --interval 10s with --timeout 8: 11 + 8 = 19 s; the default 60 is enough, 18 is not
 	check --identity cluster-a --interval 10s --timeout 8 --exclude-preset gke
 	assert_status 1
-	assert_match '^lease-duration team-a: spec.leaseDurationSeconds 15 is shorter than the 27 s --interval 10s needs'
+	assert_match '^lease-duration team-a: spec.leaseDurationSeconds 15 is shorter than the 19 s --interval 10s needs'
 	# an explicit --lease-duration wins over every spec: only it is judged
-	check --identity cluster-a --interval 10s --timeout 8 --lease-duration 20 --exclude-preset gke
+	check --identity cluster-a --interval 10s --timeout 8 --lease-duration 18 --exclude-preset gke
 	assert_status 1
-	assert_match '^lease-duration --lease-duration: 20 s is shorter than the 27 s --interval 10s needs with --timeout 8s'
+	assert_match '^lease-duration --lease-duration: 18 s is shorter than the 19 s --interval 10s needs with --timeout 8s'
 	assert_no_match '^lease-duration team-a'
 	check --identity cluster-a --interval 10s --timeout 8 --lease-duration 30 --exclude-preset gke
 	assert_status 0

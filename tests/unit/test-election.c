@@ -271,8 +271,9 @@ test_fingerprint(void)
 	ok(!elect_identity_is_url("team:a"), "a colon without a port is not");
 
 	/* the cadence rule: cadence x 1.1 + 2 x timeout, rounded up */
-	is_int(elect_cadence_min(10 * S, 8 * S), 27, "--interval 10s, --timeout 8: 27 s");
-	is_int(elect_cadence_min(60 * S, 30 * S), 126, "a one-minute CronJob, --timeout 30: 126 s");
+	is_int(elect_cadence_min(10 * S, 8 * S), 19, "--interval 10s, --timeout 8: 11 + 8 = 19 s");
+	is_int(elect_cadence_min(60 * S, 30 * S), 96, "a one-minute CronJob, --timeout 30: 66 + 30 s");
+	is_int(elect_cadence_min(20 * S, 30 * S), 60, "every 20 s, --timeout 30: passes that run over set it, 30 + 30 s");
 	is_int(elect_cadence_min(S + 1, 0), 2, "rounded up");
 }
 
