@@ -25,12 +25,13 @@ cd "$top"
 # for a frozen or stepped-back clock, strace to kill a writer mid-write,
 # nginx for HTTP/2 in front of a stand-in, GNU time for the benchmark's
 # peak RSS, prometheus for promtool and a server that scrapes /metrics, zsh
-# and fish to check the completion scripts.
+# and fish to check the completion scripts, bash-builtins for a sleep that
+# the tests' polling loops need not fork.
 packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjson-c-dev libyaml-dev libssl-dev
 	bats python3 python3-cryptography python3-yaml openssl curl jq
 	groff-base util-linux valgrind faketime strace ca-certificates
-	nginx time prometheus zsh fish"
+	nginx time prometheus zsh fish bash-builtins"
 
 missing=""
 for p in $packages; do

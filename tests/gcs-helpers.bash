@@ -8,7 +8,8 @@
 #   gcs_ctl METHOD PATH [JSON]   call a control endpoint, print the answer;
 #                                fails on an HTTP status >= 400
 #   gcs_count METHOD REGEX       how many logged requests have METHOD ('*' for
-#                                any) and a path?query matching REGEX (re.search);
+#                                any, '!GET' for any other) and a path?query
+#                                matching REGEX (re.search);
 #                                the partial-response parameters (projection,
 #                                fields) are left out: t2002 checks them itself
 #   gcs_requests                 the log as "METHOD path?query status" lines,
@@ -42,28 +43,15 @@ GCS_SERVER="$GCS_HELPERS_DIR/servers/gcs-server.py"
 . "$GCS_HELPERS_DIR/standin-helpers.bash"
 
 gcs_start() {
-	local base dir i
+	local base dir
 	base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
-	dir=$(mktemp -d "$base/gcs.XXXXXX") || return 1
+	standin_tmpdir dir "$base/gcs.XXXXXX" || return 1
 	"${PYTHON3:-/usr/bin/python3}" "$GCS_SERVER" --port-file "$dir/port" \
 		"$@" >"$dir/server.log" 2>&1 3>&- &
 	GCS_PID=$!
 	GCS_DIR=$dir
-	for ((i = 0; i < 1200; i++)); do
-		[[ -s $dir/port ]] && break
-		if ! kill -0 "$GCS_PID" 2>/dev/null; then
-			echo "gcs-server exited early:" >&2
-			cat "$dir/server.log" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-	if [[ ! -s $dir/port ]]; then
-		echo "gcs-server did not write its port file in 60 s" >&2
-		kill -KILL "$GCS_PID" 2>/dev/null
-		return 1
-	fi
-	GCS_PORT=$(<"$dir/port")
+	standin_wait_port "$GCS_PID" "$dir" gcs-server || return 1
+	GCS_PORT=$STANDIN_PORT
 	GCS_URL="http://127.0.0.1:$GCS_PORT"
 	STORAGE_EMULATOR_HOST="127.0.0.1:$GCS_PORT"
 	export GCS_PID GCS_DIR GCS_PORT GCS_URL STORAGE_EMULATOR_HOST
@@ -78,12 +66,12 @@ gcs_stop() {
 }
 
 gcs_ctl() {
-	local method=$1 path=$2 json=${3-}
-	local args=(-sS --max-time 30 -X "$method" --fail-with-body)
-	if [[ $# -ge 3 ]]; then
-		args+=(-H 'Content-Type: application/json' --data-binary "$json")
-	fi
-	curl "${args[@]}" "$GCS_URL$path"
+	standin_http "$1" "$GCS_URL$2" "${3-}" || {
+		echo "gcs_ctl $1 $2: no answer from $GCS_URL" >&2
+		return 1
+	}
+	printf '%s' "$HTTP_BODY"
+	((HTTP_STATUS < 400))
 }
 
 gcs_wait_held() {
@@ -94,68 +82,44 @@ gcs_release() {
 	gcs_ctl POST /_control/release >/dev/null
 }
 
-gcs_log() {
-	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
-		"${PYTHON3:-/usr/bin/python3}" -c '
-import json, sys
-for e in json.load(sys.stdin):
-    print(json.dumps(e, sort_keys=True))'
+# gcs_get PATH: GET a control endpoint, print the answer (fail on >= 400)
+gcs_get() {
+	gcs_ctl GET "$1"
 }
 
-# path?query of a logged request, without projection= and fields=
-GCS_TARGET_PY='
-def target(e):
-    q = "&".join(p for p in e["query"].split("&")
-                 if p and not p.startswith(("projection=", "fields=")))
-    return e["path"] + ("?" + q if q else "")
-'
+gcs_log() {
+	gcs_get '/_control/log?format=lines'
+}
 
 gcs_count() {
-	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
-		"${PYTHON3:-/usr/bin/python3}" -c "$GCS_TARGET_PY"'
-import json, re, sys
-method, rx = sys.argv[1].upper(), re.compile(sys.argv[2])
-n = 0
-for e in json.load(sys.stdin):
-    if method in ("*", e["method"]) and rx.search(target(e)):
-        n += 1
-print(n)' "$1" "$2"
+	local m p
+	urlencode m "$1"
+	urlencode p "$2"
+	gcs_get "/_control/count?method=$m&path=$p" >/dev/null || {
+		echo "gcs_count: $HTTP_STATUS $HTTP_BODY" >&2
+		return 1
+	}
+	[[ $HTTP_BODY =~ \"count\":\ *([0-9]+) ]] || { echo "count: $HTTP_BODY" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
 }
 
 gcs_requests() {
-	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
-		"${PYTHON3:-/usr/bin/python3}" -c "$GCS_TARGET_PY"'
-import json, sys
-for e in json.load(sys.stdin):
-    print(e["method"], target(e), e["status"])'
+	gcs_get /_control/requests
 }
 
 gcs_writes() {
-	local all get
-	all=$(gcs_count '*' .) && get=$(gcs_count GET .) || return 1
-	echo $((all - get))
+	gcs_count '!GET' .
 }
 
 gcs_store_writes() {
-	curl -sS --max-time 30 --fail "$GCS_URL/_control/log" |
-		"${PYTHON3:-/usr/bin/python3}" -c '
-import json, sys
-print(sum(1 for e in json.load(sys.stdin)
-          if e["method"] != "GET" and e["path"].startswith(("/storage/", "/upload/"))))'
+	gcs_count '!GET' '^/(storage|upload)/'
 }
 
 gcs_object() {
-	"${PYTHON3:-/usr/bin/python3}" - "$GCS_URL" "$1" "$2" <<'EOF'
-import json, sys, time, urllib.error, urllib.parse, urllib.request
-base, name, expr = sys.argv[1:]
-url = "%s/_control/object?bucket=bkt&name=%s" % (base, urllib.parse.quote(name, safe=""))
-try:
-    o = json.load(urllib.request.urlopen(url, timeout=30))
-except urllib.error.HTTPError as e:
-    print("ABSENT" if e.code == 404 else "HTTP %d" % e.code)
-    sys.exit(0)
-print(eval(expr))
-EOF
+	local n e
+	urlencode n "$1"
+	urlencode e "$2"
+	gcs_get "/_control/object?bucket=bkt&name=$n&expr=$e"
 }
 
 gcs_test_env() {

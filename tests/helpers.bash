@@ -7,12 +7,14 @@
 : "${MCLE_SRCDIR:=$(cd "$(dirname "${BATS_TEST_FILENAME}")/.." && pwd)}"
 : "${PYTHON3:=/usr/bin/python3}"
 export MCLE MCLE_SRCDIR PYTHON3
+# shellcheck source=standin-helpers.bash
+. "${BASH_SOURCE[0]%/*}/standin-helpers.bash"	# json_get, the loadable builtins
 
 # A clean environment: no MCLE_* settings leak in from the caller, and the
 # system config file is not read.
 mcle_clean_env() {
 	local v
-	for v in $(env | sed -n 's/^\(MCLE_[A-Z_]*\)=.*/\1/p'); do
+	for v in "${!MCLE_@}"; do
 		case "$v" in MCLE_SRCDIR) ;; *) unset "$v" ;; esac
 	done
 	unset STORAGE_EMULATOR_HOST GOOGLE_APPLICATION_CREDENTIALS KUBECONFIG
@@ -28,8 +30,7 @@ mcle_clean_env() {
 # A fresh file store in this test's tmpdir: exports STORE_DIR and MCLE_STORE.
 file_store() {
 	STORE_DIR="$BATS_TEST_TMPDIR/store"
-	mkdir -p "$STORE_DIR"
-	chmod 0755 "$STORE_DIR"
+	mkdir -p -m 0755 "$STORE_DIR"
 	export STORE_DIR MCLE_STORE="file://$STORE_DIR"
 }
 
@@ -48,14 +49,14 @@ assert_status() {
 
 # assert_match REGEX: the last `run`'s output matches.
 assert_match() {
-	if ! printf '%s\n' "$output" | grep -Eq -- "$1"; then
+	if ! grep -Eq -- "$1" <<<"$output"; then
 		printf 'output does not match /%s/:\n%s\n' "$1" "$output" >&2
 		return 1
 	fi
 }
 
 assert_no_match() {
-	if printf '%s\n' "$output" | grep -Eq -- "$1"; then
+	if grep -Eq -- "$1" <<<"$output"; then
 		printf 'output unexpectedly matches /%s/:\n%s\n' "$1" "$output" >&2
 		return 1
 	fi
@@ -65,20 +66,17 @@ assert_no_match() {
 # (checks $stderr after `run --separate-stderr`, else $output).
 assert_one_error_line() {
 	local text="${stderr-$output}" n
-	n=$(printf '%s\n' "$text" | grep -vc "^try 'mcle")
-	if [ "$n" -ne 1 ] || ! printf '%s\n' "$text" | head -n 1 | grep -q '^mcle: '; then
+	n=$(grep -vc "^try 'mcle" <<<"$text")
+	if [ "$n" -ne 1 ] || [[ $text != "mcle: "* ]]; then
 		printf 'expected one "mcle:" line, got:\n%s\n' "$text" >&2
 		return 1
 	fi
 }
 
-# json_get FILTER: evaluate a python expression on the JSON in $output (j).
+# json_get EXPR: evaluate a python expression on the JSON in $output (j);
+# by a running stand-in if there is one (standin_eval, standin-helpers.bash)
 json_get() {
-	printf '%s' "$output" | "$PYTHON3" -c '
-import json, sys
-j = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
+	standin_eval "$1" <<<"$output"
 }
 
 # Checksums of every file in the store, to prove nothing was overwritten.

@@ -5,7 +5,8 @@
 #        make a test CA, a server certificate (SAN IP:127.0.0.1 and
 #        DNS:localhost) and a client certificate, start a server with one
 #        random bearer token, write a kubeconfig; exports KUBE_PORT,
-#        KUBE_URL, KUBE_CA, KUBE_TOKEN, KUBE_CLIENT_CERT, KUBE_CLIENT_KEY,
+#        KUBE_URL, KUBE_CTL_URL (the control endpoints over plain HTTP),
+#        KUBE_CA, KUBE_TOKEN, KUBE_CLIENT_CERT, KUBE_CLIENT_KEY,
 #        KUBE_PID, KUBE_DIR, KUBECONFIG_FILE.  Several instances may run at
 #        once (--instance a, b, ...); the exports describe the last started.
 #   kube_use NAME        export the variables of instance NAME again
@@ -14,7 +15,8 @@
 #   kube_ctl METHOD PATH [JSON]   call a control endpoint, print the answer;
 #                        fails on an HTTP status >= 400
 #   kube_count METHOD REGEX   how many logged API requests have METHOD ('*'
-#                        for any) and a path?query matching REGEX (re.search)
+#                        for any, '!GET' for any other) and a path?query
+#                        matching REGEX (re.search)
 #   kube_log             the request log, one JSON object a line
 #   kube_curl [curl args...] URL-PATH   curl the API with the CA and token;
 #                        prints the body then, on a last line, the HTTP status
@@ -110,89 +112,59 @@ kube_start_certs() {
 }
 
 kube_start() {
-	local name=kube base dir i token
+	local name=kube base dir token pid port ctl
 	if [[ ${1-} == --instance ]]; then
 		name=$2
 		shift 2
 	fi
 	base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
-	dir=$(mktemp -d "$base/$name.XXXXXX") || return 1
+	standin_tmpdir dir "$base/$name.XXXXXX" || return 1
 	kube_start_certs "$name" "$dir" || return 1
-	token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	printf -v token '%08x%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM"
 	"${PYTHON3:-/usr/bin/python3}" "$KUBE_SERVER" --port-file "$dir/port" \
-		--tls-cert "$dir/server.crt" --tls-key "$dir/server.key" \
-		--client-ca "$dir/ca.crt" --token "$token" \
+		--control-port-file "$dir/control-port" --tls-cert "$dir/server.crt" \
+		--tls-key "$dir/server.key" --client-ca "$dir/ca.crt" --token "$token" \
 		"$@" >"$dir/server.log" 2>&1 3>&- &
-	local pid=$!
-	for ((i = 0; i < 1200; i++)); do
-		[[ -s $dir/port ]] && break
-		if ! kill -0 "$pid" 2>/dev/null; then
-			echo "kube-server exited early:" >&2
-			cat "$dir/server.log" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-	if [[ ! -s $dir/port ]]; then
-		echo "kube-server did not write its port file in 60 s" >&2
-		kill -KILL "$pid" 2>/dev/null
-		return 1
-	fi
-	local port
-	port=$(<"$dir/port")
-	cat >"$dir/kubeconfig" <<-EOF
-		apiVersion: v1
-		kind: Config
-		clusters:
-		- name: standin
-		  cluster:
-		    server: https://127.0.0.1:$port
-		    certificate-authority: $dir/ca.crt
-		users:
-		- name: standin-token
-		  user:
-		    token: $token
-		contexts:
-		- name: standin
-		  context:
-		    cluster: standin
-		    user: standin-token
-		current-context: standin
-	EOF
+	pid=$!
+	standin_wait_port "$pid" "$dir" kube-server || return 1
+	port=$STANDIN_PORT
+	read -r ctl <"$dir/control-port"	# written before the port file
+	printf '%s\n' "apiVersion: v1" "kind: Config" "clusters:" "- name: standin" \
+		"  cluster:" "    server: https://127.0.0.1:$port" \
+		"    certificate-authority: $dir/ca.crt" "users:" "- name: standin-token" \
+		"  user:" "    token: $token" "contexts:" "- name: standin" "  context:" \
+		"    cluster: standin" "    user: standin-token" \
+		"current-context: standin" >"$dir/kubeconfig"
 	chmod 0600 "$dir/kubeconfig"
-	cat >"$dir/env" <<-EOF
-		KUBE_PID=$pid
-		KUBE_DIR='$dir'
-		KUBE_PORT=$port
-		KUBE_URL='https://127.0.0.1:$port'
-		KUBE_CA='$dir/ca.crt'
-		KUBE_TOKEN=$token
-		KUBE_CLIENT_CERT='$dir/client.crt'
-		KUBE_CLIENT_KEY='$dir/client.key'
-		KUBECONFIG_FILE='$dir/kubeconfig'
-	EOF
+	printf '%s\n' "KUBE_PID=$pid" "KUBE_DIR='$dir'" "KUBE_PORT=$port" \
+		"KUBE_URL='https://127.0.0.1:$port'" "KUBE_CTL_URL='http://127.0.0.1:$ctl'" \
+		"KUBE_CA='$dir/ca.crt'" "KUBE_TOKEN=$token" \
+		"KUBE_CLIENT_CERT='$dir/client.crt'" "KUBE_CLIENT_KEY='$dir/client.key'" \
+		"KUBECONFIG_FILE='$dir/kubeconfig'" >"$dir/env"
 	KUBE_INSTANCES+=("$name=$dir")
 	kube_use "$name"
 }
 
+# kube_dir_of VAR NAME: the directory of instance NAME in VAR
 kube_dir_of() {
+	local -n _kdir=$1
 	local e
 	for e in "${KUBE_INSTANCES[@]}"; do
-		if [[ ${e%%=*} == "$1" ]]; then
-			printf '%s\n' "${e#*=}"
+		if [[ ${e%%=*} == "$2" ]]; then
+			_kdir=${e#*=}
 			return 0
 		fi
 	done
-	echo "no kube-server instance '$1'" >&2
+	echo "no kube-server instance '$2'" >&2
 	return 1
 }
 
 kube_use() {
 	local dir
-	dir=$(kube_dir_of "$1") || return 1
+	kube_dir_of dir "$1" || return 1
 	# shellcheck disable=SC1091
 	. "$dir/env"
-	export KUBE_PID KUBE_DIR KUBE_PORT KUBE_URL KUBE_CA KUBE_TOKEN \
+	export KUBE_PID KUBE_DIR KUBE_PORT KUBE_URL KUBE_CTL_URL KUBE_CA KUBE_TOKEN \
 		KUBE_CLIENT_CERT KUBE_CLIENT_KEY KUBECONFIG_FILE
 }
 
@@ -214,29 +186,28 @@ kube_stop() {
 }
 
 kube_ctl() {
-	local method=$1 path=$2 json=${3-}
-	local args=(-sS --max-time 30 -X "$method" --fail-with-body
-		--cacert "$KUBE_CA")
-	if [[ $# -ge 3 ]]; then
-		args+=(-H 'Content-Type: application/json' --data-binary "$json")
-	fi
-	curl "${args[@]}" "$KUBE_URL$path"
+	standin_http "$1" "$KUBE_CTL_URL$2" "${3-}" || {
+		echo "kube_ctl $1 $2: no answer from $KUBE_CTL_URL" >&2
+		return 1
+	}
+	printf '%s' "$HTTP_BODY"
+	((HTTP_STATUS < 400))
 }
 
 kube_log() {
-	kube_ctl GET /_control/log | "${PYTHON3:-/usr/bin/python3}" -c '
-import json, sys
-for e in json.load(sys.stdin):
-    print(json.dumps(e, sort_keys=True))'
+	kube_ctl GET '/_control/log?format=lines'
 }
 
 kube_count() {
-	local out
-	out=$(curl -sS --max-time 30 --fail --cacert "$KUBE_CA" -G \
-		--data-urlencode "method=$1" --data-urlencode "path=$2" \
-		"$KUBE_URL/_control/count") || return 1
-	"${PYTHON3:-/usr/bin/python3}" -c \
-		'import json, sys; print(json.load(sys.stdin)["count"])' <<<"$out"
+	local m p
+	urlencode m "$1"
+	urlencode p "$2"
+	kube_ctl GET "/_control/count?method=$m&path=$p" >/dev/null || {
+		echo "kube_count: $HTTP_STATUS $HTTP_BODY" >&2
+		return 1
+	}
+	[[ $HTTP_BODY =~ \"count\":\ *([0-9]+) ]] || { echo "count: $HTTP_BODY" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
 }
 
 kube_curl() {
@@ -252,20 +223,13 @@ kubectl_standin() {
 }
 
 kube_requests() {
-	kube_log | "${PYTHON3:-/usr/bin/python3}" -c '
-import json, re, sys
-rx = re.compile(sys.argv[1])
-for line in sys.stdin:
-    e = json.loads(line)
-    t = e["path"] + ("?" + e["query"] if e["query"] else "")
-    if rx.search(t):
-        print(e["method"], t, e["status"])' "${1:-.}"
+	local p
+	urlencode p "${1:-.}"
+	kube_ctl GET "/_control/requests?path=$p"
 }
 
 kube_writes() {
-	local all get
-	all=$(kube_count '*' .) && get=$(kube_count GET .) || return 1
-	echo $((all - get))
+	kube_count '!GET' .
 }
 
 kube_lease() {
@@ -277,14 +241,7 @@ kube_lease() {
 		return 0
 	fi
 	[ "$code" = 200 ] || { echo "GET lease in $1: $out" >&2; return 1; }
-	printf '%s' "${out%$'\n'*}" | "${PYTHON3:-/usr/bin/python3}" -c '
-import datetime, json, sys
-def T(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=datetime.timezone.utc).timestamp()
-j = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$2"
+	standin_eval "$2" <<<"${out%$'\n'*}"
 }
 
 kube_test_setup() {

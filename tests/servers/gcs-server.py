@@ -63,6 +63,14 @@ Control endpoints (never authenticated, never logged, never faulted)
   POST /_control/bucket, GET /_control/object, and two extras:
   DELETE /_control/tokens (forget issued tokens) and POST
   /_control/rate-limit {"enabled": bool, "interval": seconds}.
+  For the tests' shell helpers (one curl instead of a Python of their own):
+  GET /_control/log?format=lines (a JSON object a line, keys sorted);
+  GET /_control/count?method=M&path=REGEX {"count": N} and
+  GET /_control/requests?method=M&path=REGEX ("METHOD path?query STATUS"
+  lines), both on path?query without projection= and fields=, M '*' (any),
+  a method, or '!GET' (any other); GET /_control/object?...&expr=EXPR
+  prints EXPR on the object as o (ABSENT when there is none); POST
+  /_control/eval prints EXPR on JSON as j (the body: EXPR, a newline, JSON).
   --token-lifetime S: tokens say expires_in S and are refused (401) after
   S + 1 seconds (default 3599); /token and metadata requests are logged.
 
@@ -1342,7 +1350,20 @@ def public_fault(f):
                               "delay", "reason")}
 
 
+def text_response(status, text):
+    return Response(status, text.encode(), "text/plain; charset=utf-8")
+
+
+def log_target(e):
+    """A logged request's path?query without projection= and fields=."""
+    q = "&".join(p for p in e["query"].split("&")
+                 if p and not p.startswith(("projection=", "fields=")))
+    return e["path"] + ("?" + q if q else "")
+
+
 def control(state, method, path, query, body):
+    if path == "/_control/eval" and method == "POST":
+        return text_response(*standin.control_eval(body))
     try:
         return control_route(state, method, path, query_dict(query),
                              standin.control_spec(body))
@@ -1372,7 +1393,14 @@ def control_route(state, method, path, q, spec):
                 state.log = []
                 return Response(204)
             log = list(state.log)
+        if q.get("format") == "lines":
+            return text_response(200, standin.log_lines(log))
         return json_response(200, log, False)
+    if path in ("/_control/count", "/_control/requests") and method == "GET":
+        with state.ctl:
+            log = list(state.log)
+        ctype, text = standin.log_query(path, log, q, log_target)
+        return Response(200, text.encode(), ctype)
     if path == "/_control/bucket" and method == "POST":
         name = spec.get("name")
         if not isinstance(name, str) or not name:
@@ -1445,6 +1473,8 @@ def control_random(state, spec):
 def control_object(state, q):
     with state.lock:
         o = state.buckets.get(q.get("bucket", ""), {}).get(q.get("name", ""))
+        if o is None and "expr" in q:
+            return text_response(200, "ABSENT\n")
         if o is None:
             return json_response(404, {"error": "no such object"})
         out = {
@@ -1461,6 +1491,8 @@ def control_object(state, q):
             out["data"] = o.data.decode("utf-8")
         except UnicodeDecodeError:
             out["data"] = None
+    if "expr" in q:
+        return text_response(*standin.eval_text(q["expr"], {"o": out}, False))
     return json_response(200, out)
 
 

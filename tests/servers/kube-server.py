@@ -124,7 +124,8 @@ Not covered
   Memory: about 5 KiB per object (100 MB for 10,000 namespaces with a
   Lease each).
 
-Control endpoints (no authentication, not logged; path prefix /_control/)
+Control endpoints (no authentication, not logged; path prefix /_control/;
+also over plain HTTP on a port of their own with --control-port-file FILE)
   POST   /_control/fault   {"method":"PUT","path":"REGEX","count":1,"skip":0,
          "action":"status"|"reset"|"delay"|"hold"|"commit-drop","status":503,
          "reason":..,"message":..,"delay":1.5,"retryAfter":1}
@@ -150,7 +151,14 @@ Control endpoints (no authentication, not logged; path prefix /_control/)
   GET    /_control/log     JSON array of {"method","path","query","status",
          "action","conn"} for every API request (conn: the connection's
          number, the same for requests on one connection); DELETE clears it
-  GET    /_control/count?method=M&path=REGEX  {"count": N} ('*' any method)
+  GET    /_control/log?format=lines   the log, a JSON object a line, keys sorted
+  GET    /_control/count?method=M&path=REGEX  {"count": N} ('*' any method,
+         '!GET' any other) of logged requests whose path?query matches
+  GET    /_control/requests?method=M&path=REGEX  the same requests as
+         "METHOD path?query STATUS" lines
+  POST   /_control/eval   EXPR (python), a newline, JSON: EXPR on it as j, T(s)
+         an RFC 3339 time in epoch seconds; dicts, lists, booleans and None
+         print as JSON (the tests' helpers: a curl, not a Python, a call)
   GET    /_control/object?path=/apis/..  the stored object (404 if none)
   GET    /_control/stats   {"requests":N,"resourceVersion":"N",..}
   POST   /_control/list {"path":"REGEX","extra":[..],"endless":N,
@@ -3139,7 +3147,17 @@ def ctl_json(code, obj):
     return Answer(code, obj)
 
 
+def ctl_text(code, text):
+    return Answer(code, raw=text.encode(), ctype="text/plain; charset=utf-8")
+
+
+def log_target(e):
+    return e["path"] + ("?" + e["query"] if e["query"] else "")
+
+
 def control(state, method, path, query, body):
+    if path == "/_control/eval" and method == "POST":
+        return ctl_text(*standin.control_eval(body))
     q = {k: v[-1] for k, v in
          urllib.parse.parse_qs(query, keep_blank_values=True).items()}
     try:
@@ -3171,15 +3189,14 @@ def control_route(state, method, path, q, spec):
             if method == "DELETE":
                 state.log = []
                 return Answer(204, raw=b"")
+            if q.get("format") == "lines":
+                return ctl_text(200, standin.log_lines(state.log))
             return ctl_json(200, list(state.log))
-    if path == "/_control/count":
-        want = (q.get("method") or "*").upper()
-        rx = re.compile(q.get("path", ""))
+    if path in ("/_control/count", "/_control/requests") and method == "GET":
         with state.ctl:
-            n = sum(1 for e in state.log
-                    if want in ("*", e["method"]) and rx.search(
-                        e["path"] + ("?" + e["query"] if e["query"] else "")))
-        return ctl_json(200, {"count": n})
+            log = list(state.log)
+        ctype, text = standin.log_query(path, log, q, log_target)
+        return Answer(200, raw=text.encode(), ctype=ctype)
     if path == "/_control/stats":
         with s.lock, state.ctl:
             return ctl_json(200, {
@@ -3458,11 +3475,25 @@ def load_crds(api, paths):
             api.crd_create(req, d)
 
 
+class ControlHandler(Handler):
+    """The plain-HTTP control port (--control-port-file): /_control/ only,
+    for the tests' shell helpers (bash's /dev/tcp speaks no TLS)."""
+
+    def dispatch(self):
+        method, path, query = self.split_target()
+        if not path.startswith("/_control/"):
+            self.send(ctl_json(404, {"error": "this port serves /_control/ only"}),
+                      close=True)
+            return
+        super().dispatch()
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Kubernetes API stand-in for "
                                 "mcle's tests")
     p.add_argument("--port-file", required=True)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--control-port-file")
     p.add_argument("--tls-cert", required=True)
     p.add_argument("--tls-key", required=True)
     p.add_argument("--client-ca")
@@ -3502,6 +3533,11 @@ def main(argv):
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(args.client_ca)
     standin.use_tls(server, ctx)
+    if args.control_port_file:
+        ctl = standin.Server(("127.0.0.1", 0), ControlHandler)
+        threading.Thread(target=ctl.serve_forever, kwargs={"poll_interval": 0.1},
+                         daemon=True).start()
+        standin.write_port_file(args.control_port_file, ctl.server_address[1])
     return standin.run(server, args.port_file)
 
 

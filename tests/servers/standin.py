@@ -18,6 +18,8 @@ sys.path; they set sys.dont_write_bytecode before importing this module so
 that no __pycache__ is written into a (possibly read-only) source tree.
 """
 
+import builtins
+import datetime
 import http.server
 import io
 import json
@@ -36,6 +38,73 @@ MAX_DELAY = 120.0           # longest "delay" fault or "hold", in seconds
 HANDSHAKE_TIMEOUT = 30      # seconds for a TLS handshake
 CONNECTIONS = iter(range(1, 1 << 62))   # next(): a connection's number (GIL-safe)
 FAULT_ACTIONS = ("status", "reset", "delay", "hold", "commit-drop")
+
+
+# --- the tests' helpers, evaluated here ------------------------------------
+#
+# A shell helper that needs Python asks the running stand-in instead of
+# starting an interpreter of its own (tens of milliseconds each, many
+# thousand times a suite): POST /_control/eval and the "expr" of GET
+# /_control/object.  Only the tests reach these endpoints, on 127.0.0.1.
+
+def rfc3339_epoch(s):
+    """An RFC 3339 time with fractional seconds ("...T..:..:...123Z")."""
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def eval_text(expr, names, as_json=True):
+    """EXPR (Python) with NAMES, printed as the shell helpers print it: with
+    as_json, dicts, lists, booleans and None as JSON, anything else by str().
+    Returns (HTTP status, text)."""
+    env = {"__builtins__": builtins, "json": json, "re": re, "time": time,
+           "datetime": datetime, "T": rfc3339_epoch}
+    env.update(names)
+    try:
+        v = eval(expr, env)
+    except Exception as e:                      # noqa: BLE001 (the test's own code)
+        return 400, "%s: %s\n" % (type(e).__name__, e)
+    if as_json and (isinstance(v, (dict, list, bool)) or v is None):
+        return 200, json.dumps(v) + "\n"
+    return 200, "%s\n" % (v,)
+
+
+def control_eval(body):
+    """POST /_control/eval: EXPR, a newline, then JSON, evaluated as j."""
+    expr, _, text = body.partition(b"\n")
+    try:
+        expr = expr.decode("utf-8")
+        j = json.loads(text.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        return 400, "the body is not JSON: %s\n" % e
+    return eval_text(expr, {"j": j})
+
+
+def log_lines(log):
+    """GET /_control/log?format=lines: one JSON object a line, keys sorted."""
+    return "".join(json.dumps(e, sort_keys=True) + "\n" for e in log)
+
+
+def method_matches(want, method):
+    """A count's method: '*' any, 'GET' that one, '!GET' any other."""
+    want = (want or "*").upper()
+    if want.startswith("!"):
+        return method != want[1:]
+    return want in ("*", method)
+
+
+def log_query(path, log, q, target):
+    """GET /_control/count or /_control/requests (path) on a copy of the
+    request log: the entries with q's method whose target(e), the logged
+    path?query, matches q's path regex.  Returns (content type, text):
+    {"count": N}, or "METHOD path?query STATUS" lines."""
+    rx = re.compile(q.get("path", ""))
+    hits = [e for e in log
+            if method_matches(q.get("method"), e["method"]) and rx.search(target(e))]
+    if path == "/_control/count":
+        return "application/json", json.dumps({"count": len(hits)}) + "\n"
+    return "text/plain; charset=utf-8", "".join(
+        "%s %s %s\n" % (e["method"], target(e), e["status"]) for e in hits)
 
 
 # --- faults and control bodies ---------------------------------------------
