@@ -38,7 +38,6 @@
 #                                teardown()
 
 GCS_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-GCS_SERVER="$GCS_HELPERS_DIR/servers/gcs-server.py"
 # shellcheck source=standin-helpers.bash
 . "$GCS_HELPERS_DIR/standin-helpers.bash"
 
@@ -46,9 +45,7 @@ gcs_start() {
 	local base dir
 	base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
 	standin_tmpdir dir "$base/gcs.XXXXXX" || return 1
-	"${PYTHON3:-/usr/bin/python3}" "$GCS_SERVER" --port-file "$dir/port" \
-		"$@" >"$dir/server.log" 2>&1 3>&- &
-	GCS_PID=$!
+	standin_start GCS_PID "$dir" gcs-server.py --port-file "$dir/port" "$@"
 	GCS_DIR=$dir
 	standin_wait_port "$GCS_PID" "$dir" gcs-server || return 1
 	GCS_PORT=$STANDIN_PORT

@@ -8,7 +8,10 @@
 : "${PYTHON3:=/usr/bin/python3}"
 export MCLE MCLE_SRCDIR PYTHON3
 # shellcheck source=standin-helpers.bash
-. "${BASH_SOURCE[0]%/*}/standin-helpers.bash"	# json_get, the loadable builtins
+case ${BASH_SOURCE[0]} in
+*/*) . "${BASH_SOURCE[0]%/*}/standin-helpers.bash" ;;	# json_get, the loadable builtins
+*) . ./standin-helpers.bash ;;
+esac
 
 # A clean environment: no MCLE_* settings leak in from the caller, and the
 # system config file is not read.

@@ -55,7 +55,6 @@
 #   kube_release         let every held request of the current instance go on
 
 KUBE_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-KUBE_SERVER="$KUBE_HELPERS_DIR/servers/kube-server.py"
 # shellcheck source=standin-helpers.bash
 . "$KUBE_HELPERS_DIR/standin-helpers.bash"
 KUBE_INSTANCES=()
@@ -121,11 +120,9 @@ kube_start() {
 	standin_tmpdir dir "$base/$name.XXXXXX" || return 1
 	kube_start_certs "$name" "$dir" || return 1
 	printf -v token '%08x%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM"
-	"${PYTHON3:-/usr/bin/python3}" "$KUBE_SERVER" --port-file "$dir/port" \
+	standin_start pid "$dir" kube-server.py --port-file "$dir/port" \
 		--control-port-file "$dir/control-port" --tls-cert "$dir/server.crt" \
-		--tls-key "$dir/server.key" --client-ca "$dir/ca.crt" --token "$token" \
-		"$@" >"$dir/server.log" 2>&1 3>&- &
-	pid=$!
+		--tls-key "$dir/server.key" --client-ca "$dir/ca.crt" --token "$token" "$@"
 	standin_wait_port "$pid" "$dir" kube-server || return 1
 	port=$STANDIN_PORT
 	read -r ctl <"$dir/control-port"	# written before the port file

@@ -121,7 +121,8 @@ import time
 import traceback
 import urllib.parse
 
-sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+if sys.pycache_prefix is None:      # no __pycache__ in the source tree
+    sys.dont_write_bytecode = True  # (launch.py: a cache in the build tree)
 import standin                      # noqa: E402 (tests/servers/standin.py)
 
 MAX_BODY = 16 * 1024 * 1024

@@ -196,11 +196,13 @@ import traceback
 import urllib.parse
 import uuid
 
-sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+if sys.pycache_prefix is None:      # no __pycache__ in the source tree
+    sys.dont_write_bytecode = True  # (launch.py: a cache in the build tree)
 import standin                      # noqa: E402 (tests/servers/standin.py)
 
 try:
     import yaml
+    YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's: faster
 except ImportError:         # YAML bodies and --crd need python3-yaml
     yaml = None
 
@@ -3466,7 +3468,7 @@ def load_crds(api, paths):
         raise SystemExit("kube-server: --crd needs python3-yaml")
     for path in paths:
         with open(path) as f:
-            docs = [d for d in yaml.safe_load_all(f) if d]
+            docs = [d for d in yaml.load_all(f, Loader=YAML_LOADER) if d]
         for d in docs:
             if d.get("kind") != "CustomResourceDefinition":
                 continue
