@@ -8,8 +8,7 @@
 #   standin_start VAR DIR SERVER [ARGS...]   start a stand-in (see below)
 #   standin_stop PID NAME   SIGTERM a stand-in, wait up to 30 s (then SIGKILL
 #                           and fail), and return its exit status (0 when it
-#                           was started in another shell, so there is none
-#                           to report)
+#                           is not our child, so there is none to report)
 #   standin_wait_held CTL [N]   until the stand-in that CTL (gcs_ctl or
 #                           kube_ctl) talks to holds at least N requests
 #                           (default 1) at a "hold" fault; 60 s, then fail.
@@ -21,7 +20,7 @@
 #   urlencode VAR STRING    VAR = STRING percent-encoded for a query
 #   standin_eval EXPR       EXPR (python) on the JSON on stdin (see below)
 
-# the stand-ins' directory (launch.py: cached bytecode; zygote.py: by fork)
+# the stand-ins' directory
 case ${BASH_SOURCE[0]} in
 */*) STANDIN_SERVERS=${BASH_SOURCE[0]%/*}/servers ;;
 *) STANDIN_SERVERS=servers ;;
@@ -54,8 +53,7 @@ standin_wait_port() {
 			return 0
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
-			sleep 0.1	# its exit status, if the zygote started it
-			echo "$name exited early$(standin_status "$pid"):" >&2
+			echo "$name exited early:" >&2
 			cat "$dir/server.log" >&2
 			return 1
 		fi
@@ -66,57 +64,20 @@ standin_wait_port() {
 	return 1
 }
 
-# standin_status PID: " (exit N)" for a server the zygote started and saw exit
-standin_status() {
-	local f=${BATS_FILE_TMPDIR-}/zygote.status.$1 rc
-	[[ -n ${BATS_FILE_TMPDIR-} && -s $f ]] && read -r rc <"$f" && echo " (exit $rc)"
-}
-
 # standin_start VAR DIR SERVER [ARGS...]: start SERVER (gcs-server.py or
-# kube-server.py) with ARGS, its stdout and stderr in DIR/server.log; its pid
-# in VAR.  In a bats file, by the file's zygote (tests/servers/zygote.py,
-# started by the first call): a fork of a loaded server instead of an
-# interpreter and its imports.  Otherwise (or if the zygote cannot be
-# reached) as a child of this shell, through launch.py.
+# kube-server.py) with ARGS as a child of this shell, its stdout and stderr
+# in DIR/server.log; its pid in VAR.  Through launch.py: cached bytecode.
 standin_start() {
 	local -n _spid=$1
-	local dir=$2 server=$3 zdir=${BATS_FILE_TMPDIR-} try port fd reply
+	local dir=$2 server=$3
 	shift 3
-	if [[ -n $zdir ]]; then
-		for try in 1 2; do
-			if [[ ! -s $zdir/zygote.port ]]; then
-				("${PYTHON3:-/usr/bin/python3}" "$STANDIN_SERVERS/zygote.py" \
-					"$zdir/zygote.port" </dev/null >>"$zdir/zygote.log" 2>&1 3>&- &)
-				for ((port = 0; port < 6000; port++)); do
-					[[ -s $zdir/zygote.port ]] && break
-					sleep 0.01
-				done
-			fi
-			[[ -s $zdir/zygote.port ]] || break
-			read -r port <"$zdir/zygote.port"
-			if { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-				printf '%s\0' $(($# + 4)) "$PWD" "$dir/server.log" \
-					"$zdir/zygote.status." "$server" "$@" >&"$fd"
-				reply=
-				IFS= read -r -t 30 -u "$fd" reply
-				exec {fd}<&-
-				if [[ $reply =~ ^[0-9]+$ ]]; then
-					_spid=$reply
-					return 0
-				fi
-				echo "zygote: ${reply:-no answer}" >&2
-				break
-			fi
-			rm -f "$zdir/zygote.port"	# it has just stopped: another
-		done
-	fi
 	"${PYTHON3:-/usr/bin/python3}" "$STANDIN_SERVERS/launch.py" "$server" "$@" \
 		>"$dir/server.log" 2>&1 3>&- &
 	_spid=$!
 }
 
 standin_stop() {
-	local pid=$1 name=$2 i rc f
+	local pid=$1 name=$2 i rc
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for ((i = 0; i < 600; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -129,17 +90,8 @@ standin_stop() {
 	fi
 	rc=0
 	wait "$pid" 2>/dev/null || rc=$?
-	# 127: not our child: started by the zygote, which writes its exit
-	# status (within 50 ms of reaping it), or in another shell
-	if [[ $rc -eq 127 ]]; then
-		rc=0
-		f=${BATS_FILE_TMPDIR-}/zygote.status.$pid
-		for ((i = 0; i < 100; i++)); do
-			[[ -n ${BATS_FILE_TMPDIR-} && -s $f ]] && { read -r rc <"$f"; break; }
-			[[ -z ${BATS_FILE_TMPDIR-} || ! -s ${BATS_FILE_TMPDIR-}/zygote.port ]] && break
-			sleep 0.02
-		done
-	fi
+	# 127: not our child (started in another shell)
+	[[ $rc -eq 127 ]] && rc=0
 	return "$rc"
 }
 

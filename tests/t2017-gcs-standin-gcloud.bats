@@ -17,6 +17,9 @@ gcloud_env() {
 	export CLOUDSDK_CORE_DISABLE_PROMPTS=1
 	export CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true
 	export CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=true
+	# one process, one thread: gcloud's parallel workers each cost an
+	# interpreter start, for objects of a few bytes
+	export CLOUDSDK_STORAGE_PROCESS_COUNT=1 CLOUDSDK_STORAGE_THREAD_COUNT=1
 	mkdir -p "$CLOUDSDK_CONFIG"
 	echo ya29.test-token >"$CLOUDSDK_AUTH_ACCESS_TOKEN_FILE"
 }
